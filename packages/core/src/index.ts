@@ -1,4 +1,69 @@
 /**
  * @since 0.1.0
  */
-export const version = "0.1.0"
+export * as AudioItem from "./AudioItem.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AudioSource from "./AudioSource.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Component from "./Component.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as PipelineConfig from "./PipelineConfig.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Policies from "./Policies.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Registry from "./Registry.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RunContext from "./RunContext.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Sink from "./Sink.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TranscribeRequest from "./TranscribeRequest.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Transcriber from "./Transcriber.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Transcript from "./Transcript.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as PipelineConfigError from "./PipelineConfigError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RunEvents from "./RunEvents.js"

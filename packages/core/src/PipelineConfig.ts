@@ -1,0 +1,72 @@
+/**
+ * The pipeline file's schema, derived from the registries of sources, providers and sinks.
+ *
+ * @since 0.1.0
+ */
+import { JSONSchema, Schema } from "effect"
+import type * as Component from "./Component.js"
+import * as Registry from "./Registry.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Registries {
+  readonly sources: Registry.Registry<Component.SourceComponent>
+  readonly providers: Registry.Registry<Component.ProviderComponent>
+  readonly sinks: Registry.Registry<Component.SinkComponent>
+}
+
+/**
+ * A decoded pipeline file.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PipelineConfig {
+  readonly version: 1
+  readonly output_dir?: string | undefined
+  readonly concurrency: number
+  readonly sources: ReadonlyArray<Component.Typed>
+  readonly provider: Component.Typed
+  readonly sinks: ReadonlyArray<Component.Typed>
+}
+
+/**
+ * The schema of a whole pipeline file for the given registries.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const make = (registries: Registries): Schema.Schema<PipelineConfig, any> =>
+  Schema.Struct({
+    version: Schema.Literal(1).annotations({ description: "The pipeline file format version." }),
+    output_dir: Schema.optional(Schema.String).annotations({
+      description: "The output root. Defaults to ${OUTPUT_DIR:-output}/aliyun-qwen-asr; --output-dir overrides it."
+    }),
+    concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 256)), { default: () => 4 }).annotations({
+      description: "How many items are in flight at once."
+    }),
+    sources: Schema.NonEmptyArray(Registry.configSchema(registries.sources)).annotations({
+      description: "Where the recordings come from. Items of all sources form one batch."
+    }),
+    provider: Registry.configSchema(registries.providers).annotations({
+      description: "The ASR provider that transcribes every item."
+    }),
+    sinks: Schema.NonEmptyArray(Registry.configSchema(registries.sinks)).annotations({
+      description: "Where results are written. Every sink receives every result, failed ones included."
+    })
+  }).annotations({
+    identifier: "Pipeline",
+    title: "asrflow pipeline",
+    description: "A declarative asrflow batch: sources, one provider, and sinks."
+  }) as any
+
+/**
+ * The JSON Schema of the pipeline file, for editors and the `asrflow schema` command.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const jsonSchema = (registries: Registries): JSONSchema.JsonSchema7Root =>
+  JSONSchema.make(make(registries), { target: "jsonSchema7" })

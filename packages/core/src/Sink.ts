@@ -1,0 +1,48 @@
+/**
+ * Output sinks: each receives every result, transcribed or failed.
+ *
+ * @since 0.1.0
+ */
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+import type { TranscriptResult } from "./Transcript.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export class SinkError extends Schema.TaggedError<SinkError>("@asrflow/core/SinkError")("SinkError", {
+  sink: Schema.String,
+  reason: Schema.Literal("Open", "Write", "Encode", "Path"),
+  path: Schema.optional(Schema.String),
+  description: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `${this.sink} sink could not ${this.reason === "Path" ? "use the path" : this.reason.toLowerCase()}${
+      this.path ? ` ${this.path}` : ""
+    }${this.description ? `: ${this.description}` : ""}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category context
+ */
+export class Sink extends Context.Tag("@asrflow/core/Sink")<Sink, Sink.Service>() {}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace Sink {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly name: string
+    readonly write: (result: TranscriptResult) => Effect.Effect<void, SinkError>
+    /** Paths (relative to the output root) this sink writes for a result; used by `--dry-run`. */
+    readonly outputsFor?: ((result: TranscriptResult) => ReadonlyArray<string>) | undefined
+  }
+}
