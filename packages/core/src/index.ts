@@ -67,3 +67,13 @@ export * as PipelineConfigError from "./PipelineConfigError.js"
  * @since 0.1.0
  */
 export * as RunEvents from "./RunEvents.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as PipelineRunner from "./PipelineRunner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Summary from "./Summary.js"

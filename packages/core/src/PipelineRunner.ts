@@ -1,0 +1,152 @@
+/**
+ * The generic batch runner: entries in, each probed, transcribed and written to every sink, with
+ * bounded concurrency. One item's failure becomes a `Failed` result; only a fatal provider error
+ * (a rejected key) stops the run.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Effect, Either, Option, Stream } from "effect"
+import { AudioItem } from "./AudioItem.js"
+import type { SourceEntry, SourceError } from "./AudioSource.js"
+import * as RunEvents from "./RunEvents.js"
+import type { Sink } from "./Sink.js"
+import * as Summary from "./Summary.js"
+import { Transcriber, type TranscriptionError } from "./Transcriber.js"
+import { Failed, Transcribed, type Transcript, type TranscriptResult } from "./Transcript.js"
+
+/**
+ * A failure of one item outside the provider (probe, stage), with a message for the user.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ItemFailure {
+  readonly reason: string
+  readonly message: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly runId: string
+  readonly entries: Stream.Stream<SourceEntry>
+  readonly sinks: ReadonlyArray<Sink.Service>
+  readonly concurrency: number
+  readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
+  /** True when the ledger already has this item done; it is then skipped. */
+  readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
+  /** Called once every sink has written the item. */
+  readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * A stand-in item for a source entry that never became one, so the failure still reaches the sinks.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const itemForSourceError = (error: SourceError): AudioItem =>
+  new AudioItem({
+    id: error.location,
+    source: error.location,
+    kind: "file",
+    outputKey: `_rejected/${error.location.replace(/[^\p{L}\p{N}._-]+/gu, "_")}`,
+    origin: error.source
+  })
+
+const failedFromSource = (error: SourceError): Failed =>
+  new Failed({ item: itemForSourceError(error), phase: "source", reason: error.reason, message: error.message })
+
+const failedFromTranscription = (item: AudioItem, error: TranscriptionError): Failed =>
+  new Failed({
+    item,
+    phase: "transcribe",
+    reason: error.reason,
+    message: error.message,
+    requestId: error.requestId,
+    taskId: error.taskId
+  })
+
+/**
+ * Runs a batch and returns its summary. Fails only with a fatal `TranscriptionError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
+  const transcriber = yield* Transcriber
+  const startedAt = yield* Clock.currentTimeMillis
+  const tally = Summary.emptyTally()
+
+  const elapsedSince = (start: number) => Effect.map(Clock.currentTimeMillis, (now) => now - start)
+
+  const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
+    Effect.gen(function*() {
+      yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
+      if (options.isDone && (yield* options.isDone(item))) {
+        tally.skipped += 1
+        yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
+        return Option.none()
+      }
+      const probed = yield* options.probe(item).pipe(Effect.either)
+      if (Either.isLeft(probed)) {
+        return Option.some<TranscriptResult>(
+          new Failed({ item, phase: "probe", reason: probed.left.reason, message: probed.left.message })
+        )
+      }
+      const start = yield* Clock.currentTimeMillis
+      const transcribed = yield* transcriber.transcribe(probed.right).pipe(
+        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript })),
+        Effect.catchIf(
+          (error) => !error.isFatal,
+          (error) => Effect.succeed(failedFromTranscription(probed.right, error))
+        )
+      )
+      if (transcribed._tag === "Transcribed") {
+        yield* RunEvents.emit("transcribed", item.id, {
+          durationMs: (yield* elapsedSince(start)),
+          data: { model: transcribed.transcript.model, usage_seconds: transcribed.transcript.usageSeconds }
+        })
+      }
+      return Option.some(transcribed)
+    }).pipe(Effect.annotateLogs({ item: item.id }))
+
+  const write = (result: TranscriptResult) =>
+    Effect.gen(function*() {
+      const start = yield* Clock.currentTimeMillis
+      const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result)))
+      const sinkFailures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : [])
+      Summary.add(tally, result, sinkFailures)
+      if (result._tag === "Transcribed" && sinkFailures.length === 0) {
+        if (options.markDone) yield* options.markDone(result.item, result.transcript)
+        yield* RunEvents.emit("written", result.item.id, { durationMs: (yield* elapsedSince(start)) })
+      } else {
+        const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
+        yield* Effect.logWarning(message).pipe(Effect.annotateLogs({ item: result.item.id }))
+        yield* RunEvents.emit("failed", result.item.id, {
+          data: { phase: result._tag === "Failed" ? result.phase : "sink", message }
+        })
+      }
+    })
+
+  const processEntry = (entry: SourceEntry) =>
+    Either.isLeft(entry)
+      ? write(failedFromSource(entry.left))
+      : transcribeItem(entry.right).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })))
+
+  const aborted = yield* options.entries.pipe(
+    Stream.mapEffect(processEntry, { concurrency: options.concurrency, unordered: true }),
+    Stream.runDrain,
+    Effect.as(Option.none<string>()),
+    Effect.catchAll((error) =>
+      Effect.logError(error.message).pipe(Effect.as(Option.some(`${error.message}. The run was stopped.`)))
+    )
+  )
+  return Summary.fromTally(tally, {
+    runId: options.runId,
+    elapsedMs: yield* elapsedSince(startedAt),
+    aborted: Option.getOrUndefined(aborted)
+  })
+})

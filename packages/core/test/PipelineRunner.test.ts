@@ -1,0 +1,147 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Ref, Stream } from "effect"
+import type { AudioItem } from "../src/AudioItem.js"
+import { SourceError } from "../src/AudioSource.js"
+import type { SourceEntry } from "../src/AudioSource.js"
+import * as PipelineRunner from "../src/PipelineRunner.js"
+import { TranscriptionError } from "../src/Transcriber.js"
+import { item, memorySink, transcript, withTranscriber } from "./utils/Fakes.js"
+
+const entries = (...items: ReadonlyArray<SourceEntry>) => Stream.fromIterable(items)
+const ok = (item: AudioItem) => Either.right(item)
+const probeOk = (item: AudioItem) => Effect.succeed(item)
+
+const failing = (reason: TranscriptionError["reason"]) => (input: AudioItem) =>
+  new TranscriptionError({ provider: "fake", input: input.id, reason, description: "boom" })
+
+describe("PipelineRunner", () => {
+  it.effect("isolates one failed item and writes every result to the sinks", () =>
+    Effect.gen(function*() {
+      const { sink, written } = yield* memorySink()
+      const summary = yield* PipelineRunner.run({
+        runId: "r1",
+        entries: entries(ok(item("a.wav")), ok(item("bad.wav")), ok(item("c.wav"))),
+        sinks: [sink],
+        concurrency: 2,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber((input) =>
+        input.id.includes("bad") ? Effect.fail(failing("InvalidRequest")(input)) : Effect.succeed(transcript(input.id))
+      )))
+      const results = yield* Ref.get(written)
+      assert.strictEqual(results.length, 3)
+      assert.strictEqual(summary.done, 2)
+      assert.strictEqual(summary.failed, 1)
+      assert.strictEqual(summary.exitCode, 1)
+      const failed = results.find((result) =>
+        result._tag === "Failed"
+      )
+      assert.strictEqual(failed?._tag === "Failed" && failed.phase, "transcribe")
+      assert.match(summary.failures[0]!.message, /InvalidRequest from fake for \/audio\/bad.wav: boom/)
+    }))
+
+  it.effect("turns source and probe failures into Failed results with their phase", () =>
+    Effect.gen(function*() {
+      const { sink, written } = yield* memorySink()
+      const rejected = new SourceError({
+        source: "manifest",
+        location: "inputs.csv:7",
+        reason: "InvalidRow",
+        description: "missing `audio`"
+      })
+      const summary = yield* PipelineRunner.run({
+        runId: "r2",
+        entries: entries(Either.left(rejected), ok(item("empty.wav")), ok(item("good.wav"))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: (input) =>
+          input.id.includes("empty")
+            ? Effect.fail({ reason: "Empty", message: "empty.wav is empty" })
+            : Effect.succeed(input)
+      }).pipe(Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))))
+      const phases = (yield* Ref.get(written)).map((result) => result._tag === "Failed" ? result.phase : "ok")
+      assert.deepStrictEqual([...phases].sort(), ["ok", "probe", "source"])
+      assert.strictEqual(summary.failed, 2)
+      assert.deepStrictEqual(summary.failures.map((f) => f.message).sort(), [
+        "empty.wav is empty",
+        "inputs.csv:7: missing `audio`"
+      ])
+    }))
+
+  it.effect("stops the whole run on a fatal error (a rejected key) with exit code 3", () =>
+    Effect.gen(function*() {
+      const { sink, written } = yield* memorySink()
+      const calls = yield* Ref.make(0)
+      const summary = yield* PipelineRunner.run({
+        runId: "r3",
+        entries: entries(...Array.from({ length: 20 }, (_, i) => ok(item(`f${i}.wav`)))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber((input) =>
+        Ref.update(calls, (n) =>
+          n + 1).pipe(Effect.zipRight(Effect.fail(failing("Unauthorized")(input))))
+      )))
+      assert.strictEqual(summary.exitCode, 3)
+      assert.strictEqual(yield* Ref.get(calls), 1)
+      assert.strictEqual((yield* Ref.get(written)).length, 0)
+      assert.match(summary.aborted ?? "", /Unauthorized/)
+    }))
+
+  it.live("never runs more transcriptions at once than the concurrency", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const inFlight = yield* Ref.make(0)
+      const peak = yield* Ref.make(0)
+      const summary = yield* PipelineRunner.run({
+        runId: "r4",
+        entries: entries(...Array.from({ length: 30 }, (_, i) => ok(item(`f${i}.wav`)))),
+        sinks: [sink],
+        concurrency: 4,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber((input) =>
+        Effect.gen(function*() {
+          const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1)
+          yield* Ref.update(peak, (p) => Math.max(p, now))
+          yield* Effect.sleep("5 millis")
+          yield* Ref.update(inFlight, (n) => n - 1)
+          return transcript(input.id)
+        })
+      )))
+      assert.strictEqual(summary.done, 30)
+      assert.strictEqual(yield* Ref.get(peak), 4)
+    }))
+
+  it.effect("counts an item whose sink failed as failed and keeps going", () =>
+    Effect.gen(function*() {
+      const { sink, written } = yield* memorySink({ failFor: (result) => result.item.id.includes("b.wav") })
+      const summary = yield* PipelineRunner.run({
+        runId: "r5",
+        entries: entries(ok(item("a.wav")), ok(item("b.wav")), ok(item("c.wav"))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))))
+      assert.strictEqual((yield* Ref.get(written)).length, 2)
+      assert.strictEqual(summary.done, 2)
+      assert.strictEqual(summary.failed, 1)
+      assert.match(summary.failures[0]!.message, /memory sink could not write b: disk full/)
+    }))
+
+  it.effect("skips items the ledger marks done and marks the rest after every sink wrote", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const marked = yield* Ref.make<ReadonlyArray<string>>([])
+      const summary = yield* PipelineRunner.run({
+        runId: "r6",
+        entries: entries(ok(item("done.wav")), ok(item("new.wav"))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: probeOk,
+        isDone: (input) => Effect.succeed(input.id.includes("done")),
+        markDone: (input) => Ref.update(marked, (all) => [...all, input.id])
+      }).pipe(Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))))
+      assert.strictEqual(summary.skipped, 1)
+      assert.strictEqual(summary.done, 1)
+      assert.deepStrictEqual(yield* Ref.get(marked), ["/audio/new.wav"])
+    }))
+})
