@@ -77,3 +77,8 @@ export * as PipelineRunner from "./PipelineRunner.js"
  * @since 0.1.0
  */
 export * as Summary from "./Summary.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Redact from "./Redact.js"
