@@ -100,7 +100,9 @@ export const make = (secrets: ReadonlyArray<string | Redacted.Redacted<string>>)
     if (typeof input === "string") return string(input)
     if (Array.isArray(input)) return input.map(value)
     if (Redacted.isRedacted(input)) return MASK
-    if (Predicate.isObject(input) && !Predicate.isFunction(input) && isPlainObject(input)) {
+    if (Predicate.isObject(input) && !Predicate.isFunction(input)) {
+      // as JSON.stringify sees it: toJSON when there is one, otherwise the own enumerable fields
+      if (Predicate.hasProperty(input, "toJSON") && Predicate.isFunction(input.toJSON)) return value(input.toJSON())
       const output: Record<string, unknown> = {}
       for (const [key, entry] of Object.entries(input)) {
         output[key] = SECRET_KEY_SET.has(key.toLowerCase()) && typeof entry === "string" && entry.length > 0
@@ -112,11 +114,6 @@ export const make = (secrets: ReadonlyArray<string | Redacted.Redacted<string>>)
     return input
   }
   return { string, value }
-}
-
-const isPlainObject = (input: object): boolean => {
-  const proto = Object.getPrototypeOf(input)
-  return proto === Object.prototype || proto === null
 }
 
 /**
@@ -149,7 +146,7 @@ export declare namespace Redactor {
   export interface Service {
     /** Redacts one string. */
     readonly string: (input: string) => string
-    /** Redacts every string inside a JSON-like value (arrays and plain objects, deeply); other values pass. */
+    /** Redacts every string inside a value as JSON.stringify would see it (deeply); returns plain data. */
     readonly value: (input: unknown) => unknown
   }
 }

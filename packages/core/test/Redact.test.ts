@@ -104,3 +104,20 @@ describe("Redact", () => {
       assert.strictEqual(provided.string(`x ${apiKey}`), "x ***")
     }))
 })
+
+describe("Redact.value", () => {
+  it("sees class instances and toJSON values as JSON.stringify does", () => {
+    class Holder {
+      readonly url = "https://x.example.com/a?Signature=s3cr3t"
+      get hidden(): string {
+        return "not serialized"
+      }
+    }
+    const date = new Date(0)
+    const redacted = Redact.signaturesOnly.value({ holder: new Holder(), date })
+    assert.deepStrictEqual(redacted, {
+      holder: { url: "https://x.example.com/a?Signature=***" },
+      date: "1970-01-01T00:00:00.000Z"
+    })
+  })
+})
