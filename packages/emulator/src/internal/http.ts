@@ -1,0 +1,231 @@
+/**
+ * Response helpers: JSON, the native and compatible-mode error envelopes, OSS XML errors, body reading.
+ *
+ * @since 0.1.0
+ */
+import type * as http from "node:http"
+import type { EndpointName } from "../Report.js"
+import type { State } from "./state.js"
+
+/**
+ * One request in flight.
+ *
+ * @since 0.1.0
+ */
+export interface Ctx {
+  readonly req: http.IncomingMessage
+  readonly res: http.ServerResponse
+  readonly url: URL
+  readonly endpoint: EndpointName
+  readonly requestId: string
+  readonly state: State
+  /** Set when the outcome is not an HTTP status (a reset). */
+  outcome?: string
+}
+
+/**
+ * @since 0.1.0
+ */
+export const sleep = (ms: number): Promise<void> =>
+  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref())
+
+const baseHeaders = (ctx: Ctx, contentType: string, length?: number): http.OutgoingHttpHeaders => {
+  const headers: http.OutgoingHttpHeaders = {
+    "content-type": contentType,
+    "x-request-id": ctx.requestId,
+    "req-cost-time": "1",
+    server: "istio-envoy"
+  }
+  if (length !== undefined) headers["content-length"] = length
+  return headers
+}
+
+/**
+ * @since 0.1.0
+ */
+export const sendJson = (
+  ctx: Ctx,
+  status: number,
+  body: unknown,
+  extra?: http.OutgoingHttpHeaders
+): void => {
+  if (ctx.res.headersSent || ctx.res.destroyed) return
+  const text = JSON.stringify(body)
+  ctx.res.writeHead(status, { ...baseHeaders(ctx, "application/json", Buffer.byteLength(text)), ...extra })
+  ctx.res.end(text)
+}
+
+/**
+ * @since 0.1.0
+ */
+export const sendText = (
+  ctx: Ctx,
+  status: number,
+  contentType: string,
+  text: string,
+  extra?: http.OutgoingHttpHeaders
+): void => {
+  if (ctx.res.headersSent || ctx.res.destroyed) return
+  ctx.res.writeHead(status, { ...baseHeaders(ctx, contentType, Buffer.byteLength(text)), ...extra })
+  ctx.res.end(text)
+}
+
+/**
+ * `{code, message, request_id}` (PROTOCOL.md §3.4).
+ *
+ * @since 0.1.0
+ */
+export const nativeError = (
+  ctx: Ctx,
+  status: number,
+  code: string,
+  message: string,
+  extra?: http.OutgoingHttpHeaders
+): void => sendJson(ctx, status, { code, message, request_id: ctx.requestId }, extra)
+
+const COMPAT_CODES: Record<number, { readonly code: string; readonly type: string }> = {
+  400: { code: "invalid_parameter_error", type: "invalid_request_error" },
+  401: { code: "invalid_api_key", type: "invalid_request_error" },
+  403: { code: "access_denied", type: "invalid_request_error" },
+  404: { code: "model_not_found", type: "invalid_request_error" },
+  413: { code: "invalid_parameter_error", type: "invalid_request_error" },
+  415: { code: "invalid_parameter_error", type: "invalid_request_error" },
+  429: { code: "limit_requests", type: "limit_requests" },
+  500: { code: "internal_error", type: "internal_error" },
+  503: { code: "model_unavailable", type: "service_unavailable_error" }
+}
+
+/**
+ * `{error:{code,param,message,type},id,request_id}` (PROTOCOL.md §2.4). The message carries the native code as
+ * `<status> Code: detail`, except for 401 and 429 whose documented bodies are used verbatim.
+ *
+ * @since 0.1.0
+ */
+export const compatError = (
+  ctx: Ctx,
+  status: number,
+  nativeCode: string,
+  message: string,
+  extra?: http.OutgoingHttpHeaders
+): void => {
+  const mapped = COMPAT_CODES[status] ?? { code: "invalid_parameter_error", type: "invalid_request_error" }
+  const text = status === 401 || status === 429 ? message : `<${status}> ${nativeCode}: ${message}`
+  sendJson(ctx, status, {
+    error: { code: mapped.code, param: null, message: text, type: mapped.type },
+    id: `chatcmpl-${ctx.requestId}`,
+    request_id: ctx.requestId
+  }, extra)
+}
+
+/**
+ * An error in the envelope of the endpoint (compatible mode or native).
+ *
+ * @since 0.1.0
+ */
+export const apiError = (
+  ctx: Ctx,
+  status: number,
+  code: string,
+  message: string,
+  extra?: http.OutgoingHttpHeaders
+): void =>
+  ctx.endpoint === "compatible"
+    ? compatError(ctx, status, code, message, extra)
+    : nativeError(ctx, status, code, message, extra)
+
+const xmlEscape = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
+
+/**
+ * An OSS-style XML error.
+ *
+ * @since 0.1.0
+ */
+export const ossError = (
+  ctx: Ctx,
+  status: number,
+  code: string,
+  message: string,
+  fields: Record<string, string> = {}
+): void => {
+  const extra = Object.entries(fields).map(([k, v]) => `  <${k}>${xmlEscape(v)}</${k}>\n`).join("")
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${code}</Code>\n  <Message>${
+    xmlEscape(message)
+  }</Message>\n  <RequestId>${ctx.requestId}</RequestId>\n  <HostId>${ctx.url.host}</HostId>\n${extra}</Error>\n`
+  sendText(ctx, status, "application/xml", body, { "x-oss-request-id": ctx.requestId })
+}
+
+/**
+ * @since 0.1.0
+ */
+export type Body =
+  | { readonly _tag: "Ok"; readonly json: unknown }
+  | { readonly _tag: "Invalid" }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Aborted" }
+
+/**
+ * Reads and parses a JSON body (up to `limit` bytes).
+ *
+ * @since 0.1.0
+ */
+export const readJson = (req: http.IncomingMessage, limit: number): Promise<Body> =>
+  new Promise((resolve) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let done = false
+    req.on("data", (chunk: Buffer) => {
+      if (done) return
+      size += chunk.length
+      if (size > limit) {
+        done = true
+        req.resume()
+        resolve({ _tag: "TooLarge" })
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("end", () => {
+      if (done) return
+      done = true
+      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")
+      if (text.length === 0) return resolve({ _tag: "Ok", json: undefined })
+      try {
+        resolve({ _tag: "Ok", json: JSON.parse(text) })
+      } catch {
+        resolve({ _tag: "Invalid" })
+      }
+    })
+    req.on("error", () => {
+      if (done) return
+      done = true
+      resolve({ _tag: "Aborted" })
+    })
+  })
+
+/**
+ * Drains a body that is not needed.
+ *
+ * @since 0.1.0
+ */
+export const drain = (req: http.IncomingMessage): Promise<void> =>
+  new Promise((resolve) => {
+    if (req.readableEnded) return resolve()
+    req.on("end", () => resolve())
+    req.on("error", () => resolve())
+    req.resume()
+  })
+
+/**
+ * @since 0.1.0
+ */
+export const isObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * @since 0.1.0
+ */
+export const header = (req: http.IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}

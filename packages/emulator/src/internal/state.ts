@@ -1,0 +1,106 @@
+/**
+ * The emulator's mutable state, shared by every route.
+ *
+ * @since 0.1.0
+ */
+import { AudioAnalyzer } from "../Audio.js"
+import * as EmulatorConfig from "../EmulatorConfig.js"
+import { Faults } from "../Faults.js"
+import { RateLimits } from "../RateLimits.js"
+import { Recorder } from "../Report.js"
+import type { Report } from "../Report.js"
+import { TaskStore } from "../Tasks.js"
+import { Uploads } from "../Uploads.js"
+import { IdSource } from "./random.js"
+import { Clock } from "./time.js"
+
+/**
+ * @since 0.1.0
+ */
+export class State {
+  config: EmulatorConfig.EmulatorConfig
+  raw: EmulatorConfig.Input
+  readonly clock = new Clock()
+  ids: IdSource
+  readonly recorder = new Recorder()
+  readonly limits: RateLimits
+  readonly faults: Faults
+  readonly analyzer = new AudioAnalyzer()
+  readonly tasks: TaskStore
+  readonly uploads: Uploads
+  origin = ""
+  dropWindow: { readonly start: number; readonly end: number } | undefined
+  private failPatterns: Array<{ readonly regex: RegExp; readonly code: string; readonly message: string }> = []
+
+  constructor(raw: EmulatorConfig.Input, config: EmulatorConfig.EmulatorConfig, storageDir: string) {
+    this.raw = raw
+    this.config = config
+    this.ids = new IdSource(config.seed)
+    this.limits = new RateLimits(config)
+    this.faults = new Faults(config)
+    this.tasks = new TaskStore(this)
+    this.uploads = new Uploads(this, storageDir)
+    this.applyDerived(config)
+  }
+
+  get apiKey(): string {
+    return this.config.api_key
+  }
+
+  /** Applies a patch of the raw config; throws a readable message when the result does not decode. */
+  patch(patch: EmulatorConfig.Input): void {
+    const raw = EmulatorConfig.merge(this.raw, patch)
+    const decoded = EmulatorConfig.decode(raw)
+    if (!decoded.ok) throw new Error(decoded.error)
+    this.raw = raw
+    this.config = decoded.value
+    this.limits.configure(decoded.value)
+    this.faults.configure(decoded.value)
+    this.applyDerived(decoded.value)
+  }
+
+  private applyDerived(config: EmulatorConfig.EmulatorConfig): void {
+    const now = this.clock.now()
+    const window = config.drop_window
+    this.dropWindow = window
+      ? { start: now + window.start_ms, end: now + window.start_ms + window.duration_ms }
+      : undefined
+    this.failPatterns = config.fail_tasks_matching.map((rule) =>
+      typeof rule === "string"
+        ? { regex: new RegExp(rule), code: "InternalError", message: "An internal error has occured during execution." }
+        : {
+          regex: new RegExp(rule.pattern),
+          code: rule.code ?? "InternalError",
+          message: rule.message ?? "An internal error has occured during execution."
+        }
+    )
+  }
+
+  forcedFailure(fileUrl: string): { readonly code: string; readonly message: string } | undefined {
+    const name = fileUrl.split("?")[0]!.split("/").pop() ?? fileUrl
+    return this.failPatterns.find((p) => p.regex.test(name) || p.regex.test(fileUrl))
+  }
+
+  dropping(): boolean {
+    if (this.dropWindow === undefined) return false
+    const now = this.clock.now()
+    return now >= this.dropWindow.start && now < this.dropWindow.end
+  }
+
+  reset(): void {
+    this.recorder.reset()
+    this.limits.reset()
+    this.faults.reset(this.config)
+  }
+
+  report(): Report {
+    return this.recorder.snapshot(this.tasks.counts(this.clock.now()))
+  }
+
+  transcriptFor(keys: ReadonlyArray<string | undefined>): string | undefined {
+    for (const key of keys) {
+      if (key !== undefined && Object.hasOwn(this.config.transcripts, key)) return this.config.transcripts[key]
+    }
+    return undefined
+  }
+}
