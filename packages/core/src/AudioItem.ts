@@ -49,6 +49,10 @@ export class AudioItem extends Schema.Class<AudioItem>("AudioItem")({
   container: Schema.optional(Container),
   mime: Schema.optional(Schema.String),
   durationMs: Schema.optional(Schema.Number),
+  /** sha256 of the bytes (local files) or of the URL, set before transcription. */
+  sha256: Schema.optional(Schema.String),
+  /** sha256 + a hash of the effective request: the item's ledger key. */
+  fingerprint: Schema.optional(Schema.String),
   overrides: Schema.optional(ItemOverrides),
   metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }) {

@@ -35,7 +35,7 @@ export interface Options {
   readonly sinks: ReadonlyArray<Sink.Service>
   readonly concurrency: number
   readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
-  /** True when the ledger already has this item done; it is then skipped. */
+  /** True when the ledger already has this (probed) item done; it is then skipped. */
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
   readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
@@ -85,16 +85,16 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
       yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
-      if (options.isDone && (yield* options.isDone(item))) {
-        tally.skipped += 1
-        yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
-        return Option.none()
-      }
       const probed = yield* options.probe(item).pipe(Effect.either)
       if (Either.isLeft(probed)) {
         return Option.some<TranscriptResult>(
           new Failed({ item, phase: "probe", reason: probed.left.reason, message: probed.left.message })
         )
+      }
+      if (options.isDone && (yield* options.isDone(probed.right))) {
+        tally.skipped += 1
+        yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
+        return Option.none()
       }
       const start = yield* Clock.currentTimeMillis
       const transcribed = yield* transcriber.transcribe(probed.right).pipe(

@@ -82,3 +82,13 @@ export * as Summary from "./Summary.js"
  * @since 0.1.0
  */
 export * as Redact from "./Redact.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Fingerprint from "./Fingerprint.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Ledger from "./Ledger.js"
