@@ -1,0 +1,84 @@
+import type { StartedEmulator } from "@asrflow/emulator/Emulator"
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly text: string
+  readonly json: any
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+export const request = async (
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}
+): Promise<Reply> => {
+  const response = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    headers: init.headers ?? {},
+    ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) })
+  })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, text, json: parse(text) }
+}
+
+export const client = (emulator: StartedEmulator) => {
+  const auth = { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" }
+  return {
+    compatible: (body: unknown, headers: Record<string, string> = {}) =>
+      request(`${emulator.compatibleBaseUrl}/chat/completions`, { body, headers: { ...auth, ...headers } }),
+    native: (body: unknown, headers: Record<string, string> = {}) =>
+      request(`${emulator.nativeBaseUrl}/services/aigc/multimodal-generation/generation`, {
+        body,
+        headers: { ...auth, ...headers }
+      }),
+    submit: (body: unknown, headers: Record<string, string> = { "x-dashscope-async": "enable" }) =>
+      request(`${emulator.nativeBaseUrl}/services/audio/asr/transcription`, { body, headers: { ...auth, ...headers } }),
+    task: (id: string, method = "GET") => request(`${emulator.nativeBaseUrl}/tasks/${id}`, { method, headers: auth }),
+    cancel: (id: string) => request(`${emulator.nativeBaseUrl}/tasks/${id}/cancel`, { method: "POST", headers: auth }),
+    list: (query = "") => request(`${emulator.nativeBaseUrl}/tasks${query}`, { headers: auth }),
+    policy: (model: string) =>
+      request(`${emulator.nativeBaseUrl}/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, {
+        headers: auth
+      }),
+    get: (url: string, headers: Record<string, string> = {}) => request(url, { headers })
+  }
+}
+
+export const compatBody = (audio: string, extra: Record<string, unknown> = {}, model = "qwen3-asr-flash") => ({
+  model,
+  messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: audio } }] }],
+  ...extra
+})
+
+export const nativeBody = (audio: string, parameters?: Record<string, unknown>, model = "qwen3-asr-flash") => ({
+  model,
+  input: { messages: [{ role: "user", content: [{ audio }] }] },
+  ...(parameters === undefined ? {} : { parameters })
+})
+
+/** Parses `data: …` SSE (compatible mode) into JSON payloads; `[DONE]` is kept as a string. */
+export const compatEvents = (text: string): Array<any> =>
+  text.split("\n\n").filter((e) => e.length > 0).map((e) => {
+    const data = e.replace(/^data: /, "")
+    return data === "[DONE]" ? data : JSON.parse(data)
+  })
+
+/** Parses DashScope native SSE into `{id, event, status, data}`. */
+export const nativeEvents = (text: string): Array<{ id: string; event: string; status: string; data: any }> =>
+  text.split("\n\n").filter((e) => e.length > 0).map((e) => {
+    const lines = e.split("\n")
+    const field = (prefix: string) => lines.find((l) => l.startsWith(prefix))?.slice(prefix.length) ?? ""
+    return {
+      id: field("id:"),
+      event: field("event:"),
+      status: field(":HTTP_STATUS/"),
+      data: JSON.parse(field("data:"))
+    }
+  })
