@@ -236,6 +236,34 @@ export const parseWav = (header: Uint8Array, totalBytes: number): AudioInfo | un
   return undefined
 }
 
+const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]
+
+/**
+ * Walks ADTS frames (raw AAC): 1024 samples per raw data block, so the duration is exact.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const parseAdts = (bytes: Uint8Array): AudioInfo | undefined => {
+  let offset = 0
+  let samples = 0
+  let sampleRate = 0
+  let channels = 0
+  while (offset + 7 <= bytes.length) {
+    if (bytes[offset] !== 0xff || (bytes[offset + 1]! & 0xf6) !== 0xf0) break
+    const rate = ADTS_RATES[(bytes[offset + 2]! & 0x3c) >> 2]
+    if (rate === undefined) break
+    sampleRate = rate
+    channels = ((bytes[offset + 2]! & 0x01) << 2) | ((bytes[offset + 3]! & 0xc0) >> 6)
+    const length = ((bytes[offset + 3]! & 0x03) << 11) | (bytes[offset + 4]! << 3) | ((bytes[offset + 5]! & 0xe0) >> 5)
+    if (length < 7) break
+    samples += 1024 * ((bytes[offset + 6]! & 0x03) + 1)
+    offset += length
+  }
+  if (sampleRate === 0) return undefined
+  return { format: "aac", sampleRate, channels: channels || 1, durationMs: (samples / sampleRate) * 1000 }
+}
+
 const ffprobe = (file: string): Promise<{ durationMs: number; sampleRate: number; channels: number } | undefined> =>
   new Promise((resolve) => {
     execFile(
@@ -345,6 +373,8 @@ export class AudioAnalyzer {
     } else {
       const info = container === "wav"
         ? parseWav(bytes, bytes.length)
+        : container === "aac"
+        ? parseAdts(bytes)
         : (await viaMusicMetadata({ bytes }, container)) ?? (await viaFfprobe({ bytes }, container))
       analysis = info ? { _tag: "Ok", sha256: hash, container, info } : { _tag: "Unsupported", sha256: hash }
     }
@@ -370,6 +400,8 @@ export class AudioAnalyzer {
     if (container !== undefined) {
       const info = container === "wav"
         ? parseWav(header, size)
+        : container === "aac" && size <= 64 * 1024 * 1024
+        ? parseAdts(await fsp.readFile(file))
         : (await viaMusicMetadata({ file }, container)) ?? (await viaFfprobe({ file }, container))
       if (info) analysis = { _tag: "Ok", sha256: hash, container, info }
     }
