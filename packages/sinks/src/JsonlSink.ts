@@ -1,0 +1,189 @@
+/**
+ * The `jsonl` sink: one file, one line per item, failed items included with their reason and message,
+ * so a batch can be post-processed or re-run (`jq 'select(.status == "FAILED") | .audio'`).
+ *
+ * How the file stays whole:
+ * - During the run, lines are appended (each with one write) to a hidden partial file next to the
+ *   target, `.<name>.<run id>.<random>.partial`. The target itself is not touched.
+ * - When the sink closes, the previous target, any partial left by a crashed run, and this run's lines
+ *   are merged, one line per output key (the newest wins), and the result replaces the target with an
+ *   atomic rename. So a reader never sees a half-written file, a resumed run (whose finished items are
+ *   skipped) keeps the lines of the earlier runs, and a crash loses nothing: the next run picks the
+ *   partial up.
+ * - Two runs writing the same output root at the same time are not supported.
+ *
+ * @since 0.1.0
+ */
+import type { SinkComponent } from "@asrflow/core/Component"
+import { Redactor } from "@asrflow/core/Redact"
+import { RunContext } from "@asrflow/core/RunContext"
+import { SinkError } from "@asrflow/core/Sink"
+import type { Failed, TranscriptResult } from "@asrflow/core/Transcript"
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Option, Schema } from "effect"
+import { randomBytes } from "node:crypto"
+import { describe, writeFileAtomic } from "./internal/atomic.js"
+import { redactError } from "./internal/itemSink.js"
+import * as JsonSink from "./JsonSink.js"
+import * as OutputLayout from "./OutputLayout.js"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Config extends Schema.Class<Config>("JsonlSinkConfig")({
+  type: Schema.Literal("jsonl"),
+  path: Schema.optionalWith(Schema.NonEmptyString, { default: () => "transcripts.jsonl" }).annotations({
+    description: "The output file, relative to the output root unless absolute; parent directories are created.",
+    examples: ["transcripts.jsonl", "/data/batch-42.jsonl"]
+  })
+}, {
+  description:
+    "Writes one JSON object per line for every result, failed ones included. Lines of earlier runs are kept (one per output key, newest wins); the file is replaced atomically when the run ends."
+}) {}
+
+/**
+ * The line of a failed item.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const failure = (result: Failed): Record<string, unknown> => ({
+  status: "FAILED",
+  audio: result.item.source,
+  output_key: result.item.outputKey,
+  phase: result.phase,
+  reason: result.reason,
+  message: result.message,
+  ...(result.requestId === undefined ? {} : { request_id: result.requestId }),
+  ...(result.taskId === undefined ? {} : { task_id: result.taskId }),
+  ...(result.item.metadata === undefined ? {} : { metadata: result.item.metadata })
+})
+
+/**
+ * The line object of any result: the normalized response, or the failure.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const line = (result: TranscriptResult): Record<string, unknown> =>
+  result._tag === "Transcribed" ? JsonSink.normalize(result) : failure(result)
+
+const decodeKey = Schema.decodeUnknownOption(Schema.parseJson(Schema.Struct({ output_key: Schema.String })))
+
+/** The merge key of a line: its output key, or (for a line that is not such JSON) its position, so it is kept. */
+const keyOf = (text: string, index: number): string =>
+  Option.match(decodeKey(text), { onNone: () => `#${index}`, onSome: (parsed) => `k:${parsed.output_key}` })
+
+/** Complete lines only: a crashed writer may have left a last line without its newline. */
+const completeLines = (text: string): Array<string> => {
+  const lines = text.split("\n")
+  lines.pop()
+  return lines.filter((entry) => entry.trim() !== "")
+}
+
+/**
+ * Merges line sets, oldest first: one line per output key, the newest wins and takes the newest place.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const merge = (...generations: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {
+  const byKey = new Map<string, string>()
+  let index = 0
+  for (const lines of generations) {
+    for (const entry of lines) {
+      const key = keyOf(entry, index++)
+      byKey.delete(key)
+      byKey.set(key, entry)
+    }
+  }
+  return [...byKey.values()]
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * @since 0.1.0
+ * @category components
+ */
+export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path | RunContext> = {
+  kind: "sink",
+  type: "jsonl",
+  description: "One JSON line per result, failed results included, in a single file.",
+  config: Config,
+  make: (config) =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const run = yield* RunContext
+      const redactor = yield* Redactor
+      const target = path.resolve(run.outputRoot, config.path)
+      const dir = path.dirname(target)
+      const name = path.basename(target)
+      const fail = (reason: SinkError["reason"], description: string, cause?: unknown) =>
+        redactError(redactor, new SinkError({ sink: "jsonl", reason, path: target, description, cause }))
+
+      yield* fs.makeDirectory(dir, { recursive: true }).pipe(
+        Effect.mapError((cause) => fail("Open", `cannot create the directory ${dir}: ${describe(cause)}`, cause))
+      )
+      const runTag = OutputLayout.normalizeKey(run.runId)?.replace(/\//g, "_") ?? "run"
+      const partial = path.join(dir, `.${name}.${runTag}.${randomBytes(4).toString("hex")}.partial`)
+      const handle = yield* fs.open(partial, { flag: "a" }).pipe(
+        Effect.mapError((cause) => fail("Open", `cannot open ${partial}: ${describe(cause)}`, cause))
+      )
+      const lock = yield* Effect.makeSemaphore(1)
+      const counts = { written: 0, failed: 0 }
+
+      const finish = Effect.gen(function*() {
+        const previous = (yield* fs.exists(target)) ? yield* fs.readFileString(target) : ""
+        const leftovers = (yield* fs.readDirectory(dir)).filter((entry) =>
+          entry.startsWith(`.${name}.`) && entry.endsWith(".partial") && path.join(dir, entry) !== partial
+        )
+        const stale: Array<string> = []
+        for (const entry of leftovers) {
+          stale.push(...completeLines(yield* fs.readFileString(path.join(dir, entry))))
+        }
+        const ours = completeLines(yield* fs.readFileString(partial))
+        const merged = merge(completeLines(previous.endsWith("\n") ? previous : `${previous}\n`), stale, ours)
+        yield* writeFileAtomic("jsonl", target, merged.map((entry) => `${entry}\n`).join(""))
+        yield* fs.remove(partial)
+        for (const entry of leftovers) yield* fs.remove(path.join(dir, entry)).pipe(Effect.ignore)
+        yield* Effect.logDebug(`wrote ${target}`).pipe(Effect.annotateLogs(counts))
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.logError(
+            `jsonl sink could not finish ${target}; its lines are kept in ${partial} and the next run merges them: ${
+              redactor.string(error.message)
+            }`
+          )
+        ),
+        Effect.annotateLogs({ component: "sink.jsonl" })
+      )
+      // registered after the file was opened, so it runs before the file is closed
+      yield* Effect.addFinalizer(() => finish)
+
+      const write = (result: TranscriptResult): Effect.Effect<void, SinkError> =>
+        Effect.try({
+          try: () => `${JSON.stringify(redactor.value(line(result)))}\n`,
+          catch: (cause) => fail("Encode", String(cause), cause)
+        }).pipe(
+          Effect.flatMap((text) =>
+            lock.withPermits(1)(handle.writeAll(encoder.encode(text))).pipe(
+              Effect.mapError((cause) => fail("Write", describe(cause), cause))
+            )
+          ),
+          Effect.tap(() => {
+            counts.written += 1
+          }),
+          Effect.tapError((error) => {
+            counts.failed += 1
+            return Effect.logWarning(error.message)
+          }),
+          Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })
+        )
+
+      const relative = OutputLayout.relativeToRoot(path, run.outputRoot, target)
+      return { name: "jsonl", write, outputsFor: () => [relative] }
+    })
+}

@@ -1,0 +1,110 @@
+/**
+ * The run log, `runs/<run id>.log.jsonl`: one JSON line per phase per item (planned, staged, submitted,
+ * polled, transcribed, written, failed, skipped), with timestamps and durations. It is the command log
+ * of each run.
+ *
+ * The file grows while the run goes on (it is a log, so it is appended to rather than renamed into place).
+ * Every line is written whole with a single write, and lines from concurrent items never interleave.
+ * Everything is redacted. A failing log write is logged as a warning and never fails the item.
+ *
+ * @since 0.1.0
+ */
+import { Redactor } from "@asrflow/core/Redact"
+import { RunContext } from "@asrflow/core/RunContext"
+import type { RunEvent } from "@asrflow/core/RunEvents"
+import { RunEvents } from "@asrflow/core/RunEvents"
+import { SinkError } from "@asrflow/core/Sink"
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import type { Scope } from "effect"
+import { describe } from "./internal/atomic.js"
+import { redactError } from "./internal/itemSink.js"
+import * as OutputLayout from "./OutputLayout.js"
+
+/**
+ * The JSON object written for one event (snake_case, absent fields left out).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const toLine = (runId: string, event: RunEvent): Record<string, unknown> => ({
+  at: event.at,
+  run_id: runId,
+  item: event.item,
+  phase: event.phase,
+  ...(event.durationMs === undefined ? {} : { duration_ms: event.durationMs }),
+  ...(event.data === undefined ? {} : { data: event.data })
+})
+
+/**
+ * The absolute path of the run log of the current run.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const path: Effect.Effect<string, SinkError, Path.Path | RunContext> = Effect.gen(function*() {
+  const path = yield* Path.Path
+  const run = yield* RunContext
+  return yield* OutputLayout.resolveKey({
+    path,
+    sink: "run-log",
+    outputRoot: run.outputRoot,
+    dir: OutputLayout.dirs.runs,
+    key: run.runId,
+    ext: ".log.jsonl"
+  })
+})
+
+const encoder = new TextEncoder()
+
+/**
+ * Opens the run log (for the life of the scope) and returns the `RunEvents` service that appends to it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<
+  RunEvents["Type"],
+  SinkError,
+  FileSystem.FileSystem | Path.Path | RunContext | Scope.Scope
+> = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const paths = yield* Path.Path
+  const run = yield* RunContext
+  const redactor = yield* Redactor
+  const file = yield* path
+  const fail = (reason: SinkError["reason"], description: string, cause: unknown) =>
+    redactError(redactor, new SinkError({ sink: "run-log", reason, path: file, description, cause }))
+  yield* fs.makeDirectory(paths.dirname(file), { recursive: true }).pipe(
+    Effect.mapError((cause) =>
+      fail("Open", `cannot create the directory ${paths.dirname(file)}: ${describe(cause)}`, cause)
+    )
+  )
+  const handle = yield* fs.open(file, { flag: "a" }).pipe(
+    Effect.mapError((cause) => fail("Open", describe(cause), cause))
+  )
+  const lock = yield* Effect.makeSemaphore(1)
+  const emit = (event: RunEvent): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      const text = `${JSON.stringify(redactor.value(toLine(run.runId, event)))}\n`
+      return lock.withPermits(1)(handle.writeAll(encoder.encode(text)))
+    }).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.logWarning(`could not append to the run log ${file}`, cause).pipe(
+          Effect.annotateLogs({ component: "run-log" })
+        )
+      )
+    )
+  return { emit }
+})
+
+/**
+ * The run log as the run's `RunEvents`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<RunEvents, SinkError, FileSystem.FileSystem | Path.Path | RunContext> = Layer.scoped(
+  RunEvents,
+  make
+)

@@ -1,0 +1,63 @@
+/**
+ * Atomic file writes: a temp file in the target's directory, then a rename. A reader sees the old file,
+ * no file, or the whole new file, never a part.
+ *
+ * @since 0.1.0
+ */
+import { SinkError } from "@asrflow/core/Sink"
+import { FileSystem, Path } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Effect } from "effect"
+import { randomBytes } from "node:crypto"
+
+const encoder = new TextEncoder()
+
+/** The temp name for a target: `.<name>.<random>.tmp`, short enough for any file name limit. */
+export const tempPathFor = (path: Path.Path, target: string): string => {
+  const name = path.basename(target)
+  const short = name.length > 64 ? name.slice(0, 64) : name
+  return path.join(path.dirname(target), `.${short}.${randomBytes(6).toString("hex")}.tmp`)
+}
+
+/** A short, clear description of a platform error: what failed, on which path, why. */
+export const describe = (error: PlatformError): string =>
+  error._tag === "SystemError"
+    ? `${error.reason}${error.pathOrDescriptor !== undefined ? ` (${String(error.pathOrDescriptor)})` : ""}: ${
+      error.description ?? error.message
+    }`
+    : error.message
+
+/**
+ * Creates the parent directories, writes `<dir>/.<name>.<random>.tmp`, then renames it onto `target`.
+ * On failure the temp file is removed and a `SinkError` names the target.
+ */
+export const writeFileAtomic = (
+  sink: string,
+  target: string,
+  data: string | Uint8Array
+): Effect.Effect<void, SinkError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dir = path.dirname(target)
+    yield* fs.makeDirectory(dir, { recursive: true }).pipe(
+      Effect.mapError((cause) =>
+        new SinkError({
+          sink,
+          reason: "Open",
+          path: target,
+          description: `cannot create the directory ${dir}: ${describe(cause)}`,
+          cause
+        })
+      )
+    )
+    const temp = tempPathFor(path, target)
+    const bytes = typeof data === "string" ? encoder.encode(data) : data
+    yield* fs.writeFile(temp, bytes).pipe(
+      Effect.zipRight(fs.rename(temp, target)),
+      Effect.onError(() => fs.remove(temp).pipe(Effect.ignore)),
+      Effect.mapError((cause) =>
+        new SinkError({ sink, reason: "Write", path: target, description: describe(cause), cause })
+      )
+    )
+  })

@@ -1,0 +1,68 @@
+/**
+ * What the `srt` and `vtt` sinks share: the line-shaping config fields, the warning for transcripts
+ * without timestamps, and the renderers.
+ *
+ * @since 0.1.0
+ */
+import type { Transcribed } from "@asrflow/core/Transcript"
+import { Effect, Schema } from "effect"
+import * as Cues from "./cues.js"
+import * as Timecode from "./timecode.js"
+
+/** Config fields of both subtitle sinks. */
+export const shapingFields = {
+  dir: Schema.optionalWith(Schema.NonEmptyString, { default: () => "transcripts" }).annotations({
+    description: "Directory for the subtitle files, relative to the output root.",
+    examples: ["transcripts", "subtitles"]
+  }),
+  max_line_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(8, 200)), { default: () => 42 }).annotations({
+    description:
+      "The widest line, in display columns: Chinese, Japanese, Korean and fullwidth characters count 2, others 1 (42 columns = 42 Latin or 21 Chinese characters)."
+  }),
+  max_lines: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 4)), { default: () => 2 }).annotations({
+    description: "The most lines in one cue; a longer sentence is split into several cues."
+  })
+}
+
+/** The warning logged when a transcript has no timestamps. */
+export const NO_TIMESTAMPS_WARNING =
+  "the transcript has no timestamps (sync models such as qwen3-asr-flash return none), so the subtitle is one cue spanning the whole audio. For timed cues use qwen3-asr-flash-filetrans with timestamp_granularities: [sentence, word]."
+
+const shape = (result: Transcribed, shaping: Cues.Shaping, format: string) =>
+  Effect.gen(function*() {
+    const shaped = Cues.fromTranscript(result.transcript, shaping, result.item.durationMs)
+    if (shaped.untimed) yield* Effect.logWarning(`${format} for ${result.item.outputKey}: ${NO_TIMESTAMPS_WARNING}`)
+    return shaped
+  })
+
+const safeSrt = (line: string): string => line.replace(/-->/g, "->")
+const safeVtt = (line: string): string => line.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+/** An SRT document: numbered cues, `HH:MM:SS,mmm`, blank lines between; empty when there is no speech. */
+export const renderSrt = (cues: ReadonlyArray<Cues.Cue>): string =>
+  cues.map((cue, index) =>
+    `${index + 1}\n${Timecode.srt(cue.startMs)} --> ${Timecode.srt(cue.endMs)}\n${cue.lines.map(safeSrt).join("\n")}\n`
+  ).join("\n")
+
+/** A WebVTT document: the header, an optional NOTE, numbered cues with `HH:MM:SS.mmm`. */
+export const renderVtt = (cues: ReadonlyArray<Cues.Cue>, note?: string | undefined): string =>
+  [
+    "WEBVTT\n",
+    ...(note === undefined ? [] : [`NOTE ${note.replace(/-->/g, "->")}\n`]),
+    ...cues.map((cue, index) =>
+      `${index + 1}\n${Timecode.vtt(cue.startMs)} --> ${Timecode.vtt(cue.endMs)}\n${
+        cue.lines.map(safeVtt).join("\n")
+      }\n`
+    )
+  ].join("\n")
+
+/** Shapes and renders SRT, logging the warning for an untimed transcript. */
+export const srt = (result: Transcribed, shaping: Cues.Shaping): Effect.Effect<string> =>
+  Effect.map(shape(result, shaping, "srt"), (shaped) => renderSrt(shaped.cues))
+
+/** Shapes and renders WebVTT; an untimed transcript also carries the warning as a NOTE block. */
+export const vtt = (result: Transcribed, shaping: Cues.Shaping): Effect.Effect<string> =>
+  Effect.map(
+    shape(result, shaping, "vtt"),
+    (shaped) => renderVtt(shaped.cues, shaped.untimed ? NO_TIMESTAMPS_WARNING : undefined)
+  )
