@@ -92,3 +92,38 @@ export * as Fingerprint from "./Fingerprint.js"
  * @since 0.1.0
  */
 export * as Ledger from "./Ledger.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as PipelineLoader from "./PipelineLoader.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AudioProbe from "./AudioProbe.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Sources from "./Sources.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as FilesSource from "./FilesSource.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as UrlsSource from "./UrlsSource.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ManifestSource from "./ManifestSource.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Pipeline from "./Pipeline.js"

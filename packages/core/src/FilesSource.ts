@@ -1,0 +1,262 @@
+/**
+ * The `files` source: local files by glob, directory or path.
+ *
+ * - Globs (picomatch syntax) and plain paths are relative to the pipeline file's directory.
+ * - A directory is recursed for audio extensions (wav, mp3, m4a, mp4, flac, ogg, opus, webm, amr, aac, pcm).
+ * - Hidden files and directories (`.name`) are skipped unless a glob names them.
+ * - Symlinks are followed while their real path stays inside the walked root (the glob's base); a link
+ *   that escapes it, or a broken one, becomes a `SourceError` entry. Symlink loops are walked once.
+ * - `exclude` globs are matched against each file's path relative to the pipeline file's directory
+ *   (or its absolute path, for an absolute pattern); exclude a directory with `dir/**`.
+ * - Items come out sorted by their path relative to the glob base (code-unit order), each file once.
+ * - The output key is that relative path without its extension (`audio/a/b/x.wav` with base `audio` is
+ *   `a/b/x`). When two files would get the same key (`x.wav` and `x.mp3`), both keep their extension
+ *   (`x.wav`, `x.mp3`); any remaining clash gets a `~2`, `~3` suffix. Keys never silently collide.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { Effect, Either, Option, Schema, Stream } from "effect"
+import picomatch from "picomatch"
+import { AudioItem } from "./AudioItem.js"
+import { SourceError } from "./AudioSource.js"
+import type { SourceEntry } from "./AudioSource.js"
+import type { SourceComponent } from "./Component.js"
+import * as Keys from "./internal/keys.js"
+import { RunContext } from "./RunContext.js"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Config extends Schema.Class<Config>("FilesSourceConfig")({
+  type: Schema.Literal("files"),
+  include: Schema.NonEmptyArray(Schema.String).annotations({
+    description:
+      "Globs (picomatch syntax), directories (recursed for audio files) or files, relative to the pipeline file.",
+    examples: [["audio/**/*.{wav,mp3,m4a,flac,ogg,opus,webm}"]]
+  }),
+  exclude: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).annotations({
+    description: "Globs of files to leave out, matched against paths relative to the pipeline file.",
+    examples: [["**/drafts/**"]]
+  })
+}, { description: "Local audio files found by glob, directory or path." }) {}
+
+/**
+ * The extensions a directory given in `include` is searched for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const audioExtensions: ReadonlyArray<string> = [
+  "wav",
+  "mp3",
+  "m4a",
+  "mp4",
+  "flac",
+  "ogg",
+  "opus",
+  "webm",
+  "amr",
+  "aac",
+  "pcm"
+]
+
+interface Found {
+  /** The path relative to the walk's root, POSIX separators. */
+  readonly rel: string
+  readonly entry: Either.Either<string, SourceError>
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+const toPosix = (p: string): string => p.split("\\").join("/")
+
+/** Lists the entries of one `include` pattern, relative to the walk's root. */
+const listInclude = Effect.fnUntraced(function*(
+  pattern: string,
+  baseDir: string,
+  isExcluded: (absolute: string) => boolean
+) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const scan = picomatch.scan(pattern)
+  const display = (absolute: string) => {
+    const rel = path.relative(baseDir, absolute)
+    return rel === "" || rel.startsWith("..") || path.isAbsolute(rel) ? absolute : toPosix(rel)
+  }
+  const fail = (
+    absolute: string,
+    reason: SourceError["reason"],
+    description: string,
+    cause?: unknown
+  ): Either.Either<string, SourceError> =>
+    Either.left(new SourceError({ source: "files", location: display(absolute), reason, description, cause }))
+
+  const root = path.resolve(baseDir, scan.isGlob ? scan.base : pattern)
+  const rootInfo = yield* Effect.either(fs.stat(root))
+  if (Either.isLeft(rootInfo)) {
+    const missing = rootInfo.left._tag === "SystemError" && rootInfo.left.reason === "NotFound"
+    if (scan.isGlob && missing) return { root, found: [] as Array<Found> }
+    return {
+      root,
+      found: [{
+        rel: "",
+        entry: fail(
+          root,
+          missing ? "NotFound" : "Unreadable",
+          missing ?
+            `\`${pattern}\` does not exist (relative paths start at ${baseDir})` :
+            `cannot read \`${pattern}\`: ${rootInfo.left.message}`,
+          rootInfo.left
+        )
+      }]
+    }
+  }
+  if (!scan.isGlob && rootInfo.right.type !== "Directory") {
+    const name = path.basename(root)
+    if (rootInfo.right.type !== "File") {
+      return {
+        root: path.dirname(root),
+        found: [{ rel: name, entry: fail(root, "Unreadable", `not a regular file (${rootInfo.right.type})`) }]
+      }
+    }
+    return { root: path.dirname(root), found: isExcluded(root) ? [] : [{ rel: name, entry: Either.right(root) }] }
+  }
+
+  const byExtension = (rel: string) => audioExtensions.includes(Keys.extensionOf(rel))
+  const matcher = scan.isGlob ? picomatch(scan.glob) : undefined
+  const accept = (rel: string, absolute: string): boolean =>
+    !isExcluded(absolute) && (matcher === undefined ? byExtension(rel) && !/(^|\/)\./.test(rel) : matcher(rel))
+  const rootReal = yield* fs.realPath(root).pipe(Effect.orElseSucceed(() => root))
+  const inside = (real: string) =>
+    real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)
+  const visited = new Set<string>([rootReal])
+  const found: Array<Found> = []
+
+  const walk = (directory: string, prefix: string): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      const names = yield* Effect.either(fs.readDirectory(directory))
+      if (Either.isLeft(names)) {
+        found.push({
+          rel: prefix,
+          entry: fail(directory, "Unreadable", `cannot list the directory: ${names.left.message}`, names.left)
+        })
+        return
+      }
+      for (const name of [...names.right].sort(compare)) {
+        const absolute = path.join(directory, name)
+        const rel = prefix === "" ? name : `${prefix}/${name}`
+        const link = yield* Effect.option(fs.readLink(absolute))
+        if (Option.isSome(link)) {
+          const real = yield* Effect.option(fs.realPath(absolute))
+          if (Option.isNone(real)) {
+            if (accept(rel, absolute)) {
+              found.push({ rel, entry: fail(absolute, "NotFound", `broken symlink (points to ${link.value})`) })
+            }
+            continue
+          }
+          if (!inside(real.value)) {
+            const info = yield* Effect.option(fs.stat(absolute))
+            const isDirectory = Option.isSome(info) && info.value.type === "Directory"
+            if (isDirectory ? !isExcluded(absolute) : accept(rel, absolute)) {
+              found.push({
+                rel,
+                entry: fail(
+                  absolute,
+                  "Outside",
+                  `symlink points outside ${display(root)} (to ${real.value}); it was not followed`
+                )
+              })
+            }
+            continue
+          }
+        }
+        const info = yield* Effect.either(fs.stat(absolute))
+        if (Either.isLeft(info)) {
+          if (accept(rel, absolute)) {
+            found.push({ rel, entry: fail(absolute, "Unreadable", `cannot stat: ${info.left.message}`, info.left) })
+          }
+          continue
+        }
+        switch (info.right.type) {
+          case "Directory": {
+            if (matcher === undefined && name.startsWith(".")) break
+            const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
+            if (visited.has(real)) break
+            visited.add(real)
+            yield* walk(absolute, rel)
+            break
+          }
+          case "File": {
+            if (accept(rel, absolute)) found.push({ rel, entry: Either.right(absolute) })
+            break
+          }
+          default: {
+            if (accept(rel, absolute)) {
+              found.push({ rel, entry: fail(absolute, "Unreadable", `not a regular file (${info.right.type})`) })
+            }
+          }
+        }
+      }
+    })
+
+  yield* walk(root, "")
+  return { root, found }
+})
+
+/**
+ * Lists every entry of a `files` source, in order, with unique output keys.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const list = Effect.fnUntraced(function*(config: Config) {
+  const path = yield* Path.Path
+  const { baseDir } = yield* RunContext
+  const excludes = config.exclude.map((pattern) => {
+    const isMatch = picomatch(toPosix(pattern))
+    return path.isAbsolute(pattern) ?
+      (absolute: string) => isMatch(toPosix(absolute)) :
+      (absolute: string) => isMatch(toPosix(path.relative(baseDir, absolute)))
+  })
+  const isExcluded = (absolute: string) => excludes.some((test) => test(absolute))
+  const seen = new Set<string>()
+  const files: Array<{ readonly absolute: string; readonly rel: string; readonly pattern: string }> = []
+  const entries: Array<Either.Either<number, SourceError>> = []
+  for (const pattern of config.include) {
+    const { found } = yield* listInclude(pattern, baseDir, isExcluded)
+    for (const { entry, rel } of [...found].sort((a, b) => compare(a.rel, b.rel))) {
+      if (Either.isLeft(entry)) {
+        entries.push(Either.left(entry.left))
+      } else if (!seen.has(entry.right)) {
+        seen.add(entry.right)
+        entries.push(Either.right(files.length))
+        files.push({ absolute: entry.right, rel, pattern })
+      }
+    }
+  }
+  const keys = Keys.unique(files.map(({ rel }) => ({ key: Keys.stripExtension(rel), fallback: rel })))
+  return entries.map((entry): SourceEntry =>
+    Either.map(entry, (index) =>
+      new AudioItem({
+        id: files[index].absolute,
+        source: files[index].absolute,
+        kind: "file",
+        outputKey: keys[index],
+        origin: `files ${files[index].pattern}`
+      }))
+  )
+})
+
+/**
+ * @since 0.1.0
+ * @category components
+ */
+export const component: SourceComponent<Config, FileSystem.FileSystem | Path.Path | RunContext> = {
+  kind: "source",
+  type: "files",
+  description: "Local audio files found by glob, directory or path.",
+  config: Config,
+  make: (config) => Stream.unwrap(Effect.map(list(config), Stream.fromIterable))
+}

@@ -1,0 +1,362 @@
+/**
+ * The `manifest` source: a CSV file with a header, or a JSONL file, one recording per row.
+ *
+ * Each row has `audio` (a local path, relative to `base_dir`, or an http(s)/`oss://` URL) and optional
+ * per-item overrides: `model`, `language_hints`, `context`, `output_key`, and free `metadata` that is
+ * passed through to the outputs untouched.
+ *
+ * - CSV: `language_hints` is one cell, separated by `|` or `,` (`zh|en`); a `metadata` cell holds a
+ *   JSON object; every other column goes into `metadata` as a string (empty cells are left out). A
+ *   column whose name is a near-miss of a known one (`langauge_hints`) is reported.
+ * - JSONL: one JSON object per line; `language_hints` is an array; free fields go under `metadata`, and
+ *   any other key is an error. Blank lines are skipped.
+ * - A bad row becomes a `SourceError` with the file and line (`inputs.csv:7`); the other rows go on.
+ * - Output keys: `output_key` when given (it must be unique), else the audio path relative to
+ *   `base_dir` without extension (the file name for paths outside it; host + path for URLs). Derived
+ *   keys that collide keep their extension, then get `~2`, `~3`.
+ *
+ * @since 0.1.0
+ */
+import { FileSystem, Path } from "@effect/platform"
+import { parse as parseCsv } from "csv-parse/sync"
+import { Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { AudioItem, ItemOverrides } from "./AudioItem.js"
+import { SourceError } from "./AudioSource.js"
+import type { SourceEntry } from "./AudioSource.js"
+import type { SourceComponent } from "./Component.js"
+import * as DidYouMean from "./internal/didYouMean.js"
+import * as Keys from "./internal/keys.js"
+import * as UrlKey from "./internal/urlKey.js"
+import { RunContext } from "./RunContext.js"
+
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export class Config extends Schema.Class<Config>("ManifestSourceConfig")({
+  type: Schema.Literal("manifest"),
+  path: Schema.String.annotations({
+    description: "The manifest file (.csv with a header, or .jsonl), relative to the pipeline file.",
+    examples: ["inputs.csv"]
+  }),
+  format: Schema.optional(Schema.Literal("csv", "jsonl")).annotations({
+    description: "The manifest's format; by default taken from the extension (.csv, .jsonl or .ndjson)."
+  }),
+  base_dir: Schema.optional(Schema.String).annotations({
+    description: "The directory relative `audio` paths start from. Defaults to the manifest's own directory."
+  })
+}, { description: "A CSV or JSONL list of recordings with per-item overrides." }) {}
+
+/**
+ * One manifest row, as decoded.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Row = Schema.Struct({
+  audio: Schema.NonEmptyString.annotations({ description: "A local path or an http(s)/oss:// URL." }),
+  model: Schema.optional(Schema.NonEmptyString),
+  language_hints: Schema.optional(Schema.Array(Schema.NonEmptyString)),
+  context: Schema.optional(Schema.String),
+  output_key: Schema.optional(Schema.NonEmptyString),
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Row = typeof Row.Type
+
+const columns: ReadonlyArray<string> = ["audio", "model", "language_hints", "context", "output_key", "metadata"]
+
+const decodeRow = Schema.decodeUnknownEither(Row, { errors: "all", onExcessProperty: "error" })
+
+const rowProblems = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+    const key = issue.path.map(String).join(".")
+    if (issue._tag === "Missing") return `missing \`${key}\``
+    if (issue._tag === "Unexpected") {
+      return `unknown key \`${key}\`${DidYouMean.suffix(key, columns)} (put free fields under \`metadata\`)`
+    }
+    const match = /^Expected ([\s\S]*), actual ([\s\S]*)$/.exec(issue.message)
+    return `\`${key}\`: ${match === null ? issue.message : `expected ${match[1]}, got ${match[2]}`}`
+  }).join("; ")
+
+interface RawRow {
+  readonly line: number
+  readonly row: Either.Either<unknown, string>
+}
+
+// =============================================================================
+// parsing
+// =============================================================================
+
+const csvRows = (text: string): { readonly header: Array<string>; readonly rows: Array<RawRow> } => {
+  const skipped: Array<RawRow> = []
+  let header: Array<string> = []
+  const parsed = Either.try(() =>
+    parseCsv(text, {
+      columns: (names: Array<string>) => {
+        header = names.map((name) => name.trim())
+        return header
+      },
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        if (error !== undefined) {
+          skipped.push({
+            line: Number(error.lines),
+            row: Either.left(`invalid CSV: ${error.message.replace(/ at line \d+/, "")}`)
+          })
+        }
+        return undefined
+      }
+    }) as unknown as Array<{ readonly record: Record<string, string>; readonly info: { readonly lines: number } }>
+  )
+  if (Either.isLeft(parsed)) {
+    const error = parsed.left as { readonly message?: unknown; readonly lines?: unknown }
+    return {
+      header,
+      rows: [{
+        line: typeof error.lines === "number" ? error.lines : 1,
+        row: Either.left(`invalid CSV: ${String(error.message)}`)
+      }]
+    }
+  }
+  const rows = parsed.right.map(({ info, record }): RawRow => {
+    const out: Record<string, unknown> = {}
+    const metadata: Record<string, unknown> = {}
+    for (const [name, cell] of Object.entries(record)) {
+      if (cell === undefined || cell === "") continue
+      if (name === "language_hints") {
+        out.language_hints = cell.split(/[|,]/).map((hint) => hint.trim()).filter((hint) => hint !== "")
+      } else if (name === "metadata") {
+        const json = Either.try(() => JSON.parse(cell) as unknown)
+        if (Either.isLeft(json) || typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
+          return { line: info.lines, row: Either.left("`metadata` must be a JSON object, e.g. {\"speaker\":\"A\"}") }
+        }
+        Object.assign(metadata, json.right)
+      } else if (columns.includes(name)) {
+        out[name] = cell
+      } else {
+        metadata[name] = cell
+      }
+    }
+    if (Object.keys(metadata).length > 0) out.metadata = metadata
+    return { line: info.lines, row: Either.right(out) }
+  })
+  return { header, rows: [...rows, ...skipped].sort((a, b) => a.line - b.line) }
+}
+
+const jsonlRows = (text: string): Array<RawRow> =>
+  text.split(/\r?\n/).flatMap((content, index): Array<RawRow> => {
+    if (content.trim() === "") return []
+    const line = index + 1
+    const json = Either.try(() => JSON.parse(content) as unknown)
+    if (Either.isLeft(json)) {
+      return [{ line, row: Either.left(`invalid JSON: ${(json.left as Error).message}`) }]
+    }
+    if (typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
+      return [{ line, row: Either.left("expected a JSON object with an `audio` key") }]
+    }
+    return [{ line, row: Either.right(json.right) }]
+  })
+
+// =============================================================================
+// items
+// =============================================================================
+
+const isUrlLike = (audio: string): boolean => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(audio)
+
+const toPosix = (p: string): string => p.split("\\").join("/")
+
+/**
+ * Lists every entry of a manifest, in file order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const list = Effect.fnUntraced(function*(config: Config) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const { baseDir } = yield* RunContext
+  const file = path.resolve(baseDir, config.path)
+  const display = toPosix(config.path)
+  const rowBase = config.base_dir === undefined ? path.dirname(file) : path.resolve(baseDir, config.base_dir)
+  const error = (location: string, reason: SourceError["reason"], description: string, cause?: unknown) =>
+    new SourceError({ source: "manifest", location, reason, description, cause })
+
+  const extension = Keys.extensionOf(file)
+  const format = config.format ??
+    (extension === "csv" ? "csv" : extension === "jsonl" || extension === "ndjson" ? "jsonl" : undefined)
+  if (format === undefined) {
+    return [
+      Either.left(
+        error(
+          display,
+          "InvalidPath",
+          "cannot tell the manifest's format from its extension; set `format: csv` or `format: jsonl`"
+        )
+      )
+    ] satisfies Array<SourceEntry>
+  }
+  const text = yield* Effect.either(fs.readFileString(file))
+  if (Either.isLeft(text)) {
+    const missing = text.left._tag === "SystemError" && text.left.reason === "NotFound"
+    return [
+      Either.left(
+        error(
+          display,
+          missing ? "NotFound" : "Unreadable",
+          missing ? `the manifest ${file} does not exist` : `cannot read the manifest: ${text.left.message}`,
+          text.left
+        )
+      )
+    ] satisfies Array<SourceEntry>
+  }
+
+  const problems: Array<SourceEntry> = []
+  let rows: Array<RawRow>
+  if (format === "csv") {
+    const csv = csvRows(text.right)
+    if (csv.header.length > 0 && !csv.header.includes("audio")) {
+      return [
+        Either.left(
+          error(`${display}:1`, "InvalidRow", `the header has no \`audio\` column (columns: ${csv.header.join(", ")})`)
+        )
+      ] satisfies Array<SourceEntry>
+    }
+    for (const name of csv.header) {
+      const near = columns.includes(name) ? undefined : DidYouMean.closest(name, columns)
+      if (near !== undefined) {
+        problems.push(
+          Either.left(
+            error(
+              `${display}:1`,
+              "InvalidRow",
+              `column \`${name}\` looks like a misspelling of \`${near}\`; rename it (unknown columns go to metadata)`
+            )
+          )
+        )
+      }
+    }
+    rows = csv.rows
+  } else {
+    rows = jsonlRows(text.right)
+  }
+
+  interface Candidate {
+    readonly line: number
+    readonly row: Row
+    readonly id: string
+    readonly source: string
+    readonly kind: "file" | "url"
+    readonly key: string
+    readonly fallback: string
+    readonly fixed: boolean
+  }
+  const entries: Array<Either.Either<Candidate, SourceError>> = []
+  const explicit = new Map<string, number>()
+  const ids = new Set<string>()
+  for (const { line, row } of rows) {
+    const location = `${display}:${line}`
+    if (Either.isLeft(row)) {
+      entries.push(Either.left(error(location, "InvalidRow", row.left)))
+      continue
+    }
+    const decoded = decodeRow(row.right)
+    if (Either.isLeft(decoded)) {
+      entries.push(Either.left(error(location, "InvalidRow", rowProblems(decoded.left))))
+      continue
+    }
+    const value = decoded.right
+    let source: string
+    let kind: "file" | "url"
+    let key: string
+    let fallback: string
+    if (isUrlLike(value.audio)) {
+      const url = UrlKey.parse(value.audio)
+      if (url._tag === "Invalid") {
+        entries.push(Either.left(error(location, "InvalidPath", url.message)))
+        continue
+      }
+      source = url.url.href
+      kind = "url"
+      key = UrlKey.keyOf(url.url)
+      fallback = UrlKey.fallbackOf(url.url)
+    } else {
+      source = path.resolve(rowBase, value.audio)
+      kind = "file"
+      const relative = path.relative(rowBase, source)
+      const rel = relative.startsWith("..") || path.isAbsolute(relative) ? path.basename(source) : toPosix(relative)
+      key = Keys.sanitize(Keys.stripExtension(rel)) ?? "audio"
+      fallback = Keys.sanitize(rel) ?? "audio"
+    }
+    let fixed = false
+    if (value.output_key !== undefined) {
+      const requested = toPosix(value.output_key)
+      const clean = Keys.sanitize(requested)
+      if (clean === undefined || requested.startsWith("/") || requested.split("/").includes("..")) {
+        entries.push(
+          Either.left(error(location, "InvalidRow", "`output_key` must be a relative path without `..` segments"))
+        )
+        continue
+      }
+      const previous = explicit.get(clean)
+      if (previous !== undefined) {
+        entries.push(
+          Either.left(
+            error(location, "InvalidRow", `\`output_key\` \`${clean}\` is already used at line ${previous}`)
+          )
+        )
+        continue
+      }
+      explicit.set(clean, line)
+      key = clean
+      fallback = clean
+      fixed = true
+    }
+    const id = ids.has(source) ? `${source}#L${line}` : source
+    ids.add(id)
+    entries.push(Either.right({ line, row: value, id, source, kind, key, fallback, fixed }))
+  }
+
+  const candidates = entries.flatMap((entry) => (Either.isRight(entry) ? [entry.right] : []))
+  const keys = new Map(
+    Keys.unique(candidates).map((key, index) => [candidates[index], key] as const)
+  )
+  const items = entries.map((entry): SourceEntry =>
+    Either.map(entry, (candidate) => {
+      const { context, language_hints, metadata, model } = candidate.row
+      const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
+      return new AudioItem({
+        id: candidate.id,
+        source: candidate.source,
+        kind: candidate.kind,
+        outputKey: keys.get(candidate) ?? candidate.key,
+        origin: `manifest ${display}:${candidate.line}`,
+        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }) : undefined,
+        metadata
+      })
+    })
+  )
+  return [...problems, ...items]
+})
+
+/**
+ * @since 0.1.0
+ * @category components
+ */
+export const component: SourceComponent<Config, FileSystem.FileSystem | Path.Path | RunContext> = {
+  kind: "source",
+  type: "manifest",
+  description:
+    "A CSV or JSONL list of recordings with per-item overrides (model, language_hints, context, output_key, metadata).",
+  config: Config,
+  make: (config) => Stream.unwrap(Effect.map(list(config), Stream.fromIterable))
+}
