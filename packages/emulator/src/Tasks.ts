@@ -126,6 +126,8 @@ export class TaskStore {
     const failed = (code: string, message: string) => {
       task.work = { _tag: "Failed", at: this.state.clock.now(), code, message }
     }
+    const forced = this.state.forcedFailure(task.fileUrl)
+    if (forced) return failed(forced.code, forced.message)
     let analysis: Analysis
     if (source._tag === "Oss") {
       analysis = await this.state.analyzer.analyzeFile(source.file, source.sha256).catch(() => ({
@@ -154,8 +156,6 @@ export class TaskStore {
         `channel_id ${maxChannel} out of range: the audio has ${analysis.info.channels}`
       )
     }
-    const forced = this.state.forcedFailure(task.fileUrl)
-    if (forced) return failed(forced.code, forced.message)
     task.work = { _tag: "Ready", at: this.state.clock.now(), analysis }
   }
 
