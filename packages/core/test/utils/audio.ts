@@ -4,6 +4,7 @@
 import { Command, FileSystem, Path } from "@effect/platform"
 import type { CommandExecutor } from "@effect/platform"
 import { Context, Effect, Layer } from "effect"
+import type { Scope } from "effect"
 
 export interface Audio {
   readonly dir: string
@@ -41,7 +42,7 @@ export const make = (
 ): Effect.Effect<
   Audio,
   Error,
-  FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor | import("effect").Scope.Scope
+  FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor | Scope.Scope
 > =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
