@@ -1,0 +1,251 @@
+/**
+ * Command handlers. They stay thin: load, compose the run's layers, run, report.
+ *
+ * @since 0.1.0
+ */
+import { AudioProbe, Ledger, Pipeline, PipelineConfig, PipelineLoader, Redact, RunContext } from "@asrflow/core"
+import type { Summary } from "@asrflow/core"
+import { Credentials, Doctor } from "@asrflow/providers"
+import type { Regions } from "@asrflow/providers"
+import { RunLog, RunSummary } from "@asrflow/sinks"
+import { FileSystem, Path } from "@effect/platform"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Console, Effect, Either, Layer, Option, Stream } from "effect"
+import { CliExit } from "./CliExit.js"
+import * as KeylessMode from "./KeylessMode.js"
+import * as OutputRoot from "./OutputRoot.js"
+import { registries } from "./Registries.js"
+
+const loadPipeline = (file: string) =>
+  Effect.flatMap(PipelineLoader.PipelineLoader, (loader) => loader.load(file, registries)).pipe(
+    Effect.catchTag("PipelineConfigError", (error) =>
+      Console.error(error.lines.join("\n")).pipe(
+        Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
+      ))
+  )
+
+const writeAtomically = (file: string, text: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    yield* fs.makeDirectory(path.dirname(file), { recursive: true })
+    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${Math.random().toString(36).slice(2)}.tmp`)
+    yield* fs.writeFileString(temp, text)
+    yield* fs.rename(temp, file)
+  })
+
+/**
+ * `asrflow schema`: the pipeline file's JSON Schema.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const schema = Console.log(JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2))
+
+/**
+ * `asrflow components`: every registered component with its one-line description.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const components = Effect.gen(function*() {
+  const sections = [
+    ["sources", registries.sources.components],
+    ["providers", registries.providers.components],
+    ["sinks", registries.sinks.components]
+  ] as const
+  for (const [title, list] of sections) {
+    yield* Console.log(`${title}:`)
+    const width = Math.max(...list.map((component) => component.type.length), 4)
+    for (const component of list) {
+      yield* Console.log(`  ${component.type.padEnd(width)}  ${component.description}`)
+    }
+  }
+})
+
+/**
+ * `asrflow validate <pipeline.yaml>`: checks the file without any network call and records what
+ * was checked in `<output root>/validate.txt`.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const validate = (options: { readonly pipeline: string; readonly outputDir: Option.Option<string> }) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    const loaded = yield* loadPipeline(options.pipeline)
+    const { config } = loaded
+    const outputRoot = yield* OutputRoot.resolve(Option.getOrUndefined(options.outputDir), config.output_dir)
+    const provider = registries.providers.get(config.provider.type)
+    const warnings = provider?.check?.(config.provider) ?? []
+    const context = RunContext.RunContext.of({
+      baseDir: loaded.baseDir,
+      outputRoot,
+      runId: "validate",
+      startedAt: new Date()
+    })
+    const sources = yield* Effect.forEach(
+      config.sources,
+      (source, index) =>
+        Pipeline.entries({ ...config, sources: [source] }, registries).pipe(
+          Stream.runFold({ items: 0, rejected: [] as Array<string> }, (acc, entry) => {
+            if (Either.isLeft(entry)) acc.rejected.push(entry.left.message)
+            else acc.items += 1
+            return acc
+          }),
+          Effect.map(({ items, rejected }) => [
+            `source ${index} (${source.type}): ${items} item(s)${
+              rejected.length > 0 ? `, ${rejected.length} rejected` : ""
+            }`,
+            ...rejected.map((message) => `  rejected: ${message}`)
+          ]),
+          Effect.provideService(RunContext.RunContext, context)
+        )
+    )
+    const lines = [
+      `asrflow validate: OK`,
+      `file: ${options.pipeline}`,
+      `checked at: ${new Date().toISOString()}`,
+      `schema: valid (version ${config.version}, ${config.sources.length} source(s), provider ${config.provider.type}, sinks ${
+        config.sinks.map((sink) => sink.type).join(", ")
+      })`,
+      `output root: ${outputRoot}`,
+      ...sources.flat(),
+      ...warnings.map((warning) => `warning: ${warning}`),
+      `network: not used`
+    ]
+    yield* writeAtomically(path.join(outputRoot, "validate.txt"), lines.join("\n") + "\n")
+    yield* Console.log(lines.join("\n"))
+  })
+
+/**
+ * The layers every run shares: its context, the probe, the run log, the ledger in the output root,
+ * and a redactor that knows the API key.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const runLayer = (options: { readonly baseDir: string; readonly outputRoot: string; readonly runId: string }) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.makeDirectory(options.outputRoot, { recursive: true })
+    const { key } = yield* Credentials.resolveApiKey()
+    const context = Layer.succeed(
+      RunContext.RunContext,
+      RunContext.RunContext.of({ ...options, startedAt: new Date() })
+    )
+    const ledger = Ledger.layer.pipe(
+      Layer.provide(SqliteClient.layer({ filename: path.join(options.outputRoot, "ledger.sqlite") }))
+    )
+    return Layer.mergeAll(RunLog.layer, ledger, AudioProbe.AudioProbe.Default).pipe(
+      Layer.provideMerge(Layer.mergeAll(context, Redact.layer([key])))
+    )
+  })
+
+const seconds = (value: number) => `${Math.round(value * 10) / 10} s`
+
+const printSummary = (summary: Summary.Summary, outputRoot: string, summaryFile: string) =>
+  Effect.gen(function*() {
+    for (const failure of summary.failures) {
+      yield* Console.error(`  failed  ${failure.item}  (${failure.phase}) ${failure.message}`)
+    }
+    if (summary.aborted !== undefined) yield* Console.error(`asrflow: ${summary.aborted}`)
+    yield* Console.error(
+      `asrflow: ${summary.done} done, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} item(s)` +
+        ` · ${seconds(summary.audio_seconds)} of audio · ${summary.billed_seconds} s billed · ${
+          seconds(summary.elapsed_ms / 1000)
+        } elapsed`
+    )
+    yield* Console.error(`asrflow: outputs in ${outputRoot} (summary: ${summaryFile})`)
+  })
+
+/**
+ * `asrflow run <pipeline.yaml>`.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const run = (options: {
+  readonly pipeline: string
+  readonly concurrency: Option.Option<number>
+  readonly outputDir: Option.Option<string>
+  readonly dryRun: boolean
+  readonly force: boolean
+  readonly emulator: boolean
+}) =>
+  Effect.gen(function*() {
+    const loaded = yield* loadPipeline(options.pipeline)
+    const { config } = loaded
+    const outputRoot = yield* OutputRoot.resolve(Option.getOrUndefined(options.outputDir), config.output_dir)
+    const runId = OutputRoot.makeRunId(new Date())
+    const layer = yield* runLayer({ baseDir: loaded.baseDir, outputRoot, runId })
+    if (options.dryRun) {
+      const planned = yield* Pipeline.plan(config, registries).pipe(Effect.provide(layer))
+      yield* printPlan(planned, outputRoot)
+      return
+    }
+    const { summary, summaryFile } = yield* Effect.gen(function*() {
+      const summary = yield* Pipeline.run(config, registries, {
+        concurrency: Option.getOrUndefined(options.concurrency),
+        force: options.force
+      })
+      const summaryFile = yield* RunSummary.write(summary)
+      return { summary, summaryFile }
+    }).pipe(Effect.provide(layer))
+    yield* printSummary(summary, outputRoot, summaryFile)
+    if (summary.exitCode !== 0) return yield* new CliExit({ code: summary.exitCode })
+  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
+
+const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>
+  Effect.gen(function*() {
+    let seconds = 0
+    const costs = new Map<string, number>()
+    for (const entry of planned) {
+      if (entry.rejected !== undefined || entry.plan === undefined) {
+        yield* Console.log(`reject  ${entry.item.id}  ${entry.rejected ?? "no plan"}`)
+        continue
+      }
+      const { plan } = entry
+      seconds += plan.estimatedSeconds ?? 0
+      if (plan.estimatedCost) {
+        costs.set(
+          plan.estimatedCost.currency,
+          (costs.get(plan.estimatedCost.currency) ?? 0) + plan.estimatedCost.amount
+        )
+      }
+      yield* Console.log(
+        `${plan.route.padEnd(6)}  ${entry.item.id}  model=${plan.model}` +
+          `${plan.estimatedSeconds !== undefined ? ` ~${Math.ceil(plan.estimatedSeconds)} s` : ""}` +
+          `${plan.estimatedCost ? ` ~${plan.estimatedCost.amount.toFixed(5)} ${plan.estimatedCost.currency}` : ""}` +
+          `${entry.outputs.length > 0 ? ` -> ${entry.outputs.join(", ")}` : ""}`
+      )
+      for (const warning of plan.warnings) yield* Console.log(`        warning: ${warning}`)
+    }
+    const total = [...costs].map(([currency, amount]) => `${amount.toFixed(4)} ${currency}`).join(" + ") || "n/a"
+    yield* Console.log(
+      `dry run: ${planned.length} item(s), ~${
+        Math.ceil(seconds)
+      } s of audio, estimated cost ${total}; outputs under ${outputRoot}`
+    )
+  })
+
+/**
+ * `asrflow doctor`: resolves the key (saying where it came from, never what it is) and makes one
+ * read-only call, a query for a random task id that must answer UNKNOWN.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const doctor = (options: { readonly region: Option.Option<Regions.Region>; readonly emulator: boolean }) =>
+  Effect.gen(function*() {
+    const report = yield* Doctor.run({ region: Option.getOrUndefined(options.region) })
+    const lines = [
+      `key: ${report.keySource === undefined ? "not found" : `found in ${report.keySource}`}`,
+      `region: ${report.region}`,
+      `endpoint: ${report.baseUrl}`,
+      `check: ${report.ok ? "ok" : report.outcome} - ${report.message}`
+    ]
+    yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
+    if (!report.ok) return yield* new CliExit({ code: report.exitCode })
+  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))

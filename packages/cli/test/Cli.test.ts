@@ -1,0 +1,88 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { repoRoot, runCli } from "./utils/Cli.js"
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-cli-"))
+
+describe("asrflow CLI", () => {
+  it("lists its commands in --help", async () => {
+    const { code, stdout } = await runCli(["--help"])
+    assert.strictEqual(code, 0)
+    for (const command of ["run", "validate", "schema", "components", "doctor", "transcribe"]) {
+      assert.include(stdout, command)
+    }
+  })
+
+  it("prints the same JSON Schema as the committed schema/pipeline.schema.json", async () => {
+    const { code, stdout } = await runCli(["schema"])
+    assert.strictEqual(code, 0)
+    const committed = fs.readFileSync(path.join(repoRoot, "schema/pipeline.schema.json"), "utf8")
+    assert.deepStrictEqual(
+      JSON.parse(stdout),
+      JSON.parse(committed),
+      "schema/pipeline.schema.json is stale: run `npm run schema` and commit it"
+    )
+  })
+
+  it("lists every component with a description", async () => {
+    const { code, stdout } = await runCli(["components"])
+    assert.strictEqual(code, 0)
+    for (const type of ["files", "urls", "manifest", "qwen", "text", "json", "jsonl", "srt", "vtt", "evidence"]) {
+      assert.match(stdout, new RegExp(`^\\s+${type}\\s+\\S`, "m"))
+    }
+  })
+
+  it("reports three mistakes as three file:line:col lines with exit code 2", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "pipeline.yaml")
+    fs.writeFileSync(
+      file,
+      [
+        "version: 1",
+        "sources:",
+        "  - type: urls",
+        "    urls: [\"${AUDIO_URL}\"]",
+        "concurrency: lots",
+        "provider:",
+        "  type: qwen",
+        "  langauge_hints: [zh]",
+        "sinks:",
+        "  - type: text",
+        ""
+      ].join("\n")
+    )
+    const { code, stderr } = await runCli(["validate", file], { cwd: dir })
+    assert.strictEqual(code, 2)
+    const lines = stderr.split("\n").filter((line) => line.startsWith(file))
+    assert.strictEqual(lines.length, 3, stderr)
+    assert.match(stderr, new RegExp(`${file}:4:\\d+\\s+sources\\[0\\]\\.urls\\[0\\]\\s+.*AUDIO_URL`))
+    assert.match(stderr, new RegExp(`${file}:5:14\\s+concurrency\\s+`))
+    assert.match(stderr, new RegExp(`${file}:8:3\\s+provider\\.langauge_hints\\s+.*did you mean \`language_hints\``))
+  })
+
+  it("rejects an unknown provider type with the list of known ones", async () => {
+    const dir = tempDir()
+    const file = path.join(dir, "pipeline.yaml")
+    fs.writeFileSync(
+      file,
+      "version: 1\nsources:\n  - type: urls\n    urls: [\"https://example.com/a.wav\"]\nprovider:\n  type: whisper\nsinks:\n  - type: text\n"
+    )
+    const { code, stderr } = await runCli(["validate", file], { cwd: dir })
+    assert.strictEqual(code, 2)
+    assert.match(stderr, /6:\d+\s+provider\.type\s+.*whisper.*qwen/)
+  })
+
+  it("validates the quickstart pipeline without network and writes validate.txt", async () => {
+    const dir = tempDir()
+    const { code, stdout } = await runCli(["validate", path.join(repoRoot, "examples/quickstart/pipeline.yaml")], {
+      cwd: dir,
+      env: { OUTPUT_DIR: path.join(dir, "out") }
+    })
+    assert.strictEqual(code, 0, stdout)
+    const report = fs.readFileSync(path.join(dir, "out/aliyun-qwen-asr/validate.txt"), "utf8")
+    assert.match(report, /asrflow validate: OK/)
+    assert.match(report, /source 0 \(files\): 4 item\(s\)/)
+  })
+})

@@ -1,0 +1,224 @@
+/**
+ * Runs a decoded pipeline: builds its sources, provider and sinks from the registries and hands
+ * them to the runner. This is the Effect entry point for library users.
+ *
+ * @since 0.1.0
+ */
+import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
+import { Chunk, Effect, Layer, Option, Stream } from "effect"
+import type { ConfigError, Scope } from "effect"
+import type { AudioItem } from "./AudioItem.js"
+import { AudioProbe } from "./AudioProbe.js"
+import type { SourceEntry } from "./AudioSource.js"
+import type * as Component from "./Component.js"
+import * as Fingerprint from "./Fingerprint.js"
+import { Ledger } from "./Ledger.js"
+import type { PipelineConfig, Registries } from "./PipelineConfig.js"
+import * as PipelineRunner from "./PipelineRunner.js"
+import { RunContext } from "./RunContext.js"
+import type { Sink, SinkError } from "./Sink.js"
+import type { Summary } from "./Summary.js"
+import { Transcriber } from "./Transcriber.js"
+import type { Plan, TranscriptionError } from "./Transcriber.js"
+import { Transcribed, Transcript } from "./Transcript.js"
+
+/**
+ * The services a pipeline's components may require. The edge (the CLI, the Promise API) provides
+ * them all; optional services (`Ledger`, `RunEvents`, `Redactor`) are used when present.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Environment = ComponentEnvironment | AudioProbe
+
+/**
+ * What a component (source, provider or sink) may require.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ComponentEnvironment =
+  | FileSystem.FileSystem
+  | Path.Path
+  | CommandExecutor.CommandExecutor
+  | HttpClient.HttpClient
+  | RunContext
+
+/**
+ * Looks a decoded component config up in its registry. The loader has already checked the type,
+ * so a miss is a bug (a defect).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const componentFor = <A extends Component.Any>(
+  registry: { readonly get: (type: string) => A | undefined },
+  config: Component.Typed
+): Effect.Effect<A> =>
+  Effect.suspend(() => {
+    const component = registry.get(config.type)
+    return component === undefined
+      ? Effect.dieMessage(`No component registered for type "${config.type}"`)
+      : Effect.succeed(component)
+  })
+
+/**
+ * Every source of the pipeline, one after the other, as one stream of entries.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const entries = (
+  config: PipelineConfig,
+  registries: Registries
+): Stream.Stream<SourceEntry, never, ComponentEnvironment> =>
+  Stream.concatAll<SourceEntry, never, ComponentEnvironment>(Chunk.fromIterable(
+    config.sources.map((source) =>
+      Stream.unwrap(Effect.map(componentFor(registries.sources, source), (component) => component.make(source)))
+    )
+  ))
+
+/**
+ * The pipeline's provider as a `Transcriber` layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const transcriberLayer = (
+  config: PipelineConfig,
+  registries: Registries
+): Layer.Layer<Transcriber, TranscriptionError | ConfigError.ConfigError, Environment> =>
+  Layer.unwrapEffect(
+    Effect.map(componentFor(registries.providers, config.provider), (component) => component.layer(config.provider))
+  )
+
+/**
+ * Builds every sink of the pipeline; they stay open until the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const sinks = (
+  config: PipelineConfig,
+  registries: Registries
+): Effect.Effect<ReadonlyArray<Sink.Service>, SinkError, Environment | Scope.Scope> =>
+  Effect.forEach(
+    config.sinks,
+    (sink) => Effect.flatMap(componentFor(registries.sinks, sink), (component) => component.make(sink))
+  )
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  readonly concurrency?: number | undefined
+  /** Transcribe items again even when the ledger has them done. */
+  readonly force?: boolean | undefined
+}
+
+/**
+ * Runs the pipeline to its summary. Needs a `RunContext`, an `AudioProbe` and whatever the
+ * registered components need (FileSystem, Path, HttpClient, ...). With a `Ledger` in the
+ * environment, items already done are skipped and finished ones are recorded.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const run = (
+  config: PipelineConfig,
+  registries: Registries,
+  options: RunOptions = {}
+): Effect.Effect<Summary, SinkError | TranscriptionError | ConfigError.ConfigError, Environment> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const context = yield* RunContext
+      const probe = yield* AudioProbe
+      const transcriber = yield* Transcriber
+      const ledger = Option.getOrUndefined(yield* Effect.serviceOption(Ledger))
+      const built = yield* sinks(config, registries)
+      // sources need the same environment as the run (FileSystem, RunContext, ...)
+      const environment = yield* Effect.context<Environment>()
+      return yield* PipelineRunner.run({
+        runId: context.runId,
+        entries: Stream.provideContext(entries(config, registries), environment),
+        sinks: built,
+        concurrency: options.concurrency ?? config.concurrency,
+        probe: (item) =>
+          probe.probe(item).pipe(
+            Effect.flatMap((probed) =>
+              Fingerprint.apply(probed, transcriber.requestKey(probed)).pipe(
+                Effect.mapError((error) => ({ reason: "Unreadable", message: `${item.id}: ${error.message}` }))
+              )
+            ),
+            Effect.provide(environment)
+          ),
+        isDone: ledger && !options.force
+          ? (item) => item.fingerprint === undefined ? Effect.succeed(false) : ledger.isDone(item.fingerprint)
+          : undefined,
+        markDone: ledger
+          ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
+          : undefined
+      })
+    })
+  ).pipe(Effect.provide(transcriberLayer(config, registries)))
+
+/**
+ * One planned item for `--dry-run`: where it comes from, how it would be routed, and its cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PlannedItem {
+  readonly item: AudioItem
+  readonly plan?: Plan | undefined
+  readonly rejected?: string | undefined
+  readonly outputs: ReadonlyArray<string>
+}
+
+/**
+ * Lists and probes every item and asks the provider for its route, without transcribing anything.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const plan = (
+  config: PipelineConfig,
+  registries: Registries
+): Effect.Effect<
+  ReadonlyArray<PlannedItem>,
+  SinkError | TranscriptionError | ConfigError.ConfigError,
+  Environment
+> =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const probe = yield* AudioProbe
+      const transcriber = yield* Transcriber
+      const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
+      // the files a successful transcription of the item would produce
+      const outputsOf = (item: AudioItem) => {
+        const result = new Transcribed({
+          item,
+          transcript: new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
+        })
+        return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
+      }
+      return yield* entries(config, registries).pipe(
+        Stream.mapEffect((entry) =>
+          entry._tag === "Left"
+            ? Effect.succeed<PlannedItem>({
+              item: PipelineRunner.itemForSourceError(entry.left),
+              rejected: entry.left.message,
+              outputs: []
+            })
+            : probe.probe(entry.right).pipe(
+              Effect.map((item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(item) })),
+              Effect.catchAll((error) =>
+                Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
+              )
+            ), { concurrency: 4 }),
+        Stream.runCollect,
+        Effect.map((chunk) => Array.from(chunk))
+      )
+    })
+  ).pipe(Effect.provide(transcriberLayer(config, registries)))
