@@ -246,3 +246,7 @@ export const failed = new Failed({
 
 /** Every transcribed fixture, by golden name. */
 export const goldens = { chinese, english, mixed, empty, long, sync } as const
+
+/** The same result for another output key. */
+export const withKey = (result: Transcribed, outputKey: string): Transcribed =>
+  new Transcribed({ item: new AudioItem({ ...result.item, id: outputKey, outputKey }), transcript: result.transcript })

@@ -1,0 +1,119 @@
+import { FileSystem } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
+import { assert, layer } from "@effect/vitest"
+import { Effect, Exit, Scope } from "effect"
+import * as JsonlSink from "../src/JsonlSink.js"
+import * as fixtures from "./fixtures.js"
+import { assertAllRight, runContext, runSink, tempRoot } from "./utils.js"
+
+const config = new JsonlSink.Config({ type: "jsonl" })
+const readLines = (text: string) => text.trimEnd().split("\n").map((line) => JSON.parse(line))
+
+layer(NodeContext.layer)("JsonlSink", (it) => {
+  it.scoped("writes one line per result, failed results included with their reason and message", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      const results = [fixtures.chinese, fixtures.failed, fixtures.english, fixtures.empty]
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, results))
+      const text = yield* fs.readFileString(`${outputRoot}/transcripts.jsonl`)
+      assert.isTrue(text.endsWith("\n"))
+      assert.include(text, "你好，世界。", "UTF-8, not escaped")
+      assert.notInclude(text, "fixtureSig")
+      const lines = readLines(text)
+      assert.deepStrictEqual(lines.map((line) => line.output_key), ["zh/hello", "bad/broken", "en/meeting", "silence"])
+      assert.deepStrictEqual(lines[1], {
+        status: "FAILED",
+        audio: "/data/audio/bad/broken.wav",
+        output_key: "bad/broken",
+        phase: "transcribe",
+        reason: "InvalidAudio",
+        message: fixtures.failed.message,
+        request_id: "req-bad-0001",
+        metadata: { speaker: "甲", batch: 7 }
+      })
+      assert.strictEqual(lines[0].text, fixtures.chinese.transcript.text)
+      assert.strictEqual(lines[0].task_id, "task-zh-0001")
+      assert.strictEqual(lines[3].text, "")
+      assert.deepStrictEqual((yield* fs.readDirectory(outputRoot)).sort(), ["transcripts.jsonl"], "no partial left")
+    }))
+
+  it.scoped("shows no file while the run is going on, and the whole file once the sink closes", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      const scope = yield* Scope.make()
+      const sink = yield* JsonlSink.component.make(config).pipe(
+        Scope.extend(scope),
+        Effect.provide(runContext(dir))
+      )
+      yield* sink.write(fixtures.chinese)
+      yield* sink.write(fixtures.failed)
+      assert.isFalse(yield* fs.exists(`${outputRoot}/transcripts.jsonl`))
+      const partials = (yield* fs.readDirectory(outputRoot)).filter((name) => name.endsWith(".partial"))
+      assert.strictEqual(partials.length, 1)
+      assert.strictEqual(readLines(yield* fs.readFileString(`${outputRoot}/${partials[0]}`)).length, 2)
+      yield* Scope.close(scope, Exit.void)
+      assert.strictEqual(readLines(yield* fs.readFileString(`${outputRoot}/transcripts.jsonl`)).length, 2)
+    }))
+
+  it.scoped("keeps the lines of earlier runs, one per output key, the newest winning", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, [fixtures.chinese, fixtures.failed]))
+      // a re-run: the failed item now succeeds; the done one is skipped (never reaches the sink)
+      const retried = fixtures.withKey(fixtures.english, "bad/broken")
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, [retried, fixtures.mixed]))
+      const lines = readLines(yield* fs.readFileString(`${outputRoot}/transcripts.jsonl`))
+      assert.deepStrictEqual(lines.map((line) => [line.output_key, line.status]), [
+        ["zh/hello", "SUCCEEDED"],
+        ["bad/broken", "SUCCEEDED"],
+        ["mixed/我们的会议", "SUCCEEDED"]
+      ])
+    }))
+
+  it.scoped("recovers the complete lines a crashed run left in its partial file", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      yield* fs.makeDirectory(outputRoot, { recursive: true })
+      const crashed = `${JSON.stringify(JsonlSink.line(fixtures.english))}\n{"status":"FAILED","output_key":"half`
+      yield* fs.writeFileString(`${outputRoot}/.transcripts.jsonl.crashed-run.0000.partial`, crashed)
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, [fixtures.chinese]))
+      const lines = readLines(yield* fs.readFileString(`${outputRoot}/transcripts.jsonl`))
+      assert.deepStrictEqual(lines.map((line) => line.output_key), ["en/meeting", "zh/hello"])
+      assert.deepStrictEqual((yield* fs.readDirectory(outputRoot)).sort(), ["transcripts.jsonl"])
+    }))
+
+  it.scoped("writes to an absolute path and fails to open with a clear error when the parent is a file", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir } = yield* tempRoot
+      assertAllRight(
+        yield* runSink(
+          JsonlSink.component,
+          new JsonlSink.Config({ type: "jsonl", path: `${dir}/elsewhere/all.jsonl` }),
+          dir,
+          [
+            fixtures.english
+          ]
+        )
+      )
+      assert.strictEqual(readLines(yield* fs.readFileString(`${dir}/elsewhere/all.jsonl`)).length, 1)
+      yield* fs.writeFileString(`${dir}/blocker`, "")
+      const error = yield* Effect.flip(
+        runSink(JsonlSink.component, new JsonlSink.Config({ type: "jsonl", path: `${dir}/blocker/all.jsonl` }), dir, [])
+      )
+      assert.strictEqual(error.reason, "Open")
+      assert.include(error.message, `jsonl sink could not open ${dir}/blocker/all.jsonl`)
+    }))
+
+  it("merges generations by output key and keeps lines that are not JSON", () => {
+    const merged = JsonlSink.merge(
+      [`{"output_key":"a","v":1}`, "not json", `{"output_key":"b","v":1}`],
+      [`{"output_key":"a","v":2}`]
+    )
+    assert.deepStrictEqual(merged, ["not json", `{"output_key":"b","v":1}`, `{"output_key":"a","v":2}`])
+  })
+})
