@@ -35,8 +35,8 @@ export const RateLimits = Schema.Struct({
   get_policy_qps: Schema.optionalWith(NonNegative, { default: () => 100 }).annotations({
     description: "getPolicy requests allowed per model in any sliding 1 s window."
   }),
-  retry_after_s: Schema.optional(NonNegative).annotations({
-    description: "When set, 429 responses carry `Retry-After: <n>` (the real service documents none)."
+  retry_after_s: Schema.optional(Schema.NullOr(NonNegative)).annotations({
+    description: "When set (not null), 429 responses carry `Retry-After: <n>` (the real service documents none)."
   })
 })
 

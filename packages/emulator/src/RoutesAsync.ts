@@ -63,7 +63,7 @@ export const submit = async (ctx: Ctx): Promise<void> => {
       429,
       "Throttling.RateQuota",
       "Requests rate limit exceeded, please try again later.",
-      seconds === undefined ? undefined : { "retry-after": String(seconds) }
+      seconds == null ? undefined : { "retry-after": String(seconds) }
     )
   }
 
@@ -182,7 +182,7 @@ export const query = async (ctx: Ctx, id: string): Promise<void> => {
       429,
       "Throttling",
       "Requests rate limit exceeded, please try again later.",
-      seconds === undefined ? undefined : { "retry-after": String(seconds) }
+      seconds == null ? undefined : { "retry-after": String(seconds) }
     )
   }
   await sleep(state.config.latency_ms.task)

@@ -218,7 +218,7 @@ const throttle = (ctx: Ctx, model: string, reject: (r: Rejection) => void): bool
 
 const retryAfter = (ctx: Ctx): Record<string, string> | undefined => {
   const seconds = ctx.state.config.rate_limits.retry_after_s
-  return seconds === undefined ? undefined : { "retry-after": String(seconds) }
+  return seconds == null ? undefined : { "retry-after": String(seconds) }
 }
 
 const usageSeconds = (info: AudioInfo): number => Math.ceil(info.durationMs / 1000)

@@ -160,7 +160,7 @@ const injectFault = async (ctx: Ctx): Promise<boolean> => {
           429,
           ctx.endpoint === "task" ? "Throttling" : "Throttling.RateQuota",
           "Requests rate limit exceeded, please try again later.",
-          seconds === undefined ? undefined : { "retry-after": String(seconds) }
+          seconds == null ? undefined : { "retry-after": String(seconds) }
         )
       }
       return true
