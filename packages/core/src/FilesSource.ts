@@ -126,6 +126,9 @@ const listInclude = Effect.fnUntraced(function*(
 
   const byExtension = (rel: string) => audioExtensions.includes(Keys.extensionOf(rel))
   const matcher = scan.isGlob ? picomatch(scan.glob) : undefined
+  // a glob without `**` cannot match deeper than its own segments: do not walk (or report) below that
+  const maxDepth = matcher === undefined || scan.glob.includes("**") ? Infinity : scan.glob.split("/").length
+  const canDescend = (rel: string) => rel.split("/").length < maxDepth
   const accept = (rel: string, absolute: string): boolean =>
     !isExcluded(absolute) && (matcher === undefined ? byExtension(rel) && !/(^|\/)\./.test(rel) : matcher(rel))
   const rootReal = yield* fs.realPath(root).pipe(Effect.orElseSucceed(() => root))
@@ -159,7 +162,7 @@ const listInclude = Effect.fnUntraced(function*(
           if (!inside(real.value)) {
             const info = yield* Effect.option(fs.stat(absolute))
             const isDirectory = Option.isSome(info) && info.value.type === "Directory"
-            if (isDirectory ? !isExcluded(absolute) : accept(rel, absolute)) {
+            if (isDirectory ? canDescend(rel) && !isExcluded(absolute) : accept(rel, absolute)) {
               found.push({
                 rel,
                 entry: fail(
@@ -181,7 +184,7 @@ const listInclude = Effect.fnUntraced(function*(
         }
         switch (info.right.type) {
           case "Directory": {
-            if (matcher === undefined && name.startsWith(".")) break
+            if ((matcher === undefined && name.startsWith(".")) || !canDescend(rel)) break
             const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
             if (visited.has(real)) break
             visited.add(real)

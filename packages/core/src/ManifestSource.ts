@@ -72,8 +72,14 @@ const columns: ReadonlyArray<string> = ["audio", "model", "language_hints", "con
 
 const decodeRow = Schema.decodeUnknownEither(Row, { errors: "all", onExcessProperty: "error" })
 
-const rowProblems = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+const rowProblems = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const samePath = (a: ParseResult.ArrayFormatterIssue, b: ParseResult.ArrayFormatterIssue) =>
+    a !== b && a.path.join("\u0000") === b.path.join("\u0000")
+  // an optional field reports its own type and `undefined`: keep the first
+  return issues.filter((issue) =>
+    !(issue.message.startsWith("Expected undefined,") && issues.some((other) => samePath(issue, other)))
+  ).map((issue) => {
     const key = issue.path.map(String).join(".")
     if (issue._tag === "Missing") return `missing \`${key}\``
     if (issue._tag === "Unexpected") {
@@ -82,6 +88,7 @@ const rowProblems = (error: ParseResult.ParseError): string =>
     const match = /^Expected ([\s\S]*), actual ([\s\S]*)$/.exec(issue.message)
     return `\`${key}\`: ${match === null ? issue.message : `expected ${match[1]}, got ${match[2]}`}`
   }).join("; ")
+}
 
 interface RawRow {
   readonly line: number

@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import { Hash } from "effect"
 import * as Keys from "./keys.js"
 
 /** @internal */
@@ -54,5 +53,14 @@ export const keyOf = (url: URL): string => {
  *
  * @internal
  */
-export const fallbackOf = (url: URL): string =>
-  `${keyOf(url)}-${(Hash.string(url.href) >>> 0).toString(16).padStart(8, "0")}`
+export const fallbackOf = (url: URL): string => `${keyOf(url)}-${fnv1a(url.href)}`
+
+/** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits: stable across versions and runs. */
+const fnv1a = (text: string): string => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash.toString(16).padStart(8, "0")
+}
