@@ -140,9 +140,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
     Stream.mapEffect(processEntry, { concurrency: options.concurrency, unordered: true }),
     Stream.runDrain,
     Effect.as(Option.none<string>()),
-    Effect.catchAll((error) =>
-      Effect.logError(error.message).pipe(Effect.as(Option.some(`${error.message}. The run was stopped.`)))
-    )
+    Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`)))
   )
   return Summary.fromTally(tally, {
     runId: options.runId,
