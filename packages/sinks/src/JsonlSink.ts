@@ -127,7 +127,7 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
       yield* fs.makeDirectory(dir, { recursive: true }).pipe(
         Effect.mapError((cause) => fail("Open", `cannot create the directory ${dir}: ${describe(cause)}`, cause))
       )
-      const runTag = OutputLayout.normalizeKey(run.runId)?.replace(/\//g, "_") ?? "run"
+      const runTag = (OutputLayout.normalizeKey(run.runId)?.replace(/\//g, "_") ?? "run").slice(0, 64)
       const partial = path.join(dir, `.${name}.${runTag}.${randomBytes(4).toString("hex")}.partial`)
       const handle = yield* fs.open(partial, { flag: "a" }).pipe(
         Effect.mapError((cause) => fail("Open", `cannot open ${partial}: ${describe(cause)}`, cause))

@@ -94,3 +94,29 @@ describe("Cues", () => {
     assert.strictEqual(Cues.fallbackDurationMs(untimed, undefined), 1000)
   })
 })
+
+describe("Cues line breaks", () => {
+  it("keeps closing punctuation with the token before and opening quotes with the token after", () => {
+    const text = "他说：「今天的天气非常好」。然后我们去了公园。"
+    const shaped = Cues.fromTranscript(
+      transcript([new Sentence({ id: 0, beginMs: 0, endMs: 6000, text })]),
+      { maxLineChars: 12, maxLines: 1 }
+    )
+    const lines = shaped.cues.map((cue) => cue.lines[0])
+    assert.strictEqual(lines.join(""), text)
+    for (const line of lines) {
+      assert.notMatch(line, /^[，。：」]/, `no line starts with closing punctuation: ${line}`)
+      assert.notMatch(line, /「$/, `no line ends with an opening quote: ${line}`)
+    }
+  })
+
+  it("keeps the spacing of Latin text and joins CJK and Latin without inventing spaces", () => {
+    const shaped = Cues.fromTranscript(
+      transcript([
+        new Sentence({ id: 0, beginMs: 0, endMs: 3000, text: "He said \"hello there\" (twice) to 张三 today." })
+      ]),
+      shaping
+    )
+    assert.deepStrictEqual(shaped.cues[0].lines, ["He said \"hello there\" (twice) to 张三", "today."])
+  })
+})

@@ -81,46 +81,69 @@ const PUNCTUATION = /^\p{P}+$/u
 
 const chars = (text: string): Array<string> => Array.from(text)
 
-/** Splits text into tokens: runs of non-wide characters between spaces, and single wide characters. */
+const OPENING = /^[\p{Ps}\p{Pi}]$/u
+
+/**
+ * Splits text into tokens: runs of non-wide characters between spaces, and single wide characters.
+ * Closing punctuation stays with the token before it, opening brackets and quotes with the token after.
+ * `start` and `end` count characters with whitespace removed.
+ */
 const tokenizeText = (text: string): Array<{ text: string; spaceBefore: boolean; start: number; end: number }> => {
   const tokens: Array<{ text: string; spaceBefore: boolean; start: number; end: number }> = []
   let pendingSpace = false
-  let offset = 0 // in compact characters (whitespace removed)
+  let offset = 0
+  let prefix = ""
+  let prefixStart = 0
   let current: { text: string; spaceBefore: boolean; start: number; end: number } | undefined
   const flush = () => {
     if (current !== undefined) tokens.push(current)
     current = undefined
   }
+  const open = (char: string) => {
+    const token = {
+      text: prefix + char,
+      spaceBefore: pendingSpace,
+      start: prefix === "" ? offset : prefixStart,
+      end: offset + 1
+    }
+    prefix = ""
+    pendingSpace = false
+    return token
+  }
   for (const char of chars(text)) {
     if (/\s/u.test(char)) {
       flush()
-      pendingSpace = tokens.length > 0
+      if (tokens.length > 0 || prefix !== "") pendingSpace = true
       continue
     }
     const wide = isWide(char)
     const punctuation = PUNCTUATION.test(char)
-    if (punctuation && current === undefined && tokens.length > 0 && !pendingSpace) {
-      // punctuation stays with the token before it
+    if (OPENING.test(char)) {
+      flush()
+      if (prefix === "") prefixStart = offset
+      prefix += char
+    } else if (punctuation && prefix === "" && current === undefined && tokens.length > 0 && !pendingSpace) {
       const last = tokens[tokens.length - 1]
       last.text += char
       last.end = offset + 1
-    } else if (punctuation && current !== undefined) {
+    } else if (punctuation && prefix === "" && current !== undefined) {
       current.text += char
       current.end = offset + 1
     } else if (wide) {
       flush()
-      tokens.push({ text: char, spaceBefore: pendingSpace, start: offset, end: offset + 1 })
-      pendingSpace = false
+      tokens.push(open(char))
     } else if (current !== undefined) {
       current.text += char
       current.end = offset + 1
     } else {
-      current = { text: char, spaceBefore: pendingSpace, start: offset, end: offset + 1 }
-      pendingSpace = false
+      current = open(char)
     }
     offset += 1
   }
   flush()
+  if (prefix !== "") {
+    tokens.push({ text: prefix, spaceBefore: pendingSpace, start: prefixStart, end: offset })
+  }
   return tokens
 }
 
