@@ -174,6 +174,18 @@ sinks: [{ type: text }]
       ])
     }))
 
+  it.effect("reports a missing variable in a typed field once, not also as a type error", () =>
+    Effect.gen(function*() {
+      const result = yield* lines(minimal(`concurrency: \${CONCURRENCY}
+sources: [{ type: urls, urls: ["https://example.com/a.wav"] }]
+provider: { type: qwen }
+sinks: [{ type: text }]
+`))
+      assert.deepStrictEqual(result, [
+        "pipeline.yaml:2:14  concurrency  environment variable `CONCURRENCY` is not set (use ${CONCURRENCY:-default} for a default)"
+      ])
+    }))
+
   it.effect("interpolates defaults, escapes and typed plain scalars", () =>
     Effect.gen(function*() {
       const text = minimal(`output_dir: "$\${LITERAL}/\${SET}/\${UNSET-fallback}/\${EMPTY:-colon}/\${EMPTY-dash}"
@@ -280,6 +292,14 @@ layer(
 
     it.effect("reads variables from the environment by default", () =>
       Effect.gen(function*() {
+        const fromEnv = yield* PipelineLoader.decodeText(
+          minimal(
+            "output_dir: ${PATH}/x\nsources: [{ type: urls, urls: [\"https://e.com/a.wav\"] }]\nprovider: { type: qwen }\nsinks: [{ type: text }]\n"
+          ),
+          "p.yaml",
+          registries
+        )
+        assert.strictEqual(fromEnv.output_dir, `${process.env.PATH}/x`)
         const result = yield* PipelineLoader.decodeText(
           minimal("output_dir: ${ASRFLOW_TEST_SURELY_UNSET_VARIABLE}\n"),
           "p.yaml",

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { Either } from "effect"
 import * as Keys from "./keys.js"
 
 /** @internal */
@@ -29,13 +30,8 @@ export const parse = (text: string): { readonly _tag: "Ok"; readonly url: URL } 
   return { _tag: "Ok", url }
 }
 
-const decode = (segment: string): string => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return segment
-  }
-}
+const decode = (segment: string): string =>
+  Either.getOrElse(Either.try(() => decodeURIComponent(segment)), () => segment)
 
 /**
  * `https://cdn.example.com/a/b/x.wav?sig=…` → `cdn.example.com/a/b/x`.
