@@ -11,7 +11,37 @@ export * as DashScopeClient from "./DashScopeClient.js"
 /**
  * @since 0.1.0
  */
+export * as Doctor from "./Doctor.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Models from "./Models.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Providers from "./Providers.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as QwenAsrSync from "./QwenAsrSync.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as QwenConfig from "./QwenConfig.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as QwenProvider from "./QwenProvider.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RateLimiter from "./RateLimiter.js"
 
 /**
  * @since 0.1.0

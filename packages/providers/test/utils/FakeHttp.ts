@@ -1,12 +1,14 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import type { HttpClientRequest } from "@effect/platform"
-import { Effect, Layer, Ref } from "effect"
+import { Clock, Effect, Layer, Ref } from "effect"
 
 export interface Recorded {
   readonly method: string
   readonly url: string
   readonly headers: Record<string, string>
   readonly body: unknown
+  /** Clock time (ms) at which the request was sent (the TestClock in tests). */
+  readonly at: number
 }
 
 const bodyOf = (request: HttpClientRequest.HttpClientRequest): unknown => {
@@ -29,12 +31,14 @@ export const make = (respond: (request: HttpClientRequest.HttpClientRequest, att
     const client = HttpClient.make((request, url) =>
       Ref.updateAndGet(attempts, (n) => n + 1).pipe(
         Effect.tap(() =>
-          Ref.update(requests, (all) => [...all, {
-            method: request.method,
-            url: url.toString(),
-            headers: { ...request.headers },
-            body: bodyOf(request)
-          }])
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            Ref.update(requests, (all) => [...all, {
+              method: request.method,
+              url: url.toString(),
+              headers: { ...request.headers },
+              body: bodyOf(request),
+              at: Number(at)
+            }]))
         ),
         Effect.map((n) => HttpClientResponse.fromWeb(request, respond(request, n)))
       )

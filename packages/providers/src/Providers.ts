@@ -1,0 +1,21 @@
+/**
+ * The registry of provider components: the only file touched when a provider is added.
+ *
+ * @since 0.1.0
+ */
+import * as Registry from "@asrflow/core/Registry"
+import * as QwenProvider from "./QwenProvider.js"
+
+/**
+ * @since 0.1.0
+ * @category components
+ */
+export const registry = Registry.make(QwenProvider.component)
+
+/**
+ * The union of every provider's config schema.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Config = Registry.configSchema(registry)
