@@ -185,6 +185,9 @@ export class Uploads {
 
       parser.on("field", (name, value) => {
         if (sawFile) return
+        if (value.includes(this.state.apiKey)) {
+          this.state.recorder.violation("key_leak", "upload", `the API key was sent in form field "${name}"`)
+        }
         if (!FORM_FIELDS.has(name)) {
           this.state.recorder.violation("upload_form", "upload", `unexpected form field "${name}"`)
         }
@@ -203,7 +206,7 @@ export class Uploads {
           return
         }
         const key = fields.get("key")!
-        const model = check === undefined ? this.policyFor(fields)!.model : ""
+        const model = this.policyFor(fields)!.model
         this.reserved.add(key)
         const file = path.join(this.dir, `object-${++this.counter}`)
         const partial = `${file}.part`
