@@ -50,13 +50,54 @@ const doctor = Command.make("doctor", { emulator, region }, Commands.doctor).pip
   Command.withDescription("Check the API key, region and connectivity with one read-only call")
 )
 
+const text = (name: string, description: string) =>
+  Options.text(name).pipe(Options.withDescription(description), Options.optional)
+const flag = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
+
+const transcribe = Command.make("transcribe", {
+  async: flag("async", "Use the async task workflow (filetrans models; the default for them)"),
+  audio: Options.text("audio").pipe(Options.withDescription("A local file path or a public http(s)/oss:// URL")),
+  context: text("context", "Recognition context (terms, names), sent as the system message (qwen3-asr-flash)"),
+  disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Paraformer-only: qwen3 cannot honour it (warning)"),
+  emulator,
+  format: Options.choice("format", ["txt", "json", "srt", "vtt"]).pipe(
+    Options.withDescription("Output format (default: from --output's extension, else txt)"),
+    Options.optional
+  ),
+  itn: flag("itn", "Inverse text normalization: spoken numbers become digits (zh, en)"),
+  languageHints: text("language-hints", "Comma-separated language codes, e.g. zh,en (qwen3 takes one)"),
+  maxWaits: Options.integer("max-waits").pipe(
+    Options.withDescription("Async: give up after this many poll intervals"),
+    Options.optional
+  ),
+  model: Options.text("model").pipe(
+    Options.withDescription("qwen3-asr-flash, qwen3-asr-flash-filetrans, qwen-audio-asr, a dated snapshot, or auto"),
+    Options.withDefault("qwen3-asr-flash")
+  ),
+  output: text("output", "Write this one file instead of <output root>/transcripts/<name>.<ext>"),
+  outputDir,
+  pollInterval: Options.float("poll-interval").pipe(
+    Options.withDescription("Async: seconds between task queries"),
+    Options.optional
+  ),
+  printResponse: flag("print-response", "Print the normalized {text, task_id, status, raw} JSON on stdout"),
+  region,
+  sampleRate: Options.integer("sample-rate").pipe(
+    Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
+    Options.optional
+  ),
+  timestampGranularities: text("timestamp-granularities", "sentence and/or word (filetrans models only)"),
+  vocabularyId: text("vocabulary-id", "Paraformer-only: qwen3 cannot honour it (warning)"),
+  wait: flag("wait", "Async: wait for the task and fetch its result")
+}, Commands.transcribe).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
+
 /**
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("asrflow").pipe(
   Command.withDescription("Batch transcription with Alibaba Cloud Qwen ASR"),
-  Command.withSubcommands([run, validate, doctor, schema, components])
+  Command.withSubcommands([run, transcribe, validate, doctor, schema, components])
 )
 
 /**

@@ -5,7 +5,7 @@
  */
 import { AudioProbe, Ledger, Pipeline, PipelineConfig, PipelineLoader, Redact, RunContext } from "@asrflow/core"
 import type { Summary } from "@asrflow/core"
-import { Credentials, Doctor } from "@asrflow/providers"
+import { Credentials, Doctor, QwenProvider } from "@asrflow/providers"
 import type { Regions } from "@asrflow/providers"
 import { RunLog, RunSummary } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
@@ -13,6 +13,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Console, Effect, Either, Layer, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
 import * as KeylessMode from "./KeylessMode.js"
+import * as OneShot from "./OneShot.js"
 import * as OutputRoot from "./OutputRoot.js"
 import { registries } from "./Registries.js"
 
@@ -249,3 +250,88 @@ export const doctor = (options: { readonly region: Option.Option<Regions.Region>
     yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
     if (!report.ok) return yield* new CliExit({ code: report.exitCode })
   }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
+
+const splitList = (value: Option.Option<string>) =>
+  Option.getOrUndefined(
+    Option.map(value, (text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
+  )
+
+/**
+ * `asrflow transcribe --audio …`: one recording, with the original helper's flags.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const transcribe = (flags: {
+  readonly audio: string
+  readonly model: string
+  readonly languageHints: Option.Option<string>
+  readonly sampleRate: Option.Option<number>
+  readonly vocabularyId: Option.Option<string>
+  readonly disfluencyRemovalEnabled: boolean
+  readonly timestampGranularities: Option.Option<string>
+  readonly async: boolean
+  readonly wait: boolean
+  readonly pollInterval: Option.Option<number>
+  readonly maxWaits: Option.Option<number>
+  readonly output: Option.Option<string>
+  readonly outputDir: Option.Option<string>
+  readonly printResponse: boolean
+  readonly context: Option.Option<string>
+  readonly itn: boolean
+  readonly region: Option.Option<Regions.Region>
+  readonly format: Option.Option<OneShot.Format>
+  readonly emulator: boolean
+}) =>
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    const granularities = splitList(flags.timestampGranularities)
+    const invalid = granularities?.filter((value) => value !== "sentence" && value !== "word") ?? []
+    if (invalid.length > 0) {
+      return yield* new CliExit({
+        code: 2,
+        message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
+      })
+    }
+    const options: OneShot.Options = {
+      audio: flags.audio,
+      model: flags.model,
+      language_hints: splitList(flags.languageHints),
+      sample_rate: Option.getOrUndefined(flags.sampleRate),
+      vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
+      disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
+      timestamp_granularities: granularities as ReadonlyArray<"sentence" | "word"> | undefined,
+      async: flags.async || undefined,
+      context: Option.getOrUndefined(flags.context),
+      enable_itn: flags.itn || undefined,
+      region: Option.getOrUndefined(flags.region),
+      poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
+      max_waits: Option.getOrUndefined(flags.maxWaits),
+      output: Option.getOrUndefined(flags.output),
+      output_dir: Option.getOrUndefined(flags.outputDir),
+      format: Option.getOrUndefined(flags.format)
+    }
+    const config = yield* OneShot.providerConfig(options).pipe(
+      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message }))
+    )
+    for (const warning of QwenProvider.check(config)) yield* Console.error(`asrflow: warning: ${warning}`)
+    const done = yield* OneShot.execute(options).pipe(
+      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
+      Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
+      Effect.catchTag("TranscriptionError", (error) =>
+        new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
+    )
+    for (const warning of done.transcript.warnings) {
+      if (!QwenProvider.check(config).includes(warning)) {
+        yield* Console.error(`asrflow: warning: ${warning}`)
+      }
+    }
+    if (flags.printResponse) {
+      yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
+    } else {
+      yield* Console.log(done.transcript.text)
+    }
+    yield* Console.error(`asrflow: wrote ${
+      done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
+    }`)
+  }).pipe(Effect.provide(KeylessMode.layer(flags.emulator)))
