@@ -223,9 +223,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     new TranscriptionError({
       provider,
       input,
-      reason: error._tag === "RequestError"
-        ? (error.reason === "Transport" ? "Transport" : "InvalidRequest")
-        : (error.reason === "Decode" || error.reason === "EmptyBody" ? "Decode" : "Transport"),
+      // a ResponseError here means the body could not be read (we parse JSON ourselves): a broken connection
+      reason: error._tag === "RequestError" && error.reason !== "Transport" ? "InvalidRequest" : "Transport",
       ...(error._tag === "ResponseError" ? { status: error.response.status } : {}),
       description: error.description ?? error.message,
       cause: error.cause

@@ -328,6 +328,26 @@ describe("DashScopeClient", () => {
         assert.isTrue(error.isRetryable)
       }))
 
+    it.effect("maps a body that breaks off mid-read to Transport", () =>
+      Effect.gen(function*() {
+        const { exit } = yield* run(
+          () =>
+            new Response(
+              new ReadableStream({
+                start(controller) {
+                  controller.enqueue(new TextEncoder().encode("{\"request_id\":\"x\",\"output\":{"))
+                  controller.error(new Error("ECONNRESET"))
+                }
+              }),
+              { status: 200 }
+            ),
+          (client) => client.getTask("t")
+        )
+        const error = failureOf(exit)
+        assert.strictEqual(error.reason, "Transport")
+        assert.isTrue(error.isRetryable)
+      }))
+
     it.effect("maps a 200 with an unexpected body to Decode", () =>
       Effect.gen(function*() {
         const { exit } = yield* run(
