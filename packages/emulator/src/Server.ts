@@ -241,7 +241,7 @@ const handle = async (ctx: Ctx, found: Route | undefined): Promise<void> => {
         )
         : nativeError(ctx, 401, "InvalidApiKey", "Invalid API-key provided.")
     }
-  } else if (leaksKey(ctx)) {
+  } else if (isOss(ctx.endpoint) && leaksKey(ctx)) {
     ctx.state.recorder.violation("key_leak", ctx.endpoint, "the API key was sent to the OSS host")
   }
   if (await injectFault(ctx)) {

@@ -292,6 +292,11 @@ describe("compatible mode", () => {
     })
     expect(reply.status).toBe(404)
     expect(reply.json.code).toBe("NotFound")
+    const compat = await request(`${emulator.compatibleBaseUrl}/audio/transcriptions`, { body: {} })
+    expect(compat.status).toBe(404)
+    expect(compat.json.error.code).toBe("not_found")
+    expect(await rules()).toEqual([])
+    expect((await emulator.report()).counts).toEqual({ "unknown 404": 2 })
   })
 })
 

@@ -108,7 +108,9 @@ export const compatError = (
   message: string,
   extra?: http.OutgoingHttpHeaders
 ): void => {
-  const mapped = COMPAT_CODES[status] ?? { code: "invalid_parameter_error", type: "invalid_request_error" }
+  const mapped = nativeCode === "NotFound"
+    ? { code: "not_found", type: "invalid_request_error" }
+    : COMPAT_CODES[status] ?? { code: "invalid_parameter_error", type: "invalid_request_error" }
   const text = status === 401 || status === 429 ? message : `<${status}> ${nativeCode}: ${message}`
   sendJson(ctx, status, {
     error: { code: mapped.code, param: null, message: text, type: mapped.type },
@@ -129,7 +131,7 @@ export const apiError = (
   message: string,
   extra?: http.OutgoingHttpHeaders
 ): void =>
-  ctx.endpoint === "compatible"
+  ctx.endpoint === "compatible" || ctx.url.pathname.startsWith("/compatible-mode/")
     ? compatError(ctx, status, code, message, extra)
     : nativeError(ctx, status, code, message, extra)
 
