@@ -23,41 +23,46 @@ export type EndpointName =
   | "unknown"
 
 /**
- * Rules a request can break. Each violation names exactly one.
+ * Every rule a request can break. Each violation names exactly one.
  *
  * @since 0.1.0
  * @category models
  */
-export type Rule =
-  | "unknown_key"
-  | "paraformer_param"
-  | "stream_options_without_stream"
-  | "missing_async_header"
-  | "missing_oss_resolve_header"
-  | "oss_model_mismatch"
-  | "oss_expired"
-  | "oss_not_found"
-  | "mime_mismatch"
-  | "key_leak"
-  | "file_urls_on_qwen3"
-  | "system_message_not_first"
-  | "multiple_system_messages"
-  | "multiple_content_items"
-  | "invalid_message"
-  | "messages_outside_input"
-  | "sync_model_on_async_path"
-  | "filetrans_model_on_sync_path"
-  | "model_not_on_compatible_mode"
-  | "unknown_model"
-  | "invalid_audio_url"
-  | "data_uri_too_large"
-  | "audio_too_long"
-  | "unsupported_format"
-  | "invalid_parameter"
-  | "invalid_json"
-  | "missing_auth"
-  | "invalid_api_key"
-  | "upload_form"
+export const RULES = [
+  "unknown_key",
+  "paraformer_param",
+  "stream_options_without_stream",
+  "missing_async_header",
+  "missing_oss_resolve_header",
+  "oss_model_mismatch",
+  "oss_expired",
+  "oss_not_found",
+  "mime_mismatch",
+  "key_leak",
+  "file_urls_on_qwen3",
+  "system_message_not_first",
+  "multiple_system_messages",
+  "multiple_content_items",
+  "invalid_message",
+  "messages_outside_input",
+  "sync_model_on_async_path",
+  "filetrans_model_on_sync_path",
+  "model_not_on_compatible_mode",
+  "unknown_model",
+  "invalid_audio_url",
+  "data_uri_too_large",
+  "audio_too_long",
+  "unsupported_format",
+  "invalid_parameter",
+  "invalid_json",
+  "upload_form"
+] as const
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Rule = typeof RULES[number]
 
 /**
  * @since 0.1.0
