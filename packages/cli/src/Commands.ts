@@ -3,18 +3,17 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, Ledger, Pipeline, PipelineConfig, PipelineLoader, Redact, RunContext } from "@asrflow/core"
+import { Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
 import type { Summary } from "@asrflow/core"
-import { Credentials, Doctor, QwenProvider } from "@asrflow/providers"
+import { Doctor, QwenProvider } from "@asrflow/providers"
 import type { Regions } from "@asrflow/providers"
-import { RunLog, RunSummary } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Console, Effect, Either, Layer, Option, Stream } from "effect"
+import { Console, Effect, Either, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 import * as OutputRoot from "./OutputRoot.js"
+import * as PipelineRun from "./PipelineRun.js"
 import { registries } from "./Registries.js"
 
 const loadPipeline = (file: string) =>
@@ -119,31 +118,6 @@ export const validate = (options: { readonly pipeline: string; readonly outputDi
     yield* Console.log(lines.join("\n"))
   })
 
-/**
- * The layers every run shares: its context, the probe, the run log, the ledger in the output root,
- * and a redactor that knows the API key.
- *
- * @since 0.1.0
- * @category layers
- */
-export const runLayer = (options: { readonly baseDir: string; readonly outputRoot: string; readonly runId: string }) =>
-  Effect.gen(function*() {
-    const path = yield* Path.Path
-    const fs = yield* FileSystem.FileSystem
-    yield* fs.makeDirectory(options.outputRoot, { recursive: true })
-    const { key } = yield* Credentials.resolveApiKey()
-    const context = Layer.succeed(
-      RunContext.RunContext,
-      RunContext.RunContext.of({ ...options, startedAt: new Date() })
-    )
-    const ledger = Ledger.layer.pipe(
-      Layer.provide(SqliteClient.layer({ filename: path.join(options.outputRoot, "ledger.sqlite") }))
-    )
-    return Layer.mergeAll(RunLog.layer, ledger, AudioProbe.AudioProbe.Default).pipe(
-      Layer.provideMerge(Layer.mergeAll(context, Redact.layer([key])))
-    )
-  })
-
 const seconds = (value: number) => `${Math.round(value * 10) / 10} s`
 
 const printSummary = (summary: Summary.Summary, outputRoot: string, summaryFile: string) =>
@@ -177,25 +151,15 @@ export const run = (options: {
 }) =>
   Effect.gen(function*() {
     const loaded = yield* loadPipeline(options.pipeline)
-    const { config } = loaded
-    const outputRoot = yield* OutputRoot.resolve(Option.getOrUndefined(options.outputDir), config.output_dir)
-    const runId = OutputRoot.makeRunId(new Date())
-    const layer = yield* runLayer({ baseDir: loaded.baseDir, outputRoot, runId })
-    if (options.dryRun) {
-      const planned = yield* Pipeline.plan(config, registries).pipe(Effect.provide(layer))
-      yield* printPlan(planned, outputRoot)
-      return
-    }
-    const { summary, summaryFile } = yield* Effect.gen(function*() {
-      const summary = yield* Pipeline.run(config, registries, {
-        concurrency: Option.getOrUndefined(options.concurrency),
-        force: options.force
-      })
-      const summaryFile = yield* RunSummary.write(summary)
-      return { summary, summaryFile }
-    }).pipe(Effect.provide(layer))
-    yield* printSummary(summary, outputRoot, summaryFile)
-    if (summary.exitCode !== 0) return yield* new CliExit({ code: summary.exitCode })
+    const outcome = yield* PipelineRun.execute(loaded, {
+      outputDir: Option.getOrUndefined(options.outputDir),
+      concurrency: Option.getOrUndefined(options.concurrency),
+      force: options.force,
+      dryRun: options.dryRun
+    })
+    if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
+    yield* printSummary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
+    if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
   }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
 
 const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>

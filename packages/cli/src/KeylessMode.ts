@@ -29,11 +29,12 @@ export const overlay = (handle: Emulator.EmulatorHandle): ConfigProvider.ConfigP
  * @since 0.1.0
  * @category layers
  */
-export const layer = (enabled: boolean): Layer.Layer<never> =>
+export const layer = (enabled: boolean, options: { readonly quiet?: boolean } = {}): Layer.Layer<never> =>
   enabled
     ? Layer.unwrapScoped(
       Effect.gen(function*() {
         const handle = yield* Emulator.make({})
+        if (options.quiet) return Layer.setConfigProvider(overlay(handle))
         yield* Console.error(
           [
             `asrflow: --emulator: using the embedded DashScope emulator at ${handle.origin}.`,

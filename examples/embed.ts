@@ -1,0 +1,46 @@
+/**
+ * asrflow as a library, both ways. Run it with:
+ *
+ *   npx tsx examples/embed.ts                              (uses the embedded emulator when no key is set)
+ *   DASHSCOPE_API_KEY=sk-... npx tsx examples/embed.ts     (the real service)
+ */
+import { runPipeline, transcribe } from "@asrflow/cli/api"
+import * as KeylessMode from "@asrflow/cli/KeylessMode"
+import { AudioItem, AudioProbe, Transcriber } from "@asrflow/core"
+import { QwenConfig, QwenProvider } from "@asrflow/providers"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { Console, Effect, Layer } from "effect"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const audio = path.join(here, "quickstart/audio/welcome.wav")
+const emulator = !process.env.DASHSCOPE_API_KEY
+const outputDir = process.env.OUTPUT_DIR ? path.join(process.env.OUTPUT_DIR, "aliyun-qwen-asr") : undefined
+
+// 1. Promise API: one recording in, the normalized {text, task_id, status, raw} out.
+const response = await transcribe({ audio, model: "qwen3-asr-flash", language_hints: ["en"] }, { emulator, outputDir })
+console.log(`promise API: ${response.status}: ${response.text}`)
+
+// ... and a whole pipeline file, to its summary.
+const summary = await runPipeline(path.join(here, "quickstart/pipeline.yaml"), { emulator, outputDir })
+console.log(`promise API: pipeline: ${summary.done} done, ${summary.failed} failed`)
+
+// 2. Effect API: the same services the CLI composes, provided at the edge.
+const program = Effect.gen(function*() {
+  const probe = yield* AudioProbe.AudioProbe
+  const transcriber = yield* Transcriber.Transcriber
+  const item = yield* probe.probe(
+    new AudioItem.AudioItem({ id: audio, source: audio, kind: "file", outputKey: "welcome", origin: "embed.ts" })
+  )
+  const transcript = yield* transcriber.transcribe(item)
+  yield* Console.log(`effect API: ${transcript.model} (${transcript.language ?? "?"}): ${transcript.text}`)
+})
+
+await program.pipe(
+  Effect.provide(QwenProvider.layer(QwenConfig.decode({ type: "qwen", model: "qwen3-asr-flash" }))),
+  Effect.provide(AudioProbe.AudioProbe.Default),
+  Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici)),
+  Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+  Effect.runPromise
+)

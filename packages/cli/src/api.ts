@@ -1,0 +1,161 @@
+/**
+ * The Promise API, for code that does not use Effect:
+ *
+ * ```ts
+ * import { runPipeline, transcribe } from "@asrflow/cli/api"
+ * const response = await transcribe({ audio: "meeting.wav", model: "qwen3-asr-flash" })
+ * const summary = await runPipeline("pipeline.yaml")
+ * ```
+ *
+ * Both reject with an `AsrflowError` that has a `reason` and a message saying what to do.
+ *
+ * @since 0.1.0
+ */
+import { PipelineLoader } from "@asrflow/core"
+import type { Summary, Transcript } from "@asrflow/core"
+import type { HttpClient } from "@effect/platform"
+import { Path } from "@effect/platform"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import * as KeylessMode from "./KeylessMode.js"
+import * as OneShot from "./OneShot.js"
+import * as PipelineRun from "./PipelineRun.js"
+import { registries } from "./Registries.js"
+
+/**
+ * Every rejection of the Promise API. `reason` is machine-readable: `Config` (a bad pipeline),
+ * `Usage` (bad options), `MissingApiKey`, a `TranscriptionError` reason (`Unauthorized`, `Throttled`,
+ * `InvalidAudio`, …), a probe reason (`Empty`, `NotAudio`, …) or `Internal`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AsrflowError extends Error {
+  override readonly name = "AsrflowError"
+  constructor(readonly reason: string, message: string, override readonly cause?: unknown) {
+    super(message)
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommonOptions {
+  /** Run against the embedded emulator (no key; synthetic transcripts). */
+  readonly emulator?: boolean | undefined
+  /** Write under this directory instead of `${OUTPUT_DIR:-output}/aliyun-qwen-asr`. */
+  readonly outputDir?: string | undefined
+}
+
+const reasonOf = (error: unknown): string => {
+  if (Predicate.isTagged(error, "PipelineConfigError")) return "Config"
+  if (Predicate.isTagged(error, "UsageError")) return "Usage"
+  if (Predicate.isTagged(error, "MissingApiKeyError")) return "MissingApiKey"
+  if (Predicate.hasProperty(error, "reason") && typeof error.reason === "string") return error.reason
+  return "Internal"
+}
+
+const runPromise = <A, E>(
+  effect: Effect.Effect<A, E, NodeContext.NodeContext | PipelineLoader.PipelineLoader | HttpClient.HttpClient>,
+  emulator: boolean
+) =>
+  Effect.runPromiseExit(
+    effect.pipe(
+      Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+      Effect.provide(
+        Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici).pipe(
+          Layer.provideMerge(NodeContext.layer)
+        )
+      ),
+      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true }))),
+      Logger.withMinimumLogLevel(LogLevel.Warning)
+    )
+  ).then((exit) => {
+    if (Exit.isSuccess(exit)) return exit.value
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure)) {
+      const error = failure.value
+      const message = Predicate.hasProperty(error, "message") ? String(error.message) : String(error)
+      throw new AsrflowError(reasonOf(error), message, error)
+    }
+    throw new AsrflowError("Internal", Cause.pretty(exit.cause))
+  })
+
+/**
+ * The request of `transcribe`: the normalized `asr.transcribe` request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TranscribeRequest = Omit<OneShot.Options, "output_dir">
+
+/**
+ * Transcribes one recording (a local path or a URL) and resolves to the normalized response
+ * `{text, task_id, status, raw}`, plus the canonical transcript and the files written.
+ *
+ * @since 0.1.0
+ * @category api
+ */
+export const transcribe = (
+  request: TranscribeRequest,
+  options: CommonOptions = {}
+): Promise<
+  OneShot.NormalizedResponse & {
+    readonly transcript: Transcript.Transcript
+    readonly files: ReadonlyArray<string>
+    readonly warnings: ReadonlyArray<string>
+  }
+> =>
+  runPromise(
+    Effect.map(
+      OneShot.execute({ ...request, output_dir: options.outputDir }),
+      (done) => ({
+        ...OneShot.normalized(done.transcript),
+        transcript: done.transcript,
+        files: done.files,
+        warnings: done.warnings
+      })
+    ),
+    options.emulator ?? false
+  )
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions extends CommonOptions {
+  readonly concurrency?: number | undefined
+  readonly force?: boolean | undefined
+  /** Where relative paths of a pipeline given as an object resolve (default: the current directory). */
+  readonly baseDir?: string | undefined
+}
+
+/**
+ * Runs a pipeline, given as a YAML file path or as an object of the same shape, and resolves to its
+ * summary (check `summary.failed`: failed items do not reject).
+ *
+ * @since 0.1.0
+ * @category api
+ */
+export const runPipeline = (pipeline: string | object, options: RunOptions = {}): Promise<Summary.Summary> =>
+  runPromise(
+    Effect.gen(function*() {
+      const path = yield* Path.Path
+      const loaded: PipelineLoader.Loaded = typeof pipeline === "string"
+        ? yield* PipelineLoader.PipelineLoader.load(pipeline, registries)
+        : {
+          config: yield* PipelineLoader.decodeObject(pipeline, registries),
+          file: "<object>",
+          baseDir: path.resolve(options.baseDir ?? ".")
+        }
+      const outcome = yield* PipelineRun.execute(loaded, {
+        outputDir: options.outputDir,
+        concurrency: options.concurrency,
+        force: options.force
+      })
+      if (outcome._tag !== "Finished") return yield* Effect.dieMessage("a run without dryRun always finishes")
+      return outcome.summary
+    }),
+    options.emulator ?? false
+  )
