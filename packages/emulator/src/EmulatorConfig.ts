@@ -51,7 +51,10 @@ export const Latency = Schema.Struct({
   task: Schema.optionalWith(NonNegative, { default: () => 0 }),
   policy: Schema.optionalWith(NonNegative, { default: () => 0 }),
   upload: Schema.optionalWith(NonNegative, { default: () => 0 }),
-  result: Schema.optionalWith(NonNegative, { default: () => 0 })
+  result: Schema.optionalWith(NonNegative, { default: () => 0 }),
+  stream_chunk: Schema.optionalWith(NonNegative, { default: () => 0 }).annotations({
+    description: "Pause between SSE events (compatible and native streaming)."
+  })
 }).annotations({ description: "Extra milliseconds added before answering, per endpoint." })
 
 /**
@@ -144,6 +147,9 @@ export const EmulatorConfig = Schema.Struct({
   policy_expire_in_seconds: Schema.optionalWith(NonNegative, { default: () => 300 }),
   max_sync_duration_s: Schema.optionalWith(NonNegative, { default: () => 300 }),
   max_data_uri_bytes: Schema.optionalWith(NonNegative, { default: () => 10 * 1024 * 1024 }),
+  max_upload_bytes: Schema.optionalWith(NonNegative, { default: () => 1024 * 1024 * 1024 }).annotations({
+    description: "Size limit of one temporary upload (the policy's content-length-range)."
+  }),
   transcripts: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
     default: () => ({})
   }),

@@ -402,27 +402,39 @@ export const compatible = async (ctx: Ctx): Promise<void> => {
     JSON.stringify(model)
   },`
   const annotationsJson = JSON.stringify(annotations)
-  let out =
+  const out = [
     `data: ${head}"usage":null,"choices":[{"index":0,"logprobs":null,"delta":{"content":"","role":"assistant"}}]}\n\n`
+  ]
   for (const piece of transcript.pieces) {
-    out += `data: ${head}"usage":null,"choices":[{"index":0,"delta":{"content":${
-      JSON.stringify(piece)
-    },"role":null,"annotations":${annotationsJson}}}]}\n\n`
+    out.push(
+      `data: ${head}"usage":null,"choices":[{"index":0,"delta":{"content":${
+        JSON.stringify(piece)
+      },"role":null,"annotations":${annotationsJson}}}]}\n\n`
+    )
   }
-  out += `data: ${head}"usage":null,"choices":[{"index":0,"delta":{"role":null},"finish_reason":"stop"}]}\n\n`
-  if (includeUsage) out += `data: ${head}"usage":${JSON.stringify(usage)},"choices":[]}\n\n`
-  out += "data: [DONE]\n\n"
-  sse(ctx, out)
+  out.push(`data: ${head}"usage":null,"choices":[{"index":0,"delta":{"role":null},"finish_reason":"stop"}]}\n\n`)
+  if (includeUsage) out.push(`data: ${head}"usage":${JSON.stringify(usage)},"choices":[]}\n\n`)
+  out.push("data: [DONE]\n\n")
+  await sse(ctx, out)
 }
 
-const sse = (ctx: Ctx, text: string): void => {
+const sse = async (ctx: Ctx, events: string | ReadonlyArray<string>): Promise<void> => {
   if (ctx.res.headersSent || ctx.res.destroyed) return
   ctx.res.writeHead(200, {
     "content-type": "text/event-stream;charset=UTF-8",
     "cache-control": "no-cache",
     "x-request-id": ctx.requestId
   })
-  ctx.res.end(text)
+  const pause = ctx.state.config.latency_ms.stream_chunk
+  if (typeof events === "string" || pause <= 0) {
+    return void ctx.res.end(typeof events === "string" ? events : events.join(""))
+  }
+  for (let i = 0; i < events.length; i++) {
+    if (ctx.res.destroyed) return
+    if (i > 0) await sleep(pause)
+    ctx.res.write(events[i])
+  }
+  ctx.res.end()
 }
 
 // =============================================================================
@@ -444,7 +456,7 @@ export const native = async (ctx: Ctx): Promise<void> => {
     apiError(ctx, r.status, r.code, r.message, r.status === 429 ? retryAfter(ctx) : undefined)
   const reject = (r: Rejection) => {
     if (!streaming || r.status === 429) return gateway(r)
-    sse(
+    void sse(
       ctx,
       `id:1\nevent:error\n:HTTP_STATUS/${r.status}\ndata:${
         JSON.stringify({ code: r.code, message: r.message, request_id: ctx.requestId })
@@ -580,7 +592,7 @@ export const native = async (ctx: Ctx): Promise<void> => {
       usage: usage(transcript.outputTokens)
     })
   }
-  let out = ""
+  const out: Array<string> = []
   let soFar = ""
   const pieces = transcript.pieces
   for (let i = 0; i < pieces.length; i++) {
@@ -598,7 +610,7 @@ export const native = async (ctx: Ctx): Promise<void> => {
       usage: usage(last ? transcript.outputTokens : Transcripts.estimateTokens(soFar)),
       request_id: ctx.requestId
     }
-    out += `id:${i + 1}\nevent:result\n:HTTP_STATUS/200\ndata:${JSON.stringify(event)}\n\n`
+    out.push(`id:${i + 1}\nevent:result\n:HTTP_STATUS/200\ndata:${JSON.stringify(event)}\n\n`)
   }
-  sse(ctx, out)
+  await sse(ctx, out)
 }

@@ -52,14 +52,6 @@ export type Resolved =
   | { readonly _tag: "Expired" }
   | { readonly _tag: "WrongModel"; readonly boundTo: string }
 
-/**
- * The size limit of one temporary upload: 1 GiB.
- *
- * @since 0.1.0
- * @category constants
- */
-export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
-
 const BUCKET = "dashscope-file-mgr"
 
 /**
@@ -111,7 +103,7 @@ export class Uploads {
     const document = {
       expiration: new Date(now + expireIn * 1000).toISOString().replace(/\.\d{3}Z$/, ".000Z"),
       conditions: [
-        ["content-length-range", 0, MAX_UPLOAD_BYTES],
+        ["content-length-range", 0, this.state.config.max_upload_bytes],
         ["starts-with", "$key", uploadDir],
         { bucket: BUCKET },
         { "x-oss-object-acl": "private" },
@@ -127,7 +119,7 @@ export class Uploads {
       upload_dir: uploadDir,
       upload_host: `${this.state.origin}/__oss/upload`,
       expire_in_seconds: expireIn,
-      max_file_size_mb: 1024,
+      max_file_size_mb: Math.floor(this.state.config.max_upload_bytes / (1024 * 1024)),
       capacity_limit_mb: 999999999,
       oss_access_key_id: this.accessKeyId,
       x_oss_object_acl: "private",
@@ -165,7 +157,7 @@ export class Uploads {
       try {
         parser = busboy({
           headers: ctx.req.headers,
-          limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 64 },
+          limits: { fileSize: this.state.config.max_upload_bytes, files: 1, fields: 64 },
           highWaterMark: 1 << 20
         })
       } catch {
@@ -226,7 +218,7 @@ export class Uploads {
               await fsp.rm(partial, { force: true })
               this.reserved.delete(key)
               fail(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size.", {
-                MaxSizeAllowed: String(MAX_UPLOAD_BYTES)
+                MaxSizeAllowed: String(this.state.config.max_upload_bytes)
               })
               return
             }

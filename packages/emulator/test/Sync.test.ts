@@ -133,6 +133,29 @@ describe("compatible mode", () => {
     expect(events.every((e) => e === "[DONE]" || e.usage === null)).toBe(true)
   })
 
+  it("paces SSE events with latency_ms.stream_chunk", async () => {
+    await emulator.setConfig({ latency_ms: { stream_chunk: 40 } })
+    try {
+      const started = Date.now()
+      const response = await fetch(`${emulator.compatibleBaseUrl}/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify(compatBody(uri, { stream: true }))
+      })
+      const reader = response.body!.getReader()
+      const arrivals: Array<number> = []
+      for (;;) {
+        const { done } = await reader.read()
+        if (done) break
+        arrivals.push(Date.now() - started)
+      }
+      expect(arrivals.length).toBeGreaterThan(2)
+      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(100)
+    } finally {
+      await emulator.setConfig({ latency_ms: { stream_chunk: 0 } })
+    }
+  })
+
   it("accepts the three system-message shapes and counts context tokens", async () => {
     for (const content of ["Terms: Effect", [{ text: "Terms: Effect" }], [{ type: "text", text: "Terms: Effect" }]]) {
       const body = compatBody(uri)

@@ -159,6 +159,24 @@ describe("OSS form upload", () => {
   })
 })
 
+describe("upload size", () => {
+  it("refuses a file over the policy's size limit with 400 EntityTooLarge and stores nothing", async () => {
+    await emulator.setConfig({ max_upload_bytes: 10_000 })
+    try {
+      const policy = await policyFor("qwen3-asr-flash")
+      const decoded = JSON.parse(Buffer.from(policy.policy, "base64").toString("utf8"))
+      expect(decoded.conditions[0]).toEqual(["content-length-range", 0, 10_000])
+      const reply = await upload(policy, "big.wav", wav(1))
+      expect(reply.status).toBe(400)
+      expect(reply.text).toContain("<Code>EntityTooLarge</Code>")
+      expect((await emulator.report()).uploads).toEqual([])
+      expect((await upload(policy, "big.wav", wav(0.1))).status).toBe(200)
+    } finally {
+      await emulator.setConfig({ max_upload_bytes: 1024 * 1024 * 1024 })
+    }
+  })
+})
+
 describe("oss:// URLs", () => {
   it("resolve only with the header, only for the uploading model, and only within 48 h", async () => {
     const policy = await policyFor("qwen3-asr-flash")
