@@ -33,6 +33,7 @@ export const RULES = [
   "paraformer_param",
   "stream_options_without_stream",
   "missing_async_header",
+  "async_header_on_sync",
   "missing_oss_resolve_header",
   "oss_model_mismatch",
   "oss_expired",

@@ -476,6 +476,14 @@ export const native = async (ctx: Ctx): Promise<void> => {
     violate("filetrans_model_on_sync_path", model)
     return reject(invalid(`The model ${model} does not support synchronous calls; use the async transcription API.`))
   }
+  if (header(ctx.req, "x-dashscope-async")?.toLowerCase() === "enable") {
+    violate("async_header_on_sync", `X-DashScope-Async: enable sent to the sync model ${model}`)
+    return gateway({
+      status: 403,
+      code: "AccessDenied",
+      message: "Current user api does not support asynchronous calls."
+    })
+  }
   if (throttle(ctx, model, gateway)) return
 
   if (body.messages !== undefined) {

@@ -43,6 +43,7 @@ const cases: Array<[Report.Rule, () => Promise<unknown>]> = [
     "missing_async_header",
     () => api.submit({ model: "qwen3-asr-flash-filetrans", input: { file_url: "http://127.0.0.1:9/a.wav" } }, {})
   ],
+  ["async_header_on_sync", () => api.native(nativeBody(small), { "x-dashscope-async": "enable" })],
   ["missing_oss_resolve_header", () => api.compatible(compatBody(ossUrl))],
   ["oss_model_mismatch", () => api.compatible(compatBody(ossUrl, {}, "qwen3-asr-flash-2025-09-08"), OSS)],
   ["oss_not_found", () => api.compatible(compatBody(`${ossUrl}.missing`), OSS)],
