@@ -91,13 +91,21 @@ const transcribe = Command.make("transcribe", {
   wait: flag("wait", "Async: wait for the task and fetch its result")
 }, Commands.transcribe).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
 
+const cancel = Command.make("cancel", {
+  emulator,
+  outputRoot: Args.directory({ name: "output root", exists: "yes" }).pipe(
+    Args.withDescription("The output root of the unfinished run, e.g. output/aliyun-qwen-asr")
+  ),
+  region
+}, Commands.cancel).pipe(Command.withDescription("Cancel the PENDING async tasks of an unfinished run"))
+
 /**
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("asrflow").pipe(
   Command.withDescription("Batch transcription with Alibaba Cloud Qwen ASR"),
-  Command.withSubcommands([run, transcribe, validate, doctor, schema, components])
+  Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
 )
 
 /**

@@ -3,12 +3,14 @@
  *
  * @since 0.1.0
  */
-import { Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
+import { Ledger, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
 import type { Summary } from "@asrflow/core"
-import { Doctor, QwenProvider } from "@asrflow/providers"
+import { Doctor, QwenConfig, QwenProvider } from "@asrflow/providers"
 import type { Regions } from "@asrflow/providers"
+import * as Cancel from "@asrflow/providers/Cancel"
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Either, Option, Stream } from "effect"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Console, Effect, Either, Layer, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
@@ -299,3 +301,38 @@ export const transcribe = (flags: {
       done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
     }`)
   }).pipe(Effect.provide(KeylessMode.layer(flags.emulator)))
+
+/**
+ * `asrflow cancel <output root>`: cancels the PENDING async tasks of an unfinished run.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const cancel = (options: {
+  readonly outputRoot: string
+  readonly region: Option.Option<Regions.Region>
+  readonly emulator: boolean
+}) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const ledgerFile = path.join(path.resolve(options.outputRoot), "ledger.sqlite")
+    if (!(yield* fs.exists(ledgerFile))) {
+      return yield* new CliExit({
+        code: 2,
+        message: `asrflow: no ledger at ${ledgerFile}: give the output root of a run (e.g. output/aliyun-qwen-asr)`
+      })
+    }
+    const config = QwenConfig.decode({ type: "qwen", region: Option.getOrUndefined(options.region) })
+    const outcome = yield* Cancel.run({ retry: config.retry }).pipe(
+      Effect.provide(Ledger.layer.pipe(Layer.provide(SqliteClient.layer({ filename: ledgerFile })))),
+      Effect.provide(QwenProvider.clientLayer(config))
+    )
+    for (const taskId of outcome.cancelled) yield* Console.log(`cancelled  ${taskId}`)
+    for (const skipped of outcome.skipped) {
+      yield* Console.log(`kept       ${skipped.taskId || "(no task id)"}  ${skipped.itemId}  ${skipped.status}`)
+    }
+    yield* Console.error(
+      `asrflow: cancelled ${outcome.cancelled.length} pending task(s); ${outcome.skipped.length} left as they are`
+    )
+  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
