@@ -35,7 +35,10 @@ const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDi
 const validate = Command.make("validate", { outputDir, pipeline }, Commands.validate).pipe(
   Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
 )
-const schema = Command.make("schema", {}, () => Commands.schema).pipe(
+const markdown = Options.boolean("markdown").pipe(
+  Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
+)
+const schema = Command.make("schema", { markdown }, Commands.schema).pipe(
   Command.withDescription("Print the pipeline file's JSON Schema")
 )
 const components = Command.make("components", {}, () => Commands.components).pipe(

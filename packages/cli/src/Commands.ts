@@ -16,6 +16,7 @@ import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 import * as OutputRoot from "./OutputRoot.js"
 import * as PipelineRun from "./PipelineRun.js"
+import * as Reference from "./Reference.js"
 import { registries } from "./Registries.js"
 
 const loadPipeline = (file: string) =>
@@ -42,7 +43,10 @@ const writeAtomically = (file: string, text: string) =>
  * @since 0.1.0
  * @category commands
  */
-export const schema = Console.log(JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2))
+export const schema = (options: { readonly markdown: boolean }) =>
+  Console.log(
+    options.markdown ? Reference.markdown(registries) : JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2)
+  )
 
 /**
  * `asrflow components`: every registered component with its one-line description.

@@ -86,3 +86,13 @@ describe("asrflow CLI", () => {
     assert.match(report, /source 0 \(files\): 4 item\(s\)/)
   })
 })
+
+describe("README", () => {
+  it("carries the pipeline reference generated from the schema annotations", async () => {
+    const { code, stdout } = await runCli(["schema", "--markdown"])
+    assert.strictEqual(code, 0)
+    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8")
+    const section = readme.split("<!-- pipeline-reference:start -->\n")[1]?.split("<!-- pipeline-reference:end -->")[0]
+    assert.strictEqual(section, stdout, "the README's pipeline reference is stale: run `npm run docs` and commit it")
+  })
+})

@@ -39,12 +39,14 @@ export class Config extends Schema.Class<Config>("ManifestSourceConfig")({
     description: "The manifest file (.csv with a header, or .jsonl), relative to the pipeline file.",
     examples: ["inputs.csv"]
   }),
-  format: Schema.optional(Schema.Literal("csv", "jsonl")).annotations({
-    description: "The manifest's format; by default taken from the extension (.csv, .jsonl or .ndjson)."
-  }),
-  base_dir: Schema.optional(Schema.String).annotations({
+  format: Schema.optional(
+    Schema.Literal("csv", "jsonl").annotations({
+      description: "The manifest's format; by default taken from the extension (.csv, .jsonl or .ndjson)."
+    })
+  ),
+  base_dir: Schema.optional(Schema.String.annotations({
     description: "The directory relative `audio` paths start from. Defaults to the manifest's own directory."
-  })
+  }))
 }, { description: "A CSV or JSONL list of recordings with per-item overrides." }) {}
 
 /**

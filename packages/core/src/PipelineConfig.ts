@@ -41,9 +41,9 @@ export interface PipelineConfig {
 export const make = (registries: Registries): Schema.Schema<PipelineConfig, any> =>
   Schema.Struct({
     version: Schema.Literal(1).annotations({ description: "The pipeline file format version." }),
-    output_dir: Schema.optional(Schema.String).annotations({
+    output_dir: Schema.optional(Schema.String.annotations({
       description: "The output root. Defaults to ${OUTPUT_DIR:-output}/aliyun-qwen-asr; --output-dir overrides it."
-    }),
+    })),
     concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 256)), { default: () => 4 }).annotations({
       description: "How many items are in flight at once."
     }),

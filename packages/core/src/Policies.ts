@@ -10,10 +10,10 @@ import { Schema } from "effect"
  * @category schemas
  */
 export class RateLimit extends Schema.Class<RateLimit>("RateLimit")({
-  requests_per_minute: Schema.optional(Schema.Positive).annotations({
+  requests_per_minute: Schema.optional(Schema.Positive.annotations({
     description:
       "Requests started per minute per model, shared by the whole run. Defaults to the model's documented limit."
-  })
+  }))
 }, { description: "Client-side pacing, so that a batch stays under the provider's limits." }) {}
 
 /**
