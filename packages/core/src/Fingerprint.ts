@@ -1,6 +1,7 @@
 /**
  * An item's identity for the ledger: the audio's sha256 (bytes for local files, the URL otherwise)
- * plus a hash of the effective request, so a changed option transcribes again.
+ * plus a hash of the effective request and the output key, so a changed option transcribes again and
+ * two copies of the same audio under different names each get their outputs.
  *
  * @since 0.1.0
  */
@@ -45,6 +46,6 @@ export const apply = (
       new AudioItem({
         ...item,
         sha256,
-        fingerprint: `${sha256}.${sha256OfText(requestKey).slice(0, 16)}`
+        fingerprint: `${sha256}.${sha256OfText(`${requestKey}\u0000${item.outputKey}`).slice(0, 16)}`
       })
   )
