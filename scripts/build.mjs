@@ -19,6 +19,8 @@ await Promise.all(entries.map(({ entry, pkg }) =>
     external: ["better-sqlite3"],
     banner: { js: "import { createRequire as __asrflowCreateRequire } from 'node:module'; const require = __asrflowCreateRequire(import.meta.url);" },
     logLevel: "warning",
-    legalComments: "none"
+    legalComments: "none",
+    minify: true,
+    keepNames: true
   })
 ))
