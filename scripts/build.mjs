@@ -10,7 +10,12 @@ const entries = [
 await Promise.all(entries.map(({ entry, pkg }) =>
   esbuild.build({
     entryPoints: [entry],
-    outfile: `packages/${pkg}/dist/bin.mjs`,
+    outdir: `packages/${pkg}/dist`,
+    entryNames: "[name]",
+    outExtension: { ".js": ".mjs" },
+    // command handlers are dynamic imports: they become chunks loaded only when a command runs
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     target: "node20",

@@ -4,7 +4,14 @@
  * @since 0.1.0
  */
 import { Args, Command, Options } from "@effect/cli"
-import * as Commands from "./Commands.js"
+import { Effect } from "effect"
+import type * as Commands from "./Commands.js"
+
+// Handlers load on first use, so `--help` and usage errors never evaluate the providers, sinks, YAML,
+// SQLite or HTTP client code (see bench/cold-start.mjs).
+const handlers = Effect.promise(() => import("./Commands.js"))
+const handler = <A, B, E, R>(pick: (module: typeof Commands) => (args: A) => Effect.Effect<B, E, R>) => (args: A) =>
+  Effect.flatMap(handlers, (module) => Effect.provide(pick(module)(args), module.Live))
 
 const pipeline = Args.file({ name: "pipeline.yaml", exists: "yes" }).pipe(
   Args.withDescription("A pipeline file (see `asrflow schema`)")
@@ -29,19 +36,19 @@ const emulator = Options.boolean("emulator").pipe(
   Options.withDescription("Use the embedded DashScope emulator: no key needed, transcripts are synthetic")
 )
 
-const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, Commands.run).pipe(
+const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run)).pipe(
   Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
 )
-const validate = Command.make("validate", { outputDir, pipeline }, Commands.validate).pipe(
+const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
   Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
 )
 const markdown = Options.boolean("markdown").pipe(
   Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
 )
-const schema = Command.make("schema", { markdown }, Commands.schema).pipe(
+const schema = Command.make("schema", { markdown }, handler((m) => m.schema)).pipe(
   Command.withDescription("Print the pipeline file's JSON Schema")
 )
-const components = Command.make("components", {}, () => Commands.components).pipe(
+const components = Command.make("components", {}, handler((m) => () => m.components)).pipe(
   Command.withDescription("List the registered sources, providers and sinks")
 )
 
@@ -49,7 +56,7 @@ const region = Options.choice("region", ["cn-beijing", "ap-southeast-1", "us-eas
   Options.withDescription("The DashScope region (keys are bound to one region)"),
   Options.optional
 )
-const doctor = Command.make("doctor", { emulator, region }, Commands.doctor).pipe(
+const doctor = Command.make("doctor", { emulator, region }, handler((m) => m.doctor)).pipe(
   Command.withDescription("Check the API key, region and connectivity with one read-only call")
 )
 
@@ -92,7 +99,7 @@ const transcribe = Command.make("transcribe", {
   timestampGranularities: text("timestamp-granularities", "sentence and/or word (filetrans models only)"),
   vocabularyId: text("vocabulary-id", "Paraformer-only: qwen3 cannot honour it (warning)"),
   wait: flag("wait", "Async: wait for the task and fetch its result")
-}, Commands.transcribe).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
+}, handler((m) => m.transcribe)).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
 
 const cancel = Command.make("cancel", {
   emulator,
@@ -100,7 +107,7 @@ const cancel = Command.make("cancel", {
     Args.withDescription("The output root of the unfinished run, e.g. output/aliyun-qwen-asr")
   ),
   region
-}, Commands.cancel).pipe(Command.withDescription("Cancel the PENDING async tasks of an unfinished run"))
+}, handler((m) => m.cancel)).pipe(Command.withDescription("Cancel the PENDING async tasks of an unfinished run"))
 
 /**
  * @since 0.1.0

@@ -9,6 +9,7 @@ import { Doctor, QwenConfig, QwenProvider } from "@asrflow/providers"
 import type { Regions } from "@asrflow/providers"
 import * as Cancel from "@asrflow/providers/Cancel"
 import { FileSystem, Path } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Console, Effect, Either, Layer, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
@@ -18,6 +19,15 @@ import * as OutputRoot from "./OutputRoot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import * as Reference from "./Reference.js"
 import { registries } from "./Registries.js"
+
+/**
+ * The services every command needs beyond the platform: the pipeline loader and the HTTP client.
+ * They live here rather than in bin.ts so that they load with the handlers, not on `--help`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const Live = Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici)
 
 const loadPipeline = (file: string) =>
   Effect.flatMap(PipelineLoader.PipelineLoader, (loader) => loader.load(file, registries)).pipe(

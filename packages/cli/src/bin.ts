@@ -4,17 +4,16 @@
  *
  * @since 0.1.0
  */
-import { PipelineLoader } from "@asrflow/core"
-import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer, Logger, LogLevel } from "effect"
 import { cli } from "./Cli.js"
 import * as CliExit from "./CliExit.js"
 
 const MainLive = Layer.mergeAll(
-  PipelineLoader.PipelineLoader.Default,
-  NodeHttpClient.layerUndici,
+  NodeContext.layer,
   Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: "auto" }))
-).pipe(Layer.provideMerge(NodeContext.layer))
+)
 
 cli(process.argv).pipe(
   Effect.tapErrorCause((cause) => {

@@ -93,6 +93,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       }
       if (options.isDone && (yield* options.isDone(probed.right))) {
         tally.skipped += 1
+        tally.total += 1
         yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
         return Option.none()
       }

@@ -142,6 +142,7 @@ describe("PipelineRunner", () => {
       }).pipe(Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))))
       assert.strictEqual(summary.skipped, 1)
       assert.strictEqual(summary.done, 1)
+      assert.strictEqual(summary.total, 2)
       assert.deepStrictEqual(yield* Ref.get(marked), ["/audio/new.wav"])
     }))
 })
