@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { AudioItem, AudioProbe, Redact, RunContext, Transcriber, Transcript } from "@asrflow/core"
+import { AudioItem, AudioProbe, Redact, RunContext, Transcriber, Transcript, UrlsSource } from "@asrflow/core"
 import type { Component, Pipeline, Sink } from "@asrflow/core"
 import type { SinkError } from "@asrflow/core/Sink"
 import { Credentials, QwenConfig, QwenProvider } from "@asrflow/providers"
@@ -158,15 +158,9 @@ export const itemFor = (options: Options) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
     if (isUrl(options.audio)) {
-      const url = new URL(options.audio)
-      const key = `${url.host}${url.pathname.replace(/\.[^./]*$/, "")}`
-      return new AudioItem.AudioItem({
-        id: options.audio,
-        source: options.audio,
-        kind: "url",
-        outputKey: key,
-        origin: "--audio"
-      })
+      // the same key and validation as a `urls` source
+      const [entry] = UrlsSource.list(new UrlsSource.Config({ type: "urls", urls: [options.audio] }))
+      return yield* entry!.pipe(Effect.mapError((error) => new UsageError({ message: `--audio: ${error.message}` })))
     }
     const file = path.resolve(options.audio)
     const source = path.extname(file).toLowerCase() === ".pcm"
