@@ -72,7 +72,7 @@ const qwenPrice = {
  * The table, by model prefix; the longest matching prefix wins, so dated snapshots route like their family.
  *
  * @since 0.1.0
- * @category constants
+ * @category utils
  */
 export const table: ReadonlyArray<Capability> = [
   {
@@ -158,7 +158,7 @@ export const resolve = (model: string): Either.Either<Capability, string> => {
  * The default sync and async models that `model: auto` chooses between.
  *
  * @since 0.1.0
- * @category constants
+ * @category utils
  */
 export const auto = { sync: "qwen3-asr-flash", async: "qwen3-asr-flash-filetrans" } as const
 

@@ -16,17 +16,28 @@ import { Region } from "./Regions.js"
  * @since 0.1.0
  * @category schemas
  */
+const modelDescription = "The model id, matched by prefix so dated snapshots route like their family; `auto` picks " +
+  "qwen3-asr-flash for audio within 5 min and 10 MB, qwen3-asr-flash-filetrans otherwise."
+
+const modelExamples = [
+  "qwen3-asr-flash",
+  "qwen3-asr-flash-2026-02-10",
+  "qwen-audio-asr",
+  "qwen3-asr-flash-filetrans",
+  "auto"
+]
+
 export const ModelId = Schema.String.pipe(
   Schema.filter((model) => {
     if (model === "auto") return true
     const resolved = Models.resolve(model)
     return resolved._tag === "Right" ? true : resolved.left
+  }, {
+    identifier: "ModelId",
+    description: modelDescription,
+    jsonSchema: { description: modelDescription, examples: modelExamples }
   })
-).annotations({
-  description: "The model id, matched by prefix so dated snapshots route like their family; `auto` picks " +
-    "qwen3-asr-flash for audio within 5 min and 10 MB, qwen3-asr-flash-filetrans otherwise.",
-  examples: ["qwen3-asr-flash", "qwen3-asr-flash-2026-02-10", "qwen-audio-asr", "qwen3-asr-flash-filetrans", "auto"]
-})
+)
 
 /**
  * @since 0.1.0

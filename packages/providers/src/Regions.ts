@@ -28,7 +28,7 @@ export type Region = typeof Region.Type
  * `base_url.native` or `DASHSCOPE_HTTP_BASE_URL` if it proves wrong.
  *
  * @since 0.1.0
- * @category constants
+ * @category utils
  */
 export const hosts: Readonly<Record<Region, string>> = {
   "cn-beijing": "https://dashscope.aliyuncs.com",
