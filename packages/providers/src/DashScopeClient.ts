@@ -93,7 +93,10 @@ export declare namespace DashScopeClient {
       schema: Schema.Schema<A, I>,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<A>, TranscriptionError>
-    /** Sends a request and collects its SSE events, failing on an in-stream error event. */
+    /**
+     * Sends a request and collects its SSE events, failing on an in-stream error event. The timeout bounds
+     * the wait for the response headers and every gap between chunks, not the whole stream.
+     */
     readonly executeSse: <A, I>(
       request: HttpClientRequest.HttpClientRequest,
       schema: Schema.Schema<A, I>,
@@ -332,14 +335,34 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       HttpClientRequest.setHeader("X-Accel-Buffering", "no"),
       framing === "native" ? HttpClientRequest.setHeader("X-DashScope-SSE", "enable") : (r) => r
     )
+    const idleMs = callOptions?.timeoutMs ?? defaultTimeoutMs
     return Effect.gen(function*() {
-      const response = yield* httpClient.execute(prepare(sseRequest, callOptions))
+      const response = yield* httpClient.execute(prepare(sseRequest, callOptions)).pipe(
+        Effect.catchTags({
+          RequestError: (error) => Effect.fail(fromHttpClientError(input, error)),
+          ResponseError: (error) => Effect.fail(fromHttpClientError(input, error))
+        }),
+        withTimeout(input, callOptions)
+      )
       if (response.status < 200 || response.status >= 300) {
         return yield* Effect.flatMap(response.text, (text) => failure(input, response, text))
       }
       const headerRequestId = response.headers["x-request-id"]
       const raws = yield* Ref.make<Array<unknown>>([])
-      const values = yield* Sse.events(response.stream).pipe(
+      // a long answer may stream for longer than the timeout; what must not happen is a stall between events
+      const bytes = response.stream.pipe(
+        Stream.timeoutFail(
+          () =>
+            new TranscriptionError({
+              provider,
+              input,
+              reason: "Timeout",
+              description: `the stream stalled: nothing received for ${idleMs} ms`
+            }),
+          Duration.millis(idleMs)
+        )
+      )
+      const values = yield* Sse.events(bytes).pipe(
         Stream.takeWhile((event) => !(framing === "compatible" && event.data.trim() === "[DONE]")),
         Stream.filter((event) => event.data.trim() !== ""),
         Stream.mapEffect((event) =>
@@ -383,13 +406,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const requestId = raw.map((body) => Errors.envelopeOf(body).requestId).find((id) => id !== undefined) ??
         headerRequestId
       return { value: Chunk.toReadonlyArray(values), raw, requestId, status: response.status }
-    }).pipe(
-      Effect.catchTags({
-        RequestError: (error) => Effect.fail(fromHttpClientError(input, error)),
-        ResponseError: (error) => Effect.fail(fromHttpClientError(input, error))
-      }),
-      withTimeout(input, callOptions)
-    )
+    }).pipe(Effect.catchTag("ResponseError", (error) => Effect.fail(fromHttpClientError(input, error))))
   }
 
   const compatibleUrl = (callOptions: CallOptions | undefined) =>

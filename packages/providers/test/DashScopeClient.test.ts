@@ -1,6 +1,6 @@
 import { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
-import { HttpClient, HttpClientError } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Redacted, Ref, TestClock } from "effect"
 import * as DashScopeClient from "../src/DashScopeClient.js"
@@ -580,6 +580,33 @@ describe("DashScopeClient", () => {
         assert.strictEqual(error.status, 400)
         assert.strictEqual(error.code, "InvalidParameter")
         assert.strictEqual(error.requestId, "e1")
+      }))
+
+    it.effect("times out a stream that stalls between events, not one that is merely long", () =>
+      Effect.gen(function*() {
+        const stalled = HttpClient.make((request) =>
+          Effect.succeed(HttpClientResponse.fromWeb(
+            request,
+            new Response(
+              new ReadableStream({
+                start(controller) {
+                  controller.enqueue(new TextEncoder().encode(`data: ${JSON.stringify({ choices: [] })}\n\n`))
+                }
+              }),
+              { status: 200, headers: { "content-type": "text/event-stream" } }
+            )
+          ))
+        )
+        const client = yield* DashScopeClient.make({ apiKey: key, timeoutMs: 5000 }).pipe(
+          Effect.provideService(HttpClient.HttpClient, stalled)
+        )
+        const fiber = yield* Effect.fork(Effect.exit(client.streamCompatible({ ...compatBody, stream: true })))
+        yield* TestClock.adjust("4 seconds")
+        assert.isNull(fiber.unsafePoll())
+        yield* TestClock.adjust("2 seconds")
+        const error = failureOf(yield* Fiber.join(fiber))
+        assert.strictEqual(error.reason, "Timeout")
+        assert.include(error.message, "stalled")
       }))
 
     it.effect("maps a non-200 stream response like any other", () =>
