@@ -1,0 +1,141 @@
+import { AudioItem, ItemOverrides } from "@asrflow/core/AudioItem"
+import { Transcriber } from "@asrflow/core/Transcriber"
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Layer, Schema } from "effect"
+import * as Providers from "../src/Providers.js"
+import * as QwenConfig from "../src/QwenConfig.js"
+import * as QwenProvider from "../src/QwenProvider.js"
+import * as Audio from "./utils/Audio.js"
+
+const config = (fields: Record<string, unknown> = {}) => QwenConfig.decode({ type: "qwen", ...fields })
+
+const urlItem = (durationMs: number, overrides?: AudioItem["overrides"]) =>
+  new AudioItem({
+    id: "u",
+    source: "https://example.com/a.mp3",
+    kind: "url",
+    outputKey: "a",
+    origin: "test",
+    durationMs,
+    ...(overrides !== undefined ? { overrides } : {})
+  })
+
+const noHttp = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { status: 500 }))))
+)
+
+describe("QwenProvider.check", () => {
+  it("has no warnings for the quickstart-style config", () => {
+    assert.deepStrictEqual(
+      QwenProvider.check(config({ language_hints: ["zh"], context: "Glossary", enable_itn: true })),
+      []
+    )
+  })
+
+  it("warns about async: true with a sync model", () => {
+    const warnings = QwenProvider.check(config({ async: true }))
+    assert.isTrue(warnings.some((w) => w.includes("async: true needs an async model")))
+  })
+
+  it("warns about protocol: compatible where it does not exist", () => {
+    assert.isTrue(
+      QwenProvider.check(config({ model: "qwen-audio-asr", protocol: "compatible" })).some((w) =>
+        w.includes("no OpenAI-compatible mode")
+      )
+    )
+    assert.isTrue(
+      QwenProvider.check(config({ model: "qwen3-asr-flash-us", region: "us-east-1", protocol: "compatible" })).some((
+        w
+      ) => w.includes("no OpenAI-compatible"))
+    )
+  })
+
+  it("warns about non -us models in us-east-1 and qwen-audio-asr outside Beijing", () => {
+    assert.isTrue(QwenProvider.check(config({ region: "us-east-1" })).some((w) => w.includes("-us model variants")))
+    assert.isTrue(
+      QwenProvider.check(config({ model: "qwen-audio-asr", region: "ap-southeast-1" })).some((w) =>
+        w.includes("cn-beijing only")
+      )
+    )
+  })
+
+  it("checks both routes of model: auto", () => {
+    const warnings = QwenProvider.check(config({ model: "auto", timestamp_granularities: ["word"], context: "x" }))
+    assert.isTrue(warnings.some((w) => w.startsWith("model: auto → qwen3-asr-flash: ") && w.includes("timestamps")))
+    assert.isTrue(
+      warnings.some((w) => w.startsWith("model: auto → qwen3-asr-flash-filetrans: ") && w.includes("context"))
+    )
+  })
+})
+
+describe("QwenProvider routing", () => {
+  it("sends filetrans models, async: true and long auto audio to the async path", () => {
+    assert.isFalse(QwenProvider.isAsync(config(), urlItem(10_000)))
+    assert.isTrue(QwenProvider.isAsync(config({ model: "qwen3-asr-flash-filetrans-2025-11-17" }), urlItem(10_000)))
+    assert.isTrue(QwenProvider.isAsync(config({ model: "auto" }), urlItem(301_000)))
+    assert.isFalse(QwenProvider.isAsync(config({ model: "auto" }), urlItem(299_000)))
+    assert.isTrue(QwenProvider.isAsync(config({ model: "auto", async: true }), urlItem(1000)))
+    assert.isTrue(
+      QwenProvider.isAsync(config(), urlItem(1000, new ItemOverrides({ model: "qwen3-asr-flash-filetrans" })))
+    )
+  })
+})
+
+describe("Providers.registry", () => {
+  it("registers qwen, whose config decodes the documented example and rejects unknown keys", () => {
+    assert.deepStrictEqual(Providers.registry.types, ["qwen"])
+    const component = Providers.registry.get("qwen")!
+    const decode = Schema.decodeUnknownEither(component.config, { errors: "all", onExcessProperty: "error" })
+    const example = {
+      type: "qwen",
+      model: "auto",
+      region: "cn-beijing",
+      language_hints: ["zh"],
+      context: "Glossary: DashScope, Effect, asrflow",
+      enable_itn: true,
+      timestamp_granularities: ["sentence", "word"],
+      rate_limit: { requests_per_minute: 100 },
+      poll: { initial_interval_ms: 5000, max_interval_ms: 20000, timeout_secs: 43200 },
+      retry: { attempts: 6, initial_backoff_ms: 1000, max_backoff_ms: 60000, jitter: true }
+    }
+    assert.isTrue(Either.isRight(decode(example)))
+    assert.isTrue(Either.isLeft(decode({ ...example, language: "zh" })))
+    assert.isTrue(Either.isLeft(decode({ ...example, model: "whisper-1" })))
+  })
+})
+
+layer(NodeContext.layer)("QwenProvider.layer", (it) => {
+  it.effect("fails with one Unauthorized MissingApiKey error naming the four places", () =>
+    Effect.gen(function*() {
+      const result = yield* Effect.either(Layer.build(QwenProvider.layer(config())).pipe(Effect.scoped)).pipe(
+        Effect.provide(noHttp),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", Audio.tempDir()]])))
+      )
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result) && result.left._tag === "TranscriptionError") {
+        assert.strictEqual(result.left.reason, "Unauthorized")
+        assert.strictEqual(result.left.code, "MissingApiKey")
+        assert.isTrue(result.left.isFatal)
+        for (const place of ["DASHSCOPE_API_KEY", "~/.alibabacloud/credentials", "~/.dashscope/api_key"]) {
+          assert.include(result.left.message, place)
+        }
+      } else {
+        assert.fail("expected a TranscriptionError")
+      }
+    }))
+
+  it.effect("builds a Transcriber whose async route fails clearly until the filetrans transcriber is plugged in", () =>
+    Effect.gen(function*() {
+      const transcriber = yield* Transcriber
+      const plan = transcriber.plan(urlItem(600_000))
+      assert.strictEqual(plan.model, "qwen3-asr-flash-filetrans")
+      assert.strictEqual(plan.route.startsWith("async"), true)
+      assert.strictEqual(transcriber.plan(urlItem(1000)).route, "sync/compatible")
+    }).pipe(
+      Effect.provide(QwenProvider.layerWith(config({ model: "auto" }), { apiKey: "sk-test-key-123" })),
+      Effect.provide(noHttp)
+    ))
+})
