@@ -34,6 +34,8 @@ export interface EmulatorHandle {
   /** `http://127.0.0.1:PORT` */
   readonly origin: string
   readonly apiKey: string
+  /** Where uploads are stored (a temporary directory removed on close unless `storage_dir` is set). */
+  readonly storageDir: string
   readonly report: Effect.Effect<Report>
   /** Clears the report, the rate-limit buckets and the fault counters (tasks and uploads stay). */
   readonly reset: Effect.Effect<void>
@@ -85,6 +87,7 @@ const start = async (config: EmulatorConfig.Input, options: Options): Promise<Ru
     compatibleBaseUrl: `${origin}/compatible-mode/v1`,
     origin,
     apiKey: state.apiKey,
+    storageDir: dir,
     report: Effect.sync(() => state.report()),
     reset: Effect.sync(() => state.reset()),
     setConfig: (patch) =>
@@ -139,6 +142,7 @@ export interface StartedEmulator {
   readonly compatibleBaseUrl: string
   readonly origin: string
   readonly apiKey: string
+  readonly storageDir: string
   readonly report: () => Promise<Report>
   readonly reset: () => Promise<void>
   readonly setConfig: (patch: EmulatorConfig.Input) => Promise<void>
@@ -162,6 +166,7 @@ export const startEmulator = async (
     compatibleBaseUrl: handle.compatibleBaseUrl,
     origin: handle.origin,
     apiKey: handle.apiKey,
+    storageDir: handle.storageDir,
     report: () => Effect.runPromise(handle.report),
     reset: () => Effect.runPromise(handle.reset),
     setConfig: (patch) => Effect.runPromise(handle.setConfig(patch)),

@@ -43,10 +43,9 @@ describe("Emulator", () => {
     await emulator.reset()
     await emulator.advance(10)
     await emulator.setConfig({ latency_ms: { sync: 1 } })
-    const dirs = fs.readdirSync("/tmp").filter((d) => d.startsWith("asrflow-emulator-"))
+    expect(fs.existsSync(emulator.storageDir)).toBe(true)
     await emulator.close()
-    const after = fs.readdirSync("/tmp").filter((d) => d.startsWith("asrflow-emulator-"))
-    expect(after.length).toBeLessThan(dirs.length)
+    expect(fs.existsSync(emulator.storageDir)).toBe(false)
   })
 
   it("startEmulator rejects an invalid config", async () => {
@@ -58,6 +57,7 @@ describe("Emulator", () => {
   it("keeps a configured storage_dir", async () => {
     const dir = fs.mkdtempSync("/tmp/emulator-storage-")
     const emulator = await startEmulator({ storage_dir: dir })
+    expect(emulator.storageDir).toBe(dir)
     await emulator.close()
     expect(fs.existsSync(dir)).toBe(true)
     fs.rmSync(dir, { recursive: true })
