@@ -155,10 +155,11 @@ const ASR_OPTION_KEYS = new Set(["language", "enable_itn", "enable_lid"])
 
 interface AsrOptions {
   readonly language: string | undefined
+  readonly itn: boolean
 }
 
 const checkAsrOptions = (ctx: Ctx, where: string, value: unknown): AsrOptions | Rejection => {
-  if (value === undefined) return { language: undefined }
+  if (value === undefined) return { language: undefined, itn: false }
   if (!isObject(value)) return invalid(`${where} must be an object.`)
   checkKeys(ctx, where, value, ASR_OPTION_KEYS)
   const language = value.language
@@ -173,7 +174,7 @@ const checkAsrOptions = (ctx: Ctx, where: string, value: unknown): AsrOptions | 
   if (value.enable_lid !== undefined && typeof value.enable_lid !== "boolean") {
     return invalid(`${where}.enable_lid must be a boolean.`)
   }
-  return { language }
+  return { language, itn: value.enable_itn === true }
 }
 
 interface Parsed {
@@ -365,7 +366,8 @@ export const compatible = async (ctx: Ctx): Promise<void> => {
     durationMs: resolved.info.durationMs,
     configured: ctx.state.transcriptFor(resolved.keys),
     language: options.language,
-    mimeMismatch: resolved.mimeMismatch
+    mimeMismatch: resolved.mimeMismatch,
+    itn: options.itn
   })
   const latency = ctx.state.config.latency_ms
   await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
@@ -570,7 +572,8 @@ export const native = async (ctx: Ctx): Promise<void> => {
     durationMs: resolved.info.durationMs,
     configured: ctx.state.transcriptFor(resolved.keys),
     language: options.language,
-    mimeMismatch: resolved.mimeMismatch
+    mimeMismatch: resolved.mimeMismatch,
+    itn: options.itn
   })
   const latency = ctx.state.config.latency_ms
   await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))

@@ -303,7 +303,8 @@ export class TaskStore {
         hash: channel === 0 ? analysis.sha256 : `${analysis.sha256}:${channel}`,
         durationMs: analysis.info.durationMs,
         configured,
-        language: task.parameters.language
+        language: task.parameters.language,
+        itn: task.parameters.enableItn
       })
       return {
         channel_id: channel,

@@ -442,3 +442,27 @@ describe("native", () => {
     ])
   })
 })
+
+describe("enable_itn", () => {
+  it("turns spoken numbers into digits (en and zh) only when enabled", async () => {
+    const { Transcripts } = await import("@asrflow/emulator")
+    expect(Transcripts.itn("I bought twenty three apples and one hundred and five pears.")).toBe(
+      "I bought 23 apples and 105 pears."
+    )
+    expect(Transcripts.itn("我有二十三个苹果，一千二百块钱。")).toBe("我有23个苹果，1200块钱。")
+    const off = await api.compatible(compatBody(dataUri(wav(1, { tone: 555 }))))
+    const on = await api.compatible(compatBody(dataUri(wav(1, { tone: 555 })), { asr_options: { enable_itn: true } }))
+    expect(on.json.choices[0].message.content).toBe(Transcripts.itn(off.json.choices[0].message.content))
+  })
+
+  it("applies to configured transcripts", async () => {
+    const bytes = wav(1.1)
+    await emulator.setConfig({
+      transcripts: { [createHash("sha256").update(bytes).digest("hex")]: "Call me at nine." }
+    })
+    const on = await api.native(nativeBody(dataUri(bytes), { asr_options: { enable_itn: true } }))
+    expect(on.json.output.choices[0].message.content[0].text).toBe("Call me at 9.")
+    const off = await api.native(nativeBody(dataUri(bytes)))
+    expect(off.json.output.choices[0].message.content[0].text).toBe("Call me at nine.")
+  })
+})
