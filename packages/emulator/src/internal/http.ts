@@ -198,10 +198,14 @@ export const readJson = (req: http.IncomingMessage, limit: number): Promise<Body
         resolve({ _tag: "Invalid" })
       }
     })
-    req.on("error", () => {
+    const aborted = () => {
       if (done) return
       done = true
       resolve({ _tag: "Aborted" })
+    }
+    req.on("error", aborted)
+    req.on("close", () => {
+      if (!req.complete) aborted()
     })
   })
 
