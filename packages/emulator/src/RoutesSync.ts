@@ -17,7 +17,7 @@ import * as Transcripts from "./Transcripts.js"
 // =============================================================================
 
 /**
- * A rejection: the status, native code and message to answer with, and the violated rule if any.
+ * A rejection: the status, native code and message to answer with.
  *
  * @since 0.1.0
  * @category models
