@@ -30,11 +30,21 @@ const submit = async (fileUrl: string, parameters?: Record<string, unknown>) => 
   return reply.json.output.task_id as string
 }
 
-/** Waits (real time) until the task's audio has been fetched and analysed, then jumps the clock past the end. */
+/** Polls (real time, for the audio fetch and analysis) until the task leaves PENDING/RUNNING. */
+const settle = async (id: string) => {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const reply = (await api.task(id)).json
+    const status = reply.output.task_status
+    if ((status !== "RUNNING" && status !== "PENDING") || Date.now() > deadline) return reply
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Jumps the clock past the task's end, then waits for its audio to be analysed. */
 const finish = async (id: string) => {
-  await new Promise((resolve) => setTimeout(resolve, 100))
   await emulator.advance(60_000)
-  return (await api.task(id)).json
+  return settle(id)
 }
 
 beforeAll(async () => {
@@ -189,7 +199,7 @@ describe("lifecycle", () => {
     await emulator.advance(21_000)
     expect((await api.task(id)).json.output.task_status).toBe("RUNNING")
     await emulator.advance(2_500)
-    const done = (await api.task(id)).json
+    const done = await settle(id)
     expect(Object.keys(done)).toEqual(["request_id", "output", "usage"])
     expect(Object.keys(done.output)).toEqual([
       "task_id",

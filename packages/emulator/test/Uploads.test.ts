@@ -52,6 +52,16 @@ const upload = async (policy: PolicyData, name: string, bytes: Buffer, overrides
   return { status: response.status, text: await response.text() }
 }
 
+const settle = async (id: string) => {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    const reply = (await api.task(id)).json
+    const status = reply.output.task_status
+    if ((status !== "RUNNING" && status !== "PENDING") || Date.now() > deadline) return reply
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 beforeAll(async () => {
   emulator = await startEmulator({
     rate_limits: { enabled: false },
@@ -222,9 +232,8 @@ describe("oss:// URLs", () => {
     expect(submitted.status).toBe(200)
     const without = await api.submit({ model: "qwen3-asr-flash-filetrans", input: { file_url: url } })
     expect(without.status).toBe(400)
-    await new Promise((resolve) => setTimeout(resolve, 50))
     await emulator.advance(1000)
-    const done = (await api.task(submitted.json.output.task_id)).json
+    const done = await settle(submitted.json.output.task_id)
     expect(done.output.task_status).toBe("SUCCEEDED")
     expect(done.usage.seconds).toBe(4)
     const doc = (await request(done.output.result.transcription_url)).json
@@ -308,9 +317,8 @@ describe("streaming", () => {
       input: { file_url: `oss://${policy.upload_dir}/big.wav` }
     }, { "x-dashscope-async": "enable", "x-dashscope-ossresourceresolve": "enable" })
     expect(submitted.status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 50))
     await emulator.advance(1000)
-    const done = (await api.task(submitted.json.output.task_id)).json
+    const done = await settle(submitted.json.output.task_id)
     expect(done.output.task_status).toBe("SUCCEEDED")
     expect(done.usage.seconds).toBe(Math.ceil((size - 44) / 32000))
   })
