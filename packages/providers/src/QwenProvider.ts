@@ -13,6 +13,7 @@ import type { ConfigError, Redacted } from "effect"
 import * as Credentials from "./Credentials.js"
 import * as DashScopeClient from "./DashScopeClient.js"
 import * as Models from "./Models.js"
+import * as QwenAsrAsync from "./QwenAsrAsync.js"
 import * as QwenAsrSync from "./QwenAsrSync.js"
 import { QwenConfig } from "./QwenConfig.js"
 import * as RateLimiter from "./RateLimiter.js"
@@ -89,45 +90,7 @@ export const check = (config: QwenConfig): ReadonlyArray<string> => {
 }
 
 // =============================================================================
-// ASYNC SEAM: the filetrans transcriber plugs in here.
-// Replace `makeAsync` with QwenAsrAsync.make(config) (it may require more services, e.g. the Ledger;
-// add them to `layerWith`'s requirements). Everything else (routing, plan, requestKey) already dispatches.
-// =============================================================================
-
-const makeAsync = (config: QwenConfig): Effect.Effect<Transcriber.Service> =>
-  Effect.succeed(Transcriber.of({
-    provider: "qwen",
-    transcribe: (item) =>
-      Effect.fail(
-        new TranscriptionError({
-          provider: "qwen",
-          input: item.source,
-          reason: "InvalidRequest",
-          description: `async models need the filetrans provider (not built yet); ${
-            QwenAsrSync.modelFor(QwenAsrSync.effectiveRequest(config, item), item)
-          } cannot be transcribed`
-        })
-      ),
-    plan: (item) => {
-      const request = QwenAsrSync.effectiveRequest(config, item)
-      const model = QwenAsrSync.modelFor(request, item)
-      const capability = Models.lookup(model)
-      const seconds = item.durationMs === undefined ? undefined : Math.ceil(item.durationMs / 1000)
-      return {
-        route: "async",
-        model,
-        estimatedSeconds: seconds,
-        estimatedCost: capability === undefined || seconds === undefined
-          ? undefined
-          : Models.estimateCost(capability, config.region, seconds),
-        warnings: capability === undefined ? [] : QwenAsrSync.warningsFor(capability, model, request)
-      }
-    },
-    requestKey: (item) => QwenAsrSync.requestKey(config, item)
-  }))
-
-// =============================================================================
-// Layers
+// Routing: sync items go to QwenAsrSync, async ones (filetrans, `async: true`, long `auto`) to QwenAsrAsync
 // =============================================================================
 
 /**
@@ -189,13 +152,13 @@ export const clientLayer = (
 export const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Transcriber,
   never,
-  DashScopeClient.DashScopeClient | RateLimiter.RateLimiter | FileSystem.FileSystem
+  DashScopeClient.DashScopeClient | RateLimiter.RateLimiter | FileSystem.FileSystem | Path.Path
 > =>
   Layer.effect(
     Transcriber,
     Effect.gen(function*() {
       const sync = yield* QwenAsrSync.make(config)
-      const async = yield* makeAsync(config)
+      const async = yield* QwenAsrAsync.make(config)
       const pick = (item: AudioItem) => isAsync(config, item) ? async : sync
       return Transcriber.of({
         provider: "qwen",
