@@ -415,7 +415,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig, options: Opt
   // Transcribe
   // ===========================================================================
 
-  const transcribe = (item: AudioItem): Effect.Effect<Transcript, TranscriptionError> =>
+  const run = (item: AudioItem, mode: "wait" | "submit"): Effect.Effect<Transcript, TranscriptionError> =>
     Effect.gen(function*() {
       const input = item.id
       const request = QwenAsrSync.effectiveRequest(config, item)
@@ -593,6 +593,19 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig, options: Opt
       const submitted = yield* submit(0)
       yield* journal.recordTask(submitted.taskId)
       yield* RunEvents.emit("submitted", item.id, { data: { task_id: submitted.taskId, model } })
+      if (mode === "submit" && submitted.finished === undefined) {
+        // the normalized response of a submission: no text yet, the task id and its status
+        return new Transcript({
+          text: "",
+          model,
+          provider,
+          status: "PENDING",
+          taskId: submitted.taskId,
+          warnings,
+          raw: submitted.raw ?? null,
+          evidence: submitted.raw === undefined ? [] : [yield* evidence("submit", submitted.raw)]
+        })
+      }
 
       // --- 4. poll, download, map ----------------------------------------------------------------------
       const finished = submitted.finished ?? (yield* poller.await(submitted.taskId, {
@@ -635,13 +648,25 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig, options: Opt
     }
   }
 
-  return Transcriber.of({
+  return {
     provider,
-    transcribe,
+    transcribe: (item: AudioItem) => run(item, "wait"),
+    submit: (item: AudioItem) => run(item, "submit"),
     plan,
-    requestKey: (item) => QwenAsrSync.requestKey(config, item)
-  })
+    requestKey: (item: AudioItem) => QwenAsrSync.requestKey(config, item)
+  } satisfies Service
 })
+
+/**
+ * The async transcriber, plus `submit`: stage and submit without waiting (`transcribe --async`
+ * without `--wait`); the task id is in the ledger, so a later `transcribe` of the item re-attaches.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service extends Transcriber.Service {
+  readonly submit: (item: AudioItem) => Effect.Effect<Transcript, TranscriptionError>
+}
 
 /**
  * The async transcriber as a layer over an existing client and rate limiter.
