@@ -36,9 +36,10 @@ const emulator = Options.boolean("emulator").pipe(
   Options.withDescription("Use the embedded DashScope emulator: no key needed, transcripts are synthetic")
 )
 
-const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run)).pipe(
-  Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
-)
+const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run))
+  .pipe(
+    Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
+  )
 const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
   Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
 )
@@ -66,7 +67,7 @@ const flag = (name: string, description: string) => Options.boolean(name).pipe(O
 
 const transcribe = Command.make("transcribe", {
   async: flag("async", "Use the async task workflow (filetrans models; the default for them)"),
-  audio: Options.text("audio").pipe(Options.withDescription("A local file path or a public http(s)/oss:// URL")),
+  audio: text("audio", "A local file path or a public http(s)/oss:// URL"),
   context: text("context", "Recognition context (terms, names), sent as the system message (qwen3-asr-flash)"),
   disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Paraformer-only: qwen3 cannot honour it (warning)"),
   emulator,
@@ -96,9 +97,10 @@ const transcribe = Command.make("transcribe", {
     Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
     Options.optional
   ),
+  taskId: text("task-id", "Pick up a task submitted earlier with --async, and wait for its result"),
   timestampGranularities: text("timestamp-granularities", "sentence and/or word (filetrans models only)"),
   vocabularyId: text("vocabulary-id", "Paraformer-only: qwen3 cannot honour it (warning)"),
-  wait: flag("wait", "Async: wait for the task and fetch its result")
+  wait: flag("wait", "Async: wait for the task and fetch its result (without it, --async prints the task id)")
 }, handler((m) => m.transcribe)).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
 
 const cancel = Command.make("cancel", {

@@ -243,7 +243,8 @@ const splitList = (value: Option.Option<string>) =>
  * @category commands
  */
 export const transcribe = (flags: {
-  readonly audio: string
+  readonly audio: Option.Option<string>
+  readonly taskId: Option.Option<string>
   readonly model: string
   readonly languageHints: Option.Option<string>
   readonly sampleRate: Option.Option<number>
@@ -273,8 +274,13 @@ export const transcribe = (flags: {
         message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
       })
     }
+    if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
+      return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
+    }
     const options: OneShot.Options = {
-      audio: flags.audio,
+      audio: Option.getOrElse(flags.audio, () => ""),
+      task_id: Option.getOrUndefined(flags.taskId),
+      wait: flags.wait,
       model: flags.model,
       language_hints: splitList(flags.languageHints),
       sample_rate: Option.getOrUndefined(flags.sampleRate),
@@ -308,6 +314,11 @@ export const transcribe = (flags: {
     }
     if (flags.printResponse) {
       yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
+    } else if (done.submitOnly) {
+      yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
+      yield* Console.error(
+        `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
+      )
     } else {
       yield* Console.log(done.transcript.text)
     }

@@ -4,12 +4,24 @@
  *
  * @since 0.1.0
  */
-import { AudioItem, AudioProbe, Redact, RunContext, Transcriber, Transcript, UrlsSource } from "@asrflow/core"
+import {
+  AudioItem,
+  AudioProbe,
+  Fingerprint,
+  Ledger,
+  Redact,
+  RunContext,
+  Transcriber,
+  Transcript,
+  UrlsSource
+} from "@asrflow/core"
 import type { Component, Pipeline, Sink } from "@asrflow/core"
 import type { SinkError } from "@asrflow/core/Sink"
-import { Credentials, QwenConfig, QwenProvider } from "@asrflow/providers"
+import { Credentials, Models, QwenConfig, QwenProvider, RateLimiter } from "@asrflow/providers"
+import * as QwenAsrAsync from "@asrflow/providers/QwenAsrAsync"
 import { Sinks } from "@asrflow/sinks"
-import { Path } from "@effect/platform"
+import { FileSystem, Path } from "@effect/platform"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Data, Effect, Layer, Schema } from "effect"
 import type { Scope } from "effect"
 import * as OutputRoot from "./OutputRoot.js"
@@ -38,7 +50,12 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly messag
  * @category models
  */
 export interface Options {
+  /** A local path or a URL; not needed with `task_id`. */
   readonly audio: string
+  /** Async: wait for the task (default true); false only submits and returns the task id. */
+  readonly wait?: boolean | undefined
+  /** Pick up a task submitted earlier (implies waiting for it). */
+  readonly task_id?: string | undefined
   readonly model?: string | undefined
   readonly language_hints?: ReadonlyArray<string> | undefined
   readonly sample_rate?: number | undefined
@@ -188,10 +205,11 @@ export const itemFor = (options: Options) =>
 export const execute = (options: Options) =>
   Effect.scoped(Effect.gen(function*() {
     const path = yield* Path.Path
-    const config = yield* providerConfig(options)
+    const fs = yield* FileSystem.FileSystem
     const format = yield* formatOf(options, path)
     const outputRoot = yield* OutputRoot.resolve(options.output_dir, undefined)
     const { key } = yield* Credentials.resolveApiKey(options.api_key).pipe(Effect.mapError(QwenProvider.missingKey))
+    yield* fs.makeDirectory(outputRoot, { recursive: true })
     const context = Layer.succeed(
       RunContext.RunContext,
       RunContext.RunContext.of({
@@ -201,23 +219,90 @@ export const execute = (options: Options) =>
         startedAt: new Date()
       })
     )
-    const environment = Layer.mergeAll(context, Redact.layer([key]), AudioProbe.AudioProbe.Default)
+    // the same ledger as pipeline runs: an interrupted async transcription resumes its task
+    const ledger = Ledger.layer.pipe(
+      Layer.provide(SqliteClient.layer({ filename: path.join(outputRoot, "ledger.sqlite") }))
+    )
+    const environment = Layer.mergeAll(context, Redact.layer([key]), AudioProbe.AudioProbe.Default, ledger)
+    // a known task keeps the model it was submitted with, so the transcriber re-attaches to it
+    const taskModel = options.task_id === undefined ? undefined : yield* Effect.provide(
+      Effect.map(
+        Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openTasks),
+        (open) => open.find((entry) => entry.task_id === options.task_id)?.model ?? Models.auto.async
+      ),
+      ledger
+    )
+    const config = yield* providerConfig(taskModel === undefined ? options : { ...options, model: taskModel })
+    const client = Layer.mergeAll(QwenProvider.clientLayer(config, { apiKey: key }), RateLimiter.layer)
     return yield* Effect.gen(function*() {
-      const item = yield* itemFor(options)
       const transcriber = yield* Transcriber.Transcriber
-      const transcript = yield* transcriber.transcribe(item)
-      const target = options.output === undefined ? undefined : path.resolve(options.output)
-      // --output names the file: its directory becomes the sink's dir and its basename the output key
-      const written = target === undefined
-        ? item
-        : new AudioItem.AudioItem({ ...item, outputKey: path.basename(target, path.extname(target)) })
-      const sink = yield* makeSink(sinkType[format], target === undefined ? {} : { dir: path.dirname(target) })
+      const asyncTasks = yield* QwenAsrAsync.make(config)
+      const item = options.task_id === undefined
+        ? yield* Effect.flatMap(itemFor(options), (item) => Fingerprint.apply(item, transcriber.requestKey(item)))
+        : yield* itemForTask(options.task_id, config)
+      const submitOnly = options.task_id === undefined && options.wait === false &&
+        QwenProvider.isAsync(config, item)
+      const transcript = options.task_id !== undefined
+        ? yield* asyncTasks.transcribe(item)
+        : submitOnly
+        ? yield* asyncTasks.submit(item)
+        : yield* transcriber.transcribe(item)
       const evidence = yield* makeSink("evidence", {})
-      const result = new Transcript.Transcribed({ item: written, transcript })
       const evidenceResult = new Transcript.Transcribed({ item, transcript })
-      yield* sink.write(result)
       yield* evidence.write(evidenceResult)
-      const files = [...(sink.outputsFor?.(result) ?? []), ...(evidence.outputsFor?.(evidenceResult) ?? [])]
-      return { transcript, item, files, warnings: QwenProvider.check(config), outputRoot } as const
-    }).pipe(Effect.provide(QwenProvider.layerWith(config, { apiKey: key })), Effect.provide(environment))
+      const files = [...(evidence.outputsFor?.(evidenceResult) ?? [])]
+      if (!submitOnly) {
+        const target = options.output === undefined ? undefined : path.resolve(options.output)
+        // --output names the file: its directory becomes the sink's dir and its basename the output key
+        const written = target === undefined
+          ? item
+          : new AudioItem.AudioItem({ ...item, outputKey: path.basename(target, path.extname(target)) })
+        const sink = yield* makeSink(sinkType[format], target === undefined ? {} : { dir: path.dirname(target) })
+        const result = new Transcript.Transcribed({ item: written, transcript })
+        yield* sink.write(result)
+        files.unshift(...(sink.outputsFor?.(result) ?? []))
+        // finished: a later transcribe of the same audio is a new transcription, not a re-attachment
+        if (item.fingerprint !== undefined) {
+          yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.markDone(item.fingerprint!, item.id))
+        }
+      }
+      return { transcript, item, files, warnings: QwenProvider.check(config), outputRoot, submitOnly } as const
+    }).pipe(
+      Effect.provide(QwenProvider.layerTranscriber(config).pipe(Layer.provideMerge(client))),
+      Effect.provide(environment)
+    )
   }))
+
+/**
+ * The item of a known task (`--task-id`): the one the ledger recorded it for, or, for a task
+ * submitted elsewhere, a stand-in that the async transcriber re-attaches to instead of submitting.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const itemForTask = (taskId: string, config: QwenConfig.QwenConfig) =>
+  Effect.gen(function*() {
+    const ledger = yield* Ledger.Ledger
+    const known = (yield* ledger.openTasks).find((entry) => entry.task_id === taskId)
+    if (known !== undefined) {
+      const item = yield* itemFor({ audio: known.item_id }).pipe(
+        Effect.orElseSucceed(() => standIn(taskId))
+      )
+      return new AudioItem.AudioItem({ ...item, fingerprint: known.fingerprint })
+    }
+    const item = standIn(taskId)
+    const model = QwenAsrAsync.isFiletrans(config.model) ? config.model : Models.auto.async
+    yield* ledger.recordSubmitIntent(item.fingerprint!, { itemId: item.id, model, fileUrl: item.source })
+    yield* ledger.recordTask(item.fingerprint!, taskId)
+    return item
+  })
+
+const standIn = (taskId: string) =>
+  new AudioItem.AudioItem({
+    id: taskId,
+    source: `task:${taskId}`,
+    kind: "url",
+    outputKey: taskId,
+    origin: "--task-id",
+    fingerprint: `task:${taskId}`
+  })
