@@ -149,3 +149,39 @@ describe("asrflow transcribe (the original helper's invocations)", () => {
     assert.strictEqual(report.key_leaks, 0)
   }, 240_000)
 })
+
+describe("asrflow cancel", () => {
+  it("cancels the PENDING tasks an unfinished run left in its ledger", async () => {
+    const slow = await startEmulator({ tasks: { pending_ms: 600_000, running_ms: 100 } })
+    try {
+      const output = path.join(work, "cancel-out")
+      const env = {
+        DASHSCOPE_API_KEY: slow.apiKey,
+        DASHSCOPE_HTTP_BASE_URL: slow.nativeBaseUrl,
+        DASHSCOPE_COMPATIBLE_BASE_URL: slow.compatibleBaseUrl,
+        OUTPUT_DIR: output
+      }
+      const submitted = await runCli([
+        "transcribe",
+        "--audio",
+        `${server.origin}/meeting.mp3`,
+        "--model",
+        "qwen3-asr-flash-filetrans",
+        "--async"
+      ], { cwd: work, env })
+      assert.strictEqual(submitted.code, 0, submitted.stderr)
+      const taskId = submitted.stdout.match(/task_id: ([0-9a-f-]{36})/)![1]!
+      const cancelled = await runCli(["cancel", path.join(output, "aliyun-qwen-asr")], { cwd: work, env })
+      assert.strictEqual(cancelled.code, 0, cancelled.stderr)
+      assert.include(cancelled.stdout, `cancelled  ${taskId}`)
+      assert.match(cancelled.stderr, /cancelled 1 pending task/)
+      const again = await runCli(["cancel", path.join(output, "aliyun-qwen-asr")], { cwd: work, env })
+      assert.match(again.stderr, /cancelled 0 pending task/)
+      const missing = await runCli(["cancel", work], { cwd: work, env })
+      assert.strictEqual(missing.code, 2)
+      assert.match(missing.stderr, /no ledger at/)
+    } finally {
+      await slow.close()
+    }
+  })
+})
