@@ -227,6 +227,17 @@ describe("faults", () => {
     expect((await api.compatible(compatBody(uri))).status).toBe(200)
   })
 
+  it("keeps the drop window's start when later patches do not touch it", async () => {
+    await emulator.setConfig({ drop_window: { start_ms: 60_000, duration_ms: 1000 } })
+    await emulator.advance(30_000)
+    await emulator.setConfig({ latency_ms: { sync: 0 } })
+    expect((await api.compatible(compatBody(uri))).status).toBe(200)
+    await emulator.advance(30_000)
+    await expect(api.compatible(compatBody(uri))).rejects.toThrow()
+    await emulator.advance(1000)
+    expect((await api.compatible(compatBody(uri))).status).toBe(200)
+  })
+
   it("adds configured latency", async () => {
     await emulator.setConfig({ latency_ms: { sync: 150, sync_per_audio_second: 100 } })
     const started = Date.now()

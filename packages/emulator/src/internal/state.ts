@@ -56,15 +56,18 @@ export class State {
     this.config = decoded.value
     this.limits.configure(decoded.value)
     this.faults.configure(decoded.value)
-    this.applyDerived(decoded.value)
+    this.applyDerived(decoded.value, patch.drop_window !== undefined)
   }
 
-  private applyDerived(config: EmulatorConfig.EmulatorConfig): void {
+  /** The drop window is relative to when it was set: server start, or the patch that carries it. */
+  private applyDerived(config: EmulatorConfig.EmulatorConfig, rebaseDropWindow = true): void {
     const now = this.clock.now()
     const window = config.drop_window
-    this.dropWindow = window
-      ? { start: now + window.start_ms, end: now + window.start_ms + window.duration_ms }
-      : undefined
+    if (rebaseDropWindow) {
+      this.dropWindow = window
+        ? { start: now + window.start_ms, end: now + window.start_ms + window.duration_ms }
+        : undefined
+    }
     this.failPatterns = config.fail_tasks_matching.map((rule) =>
       typeof rule === "string"
         ? { regex: new RegExp(rule), code: "InternalError", message: "An internal error has occured during execution." }
