@@ -87,6 +87,23 @@ describe("asrflow CLI", () => {
   })
 })
 
+describe("asrflow run --dry-run", () => {
+  it("lists each item with its route, cost and outputs, and writes no transcript", async () => {
+    const dir = tempDir()
+    const { code, stdout, stderr } = await runCli(
+      ["run", path.join(repoRoot, "examples/quickstart/pipeline.yaml"), "--dry-run", "--emulator"],
+      { cwd: dir, env: { OUTPUT_DIR: path.join(dir, "out") } }
+    )
+    assert.strictEqual(code, 0, stderr)
+    assert.match(
+      stdout,
+      /^sync\/compatible\s+\S+welcome\.wav\s+model=qwen3-asr-flash ~7 s ~0\.\d+ CNY -> transcripts\/welcome\.txt/m
+    )
+    assert.match(stdout, /^dry run: 4 item\(s\), ~\d+ s of audio, estimated cost 0\.\d+ CNY/m)
+    assert.isFalse(fs.existsSync(path.join(dir, "out/aliyun-qwen-asr/transcripts")))
+  })
+})
+
 describe("README", () => {
   it("carries the pipeline reference generated from the schema annotations", async () => {
     const { code, stdout } = await runCli(["schema", "--markdown"])
