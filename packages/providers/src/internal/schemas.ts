@@ -219,9 +219,10 @@ export const TaskListResponse = Schema.Struct({
       model_name: Schema.optional(Schema.String),
       region: Schema.optional(Schema.String),
       request_id: Schema.optional(Schema.String),
-      gmt_create: Schema.optional(Schema.Number),
-      start_time: Schema.optional(Schema.Number),
-      end_time: Schema.optional(Schema.Number)
+      // a task that has not started or ended yet lists these as null
+      gmt_create: Schema.optional(Schema.NullOr(Schema.Number)),
+      start_time: Schema.optional(Schema.NullOr(Schema.Number)),
+      end_time: Schema.optional(Schema.NullOr(Schema.Number))
     })),
     { default: () => [] }
   )
