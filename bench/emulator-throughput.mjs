@@ -2,44 +2,15 @@
 // The emulator runs as its own process (the built binary), the load generator here: 64 concurrent
 // keep-alive connections posting a 1 s WAV data URI to the compatible endpoint, for DURATION_S seconds.
 // Usage: node bench/emulator-throughput.mjs [seconds] [concurrency]
-import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as http from "node:http"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { startEmulator } from "./lib/emulator.mjs"
 
 const seconds = Number(process.argv[2] ?? 5)
 const concurrency = Number(process.argv[3] ?? 64)
 const endpoint = process.argv[4] ?? "compatible"
 
-if (!existsSync("packages/emulator/dist/bin.mjs")) {
-  const esbuild = await import("esbuild")
-  await esbuild.build({
-    entryPoints: ["packages/emulator/src/bin.ts"],
-    outfile: "packages/emulator/dist/bin.mjs",
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "esm",
-    banner: { js: "import { createRequire as __asrflowCreateRequire } from 'node:module'; const require = __asrflowCreateRequire(import.meta.url);" },
-    logLevel: "warning"
-  })
-}
-
-const dir = mkdtempSync(join(tmpdir(), "emulator-bench-"))
-const config = join(dir, "emulator.json")
-writeFileSync(config, JSON.stringify({ rate_limits: { enabled: false } }))
-const child = spawn(process.execPath, ["packages/emulator/bin/asrflow-emulator.mjs", "--port", "0", "--config", config], {
-  stdio: ["ignore", "pipe", "inherit"]
-})
-const urls = await new Promise((resolve, reject) => {
-  let out = ""
-  child.stdout.on("data", (d) => {
-    out += d
-    if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]))
-  })
-  child.on("exit", () => reject(new Error("emulator exited")))
-})
+const urls = await startEmulator({ rate_limits: { enabled: false } })
 
 const rate = 16000
 const data = Buffer.alloc(rate * 2)
@@ -76,7 +47,7 @@ const once = () =>
 // CPU time of the emulator process (Linux /proc): capacity = requests / CPU seconds, independent of machine load.
 const cpuSeconds = () => {
   try {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ")
+    const fields = readFileSync(`/proc/${urls.pid}/stat`, "utf8").split(") ")[1].split(" ")
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
     return NaN
@@ -100,8 +71,7 @@ const started = Date.now()
 await Promise.all(Array.from({ length: concurrency }, worker))
 const elapsed = (Date.now() - started) / 1000
 const cpu = cpuSeconds() - cpuBefore
-child.kill("SIGTERM")
-rmSync(dir, { recursive: true, force: true })
+await urls.close()
 agent.destroy()
 console.log(JSON.stringify({
   bench: "emulator-throughput",
