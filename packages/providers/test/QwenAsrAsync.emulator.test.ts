@@ -1,0 +1,345 @@
+import { AudioItem } from "@asrflow/core/AudioItem"
+import * as Fingerprint from "@asrflow/core/Fingerprint"
+import * as Ledger from "@asrflow/core/Ledger"
+import type { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
+import type { Transcript } from "@asrflow/core/Transcript"
+import * as Emulator from "@asrflow/emulator/Emulator"
+import type { EmulatorHandle } from "@asrflow/emulator/Emulator"
+import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
+import type { Report } from "@asrflow/emulator/Report"
+import { HttpClient } from "@effect/platform"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Layer, Option, Redacted, Schedule } from "effect"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Cancel from "../src/Cancel.js"
+import * as DashScopeClient from "../src/DashScopeClient.js"
+import * as QwenAsrAsync from "../src/QwenAsrAsync.js"
+import * as QwenConfig from "../src/QwenConfig.js"
+import * as RateLimiter from "../src/RateLimiter.js"
+
+// =============================================================================
+// Real audio, made at test time
+// =============================================================================
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-async-"))
+
+/** espeak-ng speech, resampled to 16 kHz mono and repeated by sox to exactly `seconds`. */
+const longSpeech = (file: string, seconds: number, text: string): string => {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const speech = `${file}.speech.wav`
+  execFileSync("espeak-ng", ["-v", "en-us", "-w", speech, text])
+  const spoken = Number(execFileSync("soxi", ["-D", speech]).toString().trim())
+  const repeats = Math.max(0, Math.ceil(seconds / spoken) - 1)
+  execFileSync("sox", [speech, "-r", "16000", "-c", "1", file, "repeat", String(repeats), "trim", "0", String(seconds)])
+  fs.rmSync(speech)
+  return file
+}
+
+/** A short 16 kHz mono tone WAV written directly (distinct content per `index`). */
+const toneWav = (file: string, index: number, seconds = 2): string => {
+  const rate = 16000
+  const frames = rate * seconds
+  const data = Buffer.alloc(frames * 2)
+  for (let i = 0; i < frames; i++) {
+    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (300 + index) * i) / rate) * 6000), i * 2)
+  }
+  const header = Buffer.alloc(44)
+  header.write("RIFF", 0)
+  header.writeUInt32LE(36 + data.length, 4)
+  header.write("WAVEfmt ", 8)
+  header.writeUInt32LE(16, 16)
+  header.writeUInt16LE(1, 20)
+  header.writeUInt16LE(1, 22)
+  header.writeUInt32LE(rate, 24)
+  header.writeUInt32LE(rate * 2, 28)
+  header.writeUInt16LE(2, 32)
+  header.writeUInt16LE(16, 34)
+  header.write("data", 36)
+  header.writeUInt32LE(data.length, 40)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, Buffer.concat([header, data]))
+  return file
+}
+
+const fileItem = (file: string, durationMs: number) =>
+  new AudioItem({
+    id: path.basename(file),
+    source: file,
+    kind: "file",
+    outputKey: path.basename(file, path.extname(file)),
+    origin: "test",
+    sizeBytes: fs.statSync(file).size,
+    container: "wav",
+    mime: "audio/wav",
+    durationMs
+  })
+
+// =============================================================================
+// Harness
+// =============================================================================
+
+const fastEmulator = (patch: EmulatorConfig.Input = {}): EmulatorConfig.Input => ({
+  rate_limits: { requests_per_minute: { default: 60_000 } },
+  tasks: { pending_ms: 50, running_ms: 150 },
+  ...patch
+})
+
+const config = (fields: Record<string, unknown> = {}) =>
+  QwenConfig.decode({
+    type: "qwen",
+    model: "qwen3-asr-flash-filetrans",
+    poll: { initial_interval_ms: 50, max_interval_ms: 200, timeout_secs: 120 },
+    retry: { attempts: 3, initial_backoff_ms: 50, max_backoff_ms: 200 },
+    rate_limit: { requests_per_minute: 60_000 },
+    ...fields
+  })
+
+/** A transcriber against the emulator over real HTTP (undici, as the CLI), with an optional ledger file. */
+const transcriberFor = (
+  emulator: EmulatorHandle,
+  fields: Record<string, unknown> = {},
+  http: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+) =>
+  Effect.gen(function*() {
+    // the HTTP client lives as long as the test's scope
+    const context = yield* Layer.build(Layer.mergeAll(http, NodeContext.layer))
+    const client = yield* DashScopeClient.make({
+      apiKey: Redacted.make(emulator.apiKey),
+      httpBaseUrl: emulator.nativeBaseUrl
+    }).pipe(Effect.provide(context))
+    return yield* QwenAsrAsync.make(config(fields)).pipe(
+      Effect.provideService(DashScopeClient.DashScopeClient, client),
+      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
+      Effect.provide(context)
+    )
+  })
+
+const ledgerLayer = (file: string) => Ledger.layer.pipe(Layer.provide(SqliteClient.layer({ filename: file })))
+
+const fingerprinted = (transcriber: Transcriber.Service, item: AudioItem) =>
+  Fingerprint.apply(item, transcriber.requestKey(item)).pipe(Effect.orDie, Effect.provide(NodeContext.layer))
+
+const waitFor = (emulator: EmulatorHandle, until: (report: Report) => boolean) =>
+  emulator.report.pipe(
+    Effect.repeat({ until, schedule: Schedule.spaced("20 millis") }),
+    Effect.asVoid,
+    Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error("the emulator never reached the state") }),
+    Effect.orDie
+  )
+
+const assertTimestamps = (transcript: Transcript, durationMs: number) => {
+  assert.isAbove(transcript.sentences.length, 0)
+  let previousEnd = 0
+  for (const sentence of transcript.sentences) {
+    assert.isAtLeast(sentence.beginMs, previousEnd)
+    assert.isAtMost(sentence.beginMs, sentence.endMs)
+    assert.isAtMost(sentence.endMs, durationMs)
+    previousEnd = sentence.endMs
+  }
+}
+
+// =============================================================================
+// Tests
+// =============================================================================
+
+describe("QwenAsrAsync against the emulator", () => {
+  const folder = path.join(work, "folder")
+  const long = [
+    { file: path.join(folder, "standup.wav"), seconds: 6 * 60, text: "Good morning team, here is the standup." },
+    { file: path.join(folder, "review.wav"), seconds: 11 * 60, text: "The quarterly review starts with revenue." },
+    { file: path.join(folder, "nested/all hands.wav"), seconds: 20 * 60, text: "Welcome to the all hands." }
+  ]
+
+  it.scopedLive(
+    "transcribes a folder of long local files: upload, submit, poll, download; one FAILED task fails alone",
+    () =>
+      Effect.gen(function*() {
+        for (const { file, seconds, text } of long) longSpeech(file, seconds, text)
+        const broken = longSpeech(path.join(folder, "broken-fail-me.wav"), 30, "This one is forced to fail.")
+        const emulator = yield* Emulator.make(fastEmulator({
+          fail_tasks_matching: [{ pattern: "fail-me", code: "FILE_403_FORBIDDEN", message: "FILE_403_FORBIDDEN" }]
+        }))
+        const transcriber = yield* transcriberFor(emulator, { timestamp_granularities: ["sentence", "word"] })
+        const items = [...long.map(({ file, seconds }) => fileItem(file, seconds * 1000)), fileItem(broken, 30_000)]
+        const results = yield* Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), {
+          concurrency: "unbounded"
+        })
+
+        for (const [index, { seconds }] of long.entries()) {
+          const result = results[index]!
+          assert.isTrue(Either.isRight(result), Either.isLeft(result) ? result.left.message : "")
+          const transcript = Either.getOrThrow(result)
+          assert.strictEqual(transcript.status, "SUCCEEDED")
+          assert.isDefined(transcript.taskId)
+          assert.isAbove(transcript.text.length, 0)
+          assert.strictEqual(transcript.usageSeconds, seconds)
+          assertTimestamps(transcript, seconds * 1000)
+          assert.isTrue(transcript.sentences.every((s) => s.words !== undefined && s.words.length > 0))
+          assert.deepStrictEqual(transcript.evidence.map((e) => e.phase), ["submit", "poll", "result"])
+        }
+        const failed = results[3]!
+        assert.isTrue(Either.isLeft(failed))
+        const error = (failed as Either.Left<TranscriptionError, Transcript>).left
+        assert.strictEqual(error.reason, "TaskFailed")
+        assert.strictEqual(error.code, "FILE_403_FORBIDDEN")
+        assert.include(error.message, "FILE_403_FORBIDDEN")
+
+        const report = yield* emulator.report
+        assert.deepStrictEqual(report.violations, [])
+        assert.strictEqual(report.key_leaks, 0)
+        assert.strictEqual(report.uploads.length, 4)
+        assert.deepStrictEqual(Object.values(report.submissions_per_audio), [1, 1, 1, 1])
+        assert.isTrue(report.uploads.every((upload) => upload.model === "qwen3-asr-flash-filetrans"))
+        // one policy served every upload
+        assert.strictEqual(report.requests["policy"], 1)
+      }),
+    { timeout: 180_000 }
+  )
+
+  it.scopedLive("without enable_words, sentences carry no words", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "words/plain.wav"), 1, 4)
+      const emulator = yield* Emulator.make(
+        fastEmulator({ transcripts: { "plain.wav": "One sentence. Two sentences." } })
+      )
+      const transcriber = yield* transcriberFor(emulator)
+      const transcript = yield* transcriber.transcribe(fileItem(file, 4000))
+      assert.isAbove(transcript.sentences.length, 0)
+      assert.isTrue(transcript.sentences.every((s) => s.words === undefined))
+      assert.deepStrictEqual((yield* emulator.report).violations, [])
+    }))
+
+  it.scopedLive("an expired result URL is a clear error", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "expired/late.wav"), 2)
+      const emulator = yield* Emulator.make(fastEmulator())
+      // the download happens 25 h "later" on the emulator's clock
+      const late = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (client) =>
+          HttpClient.make((request) =>
+            (request.url.includes("/__oss/result/") ? emulator.advance(25 * 3600 * 1000) : Effect.void).pipe(
+              Effect.zipRight(client.execute(request))
+            )
+          ))
+      ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const transcriber = yield* transcriberFor(emulator, {}, late)
+      const error = yield* Effect.flip(transcriber.transcribe(fileItem(file, 2000)))
+      assert.strictEqual(error.reason, "TaskLost")
+      assert.strictEqual(error.code, "ResultExpired")
+      assert.isDefined(error.taskId)
+      assert.include(error.message, "expired")
+      assert.deepStrictEqual((yield* emulator.report).violations, [])
+    }))
+
+  it.scopedLive("200 tasks in flight never exceed 20 task queries in any second", () =>
+    Effect.gen(function*() {
+      const files = Array.from({ length: 200 }, (_, i) => toneWav(path.join(work, `many/tone-${i}.wav`), i, 1))
+      const emulator = yield* Emulator.make(fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
+      const transcriber = yield* transcriberFor(emulator, {
+        poll: { initial_interval_ms: 100, max_interval_ms: 200, timeout_secs: 300 }
+      })
+      const transcripts = yield* Effect.forEach(files, (file) => transcriber.transcribe(fileItem(file, 1000)), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(transcripts.length, 200)
+      const report = yield* emulator.report
+      assert.isAtMost(report.peak_task_query_qps, 20)
+      assert.strictEqual(report.throttled_429, 0)
+      assert.strictEqual(report.tasks.submitted, 200)
+      assert.deepStrictEqual(report.violations, [])
+    }), { timeout: 180_000 })
+
+  it.scopedLive(
+    "an interrupted run resumes from the ledger: every file completes, each audio submitted once",
+    () =>
+      Effect.gen(function*() {
+        const files = Array.from(
+          { length: 20 },
+          (_, i) => longSpeech(path.join(work, `crash/meeting-${i}.wav`), 6 * 60, `Meeting number ${i} is now open.`)
+        )
+        const ledgerFile = path.join(work, "crash/ledger.sqlite")
+        // submits answer slowly, so the interrupt lands while some are accepted but not yet answered
+        const emulator = yield* Emulator.make(fastEmulator({
+          tasks: { pending_ms: 500, running_ms: 1000 },
+          latency_ms: { submit: 400 }
+        }))
+        const run = (transcriber: Transcriber.Service, concurrency: number) =>
+          Effect.forEach(files, (file) =>
+            fingerprinted(transcriber, fileItem(file, 360_000)).pipe(
+              Effect.flatMap((item) => Effect.either(transcriber.transcribe(item)))
+            ), { concurrency }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+
+        const first = yield* transcriberFor(emulator)
+        // 6 at a time: at the interrupt some items are finished, some polling, some mid-submit, some not started
+        const fiber = yield* Effect.fork(run(first, 6))
+        // wait for some accepted submissions, then stop the run mid-flight
+        yield* waitFor(emulator, (report) => report.tasks.submitted >= 8)
+        yield* Fiber.interrupt(fiber)
+        const afterCrash = yield* emulator.report
+        assert.isAtLeast(afterCrash.tasks.submitted, 8)
+        assert.isBelow(afterCrash.tasks.submitted, 20 * 2)
+
+        const second = yield* transcriberFor(emulator)
+        const results = yield* run(second, 20)
+        for (const result of results) {
+          assert.isTrue(Either.isRight(result), Either.isLeft(result) ? result.left.message : "")
+        }
+        const report = yield* emulator.report
+        assert.strictEqual(Object.keys(report.submissions_per_audio).length, 20)
+        assert.deepStrictEqual(Object.values(report.submissions_per_audio), Array(20).fill(1))
+        assert.deepStrictEqual(report.violations, [])
+        assert.strictEqual(report.key_leaks, 0)
+        // the transcriber records tasks; marking items done is the runner's job (after the sinks wrote)
+        const first0 = yield* fingerprinted(second, fileItem(files[0]!, 360_000))
+        const entry = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.get(first0.fingerprint!)).pipe(
+          Effect.provide(ledgerLayer(ledgerFile))
+        )
+        assert.isTrue(Option.isSome(entry))
+        assert.strictEqual(Option.getOrThrow(entry).status, "submitted")
+        assert.match(Option.getOrThrow(entry).file_url ?? "", /^oss:\/\/dashscope-instant\/.*-meeting-0\.wav$/)
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.scopedLive("cancel cancels the PENDING tasks of an unfinished run", () =>
+    Effect.gen(function*() {
+      const files = Array.from({ length: 3 }, (_, i) => toneWav(path.join(work, `cancel/c-${i}.wav`), 500 + i))
+      const ledgerFile = path.join(work, "cancel/ledger.sqlite")
+      const emulator = yield* Emulator.make(fastEmulator({ tasks: { pending_ms: 600_000, running_ms: 100 } }))
+      const transcriber = yield* transcriberFor(emulator)
+      const fiber = yield* Effect.fork(
+        Effect.forEach(files, (file) =>
+          fingerprinted(transcriber, fileItem(file, 2000)).pipe(Effect.flatMap((item) =>
+            transcriber.transcribe(item)
+          )), {
+          concurrency: 3
+        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+      )
+      yield* waitFor(emulator, (report) =>
+        report.tasks.submitted >= 3)
+      yield* Effect.sleep("200 millis")
+      yield* Fiber.interrupt(fiber)
+
+      const client = yield* DashScopeClient.make({
+        apiKey: Redacted.make(emulator.apiKey),
+        httpBaseUrl: emulator.nativeBaseUrl
+      }).pipe(Effect.provide(yield* Layer.build(NodeHttpClient.layerUndici)))
+      const outcome = yield* Cancel.run().pipe(
+        Effect.provideService(DashScopeClient.DashScopeClient, client),
+        Effect.provide(ledgerLayer(ledgerFile))
+      )
+      assert.strictEqual(outcome.cancelled.length, 3)
+      assert.deepStrictEqual(outcome.skipped, [])
+      assert.strictEqual((yield* emulator.report).tasks.canceled, 3)
+      const open = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openTasks).pipe(
+        Effect.provide(ledgerLayer(ledgerFile))
+      )
+      assert.strictEqual(open.length, 0)
+    }))
+})
