@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as Cancel from "./Cancel.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Credentials from "./Credentials.js"
 
 /**
@@ -26,6 +31,11 @@ export * as Providers from "./Providers.js"
 /**
  * @since 0.1.0
  */
+export * as QwenAsrAsync from "./QwenAsrAsync.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as QwenAsrSync from "./QwenAsrSync.js"
 
 /**
@@ -47,3 +57,13 @@ export * as RateLimiter from "./RateLimiter.js"
  * @since 0.1.0
  */
 export * as Regions from "./Regions.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TaskPoller from "./TaskPoller.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TempUpload from "./TempUpload.js"
