@@ -307,6 +307,45 @@ describe("QwenAsrAsync against the emulator", () => {
     { timeout: 300_000 }
   )
 
+  it.scopedLive("uploads again when the recorded upload has expired, and reuses one that is still valid", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "reupload/r.wav"), 900, 2)
+      const ledgerFile = path.join(work, "reupload/ledger.sqlite")
+      const emulator = yield* Emulator.make(fastEmulator())
+      const transcriber = yield* transcriberFor(emulator)
+      const item = yield* fingerprinted(transcriber, fileItem(file, 2000))
+      const fingerprint = item.fingerprint!
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        yield* transcriber.transcribe(item)
+        const first = Option.getOrThrow(yield* ledger.get(fingerprint))
+        assert.match(first.file_url!, /^oss:\/\//)
+        assert.isAbove(first.file_url_expires_at!, Date.now() + 47 * 3600 * 1000)
+
+        // a later run: the item failed, and its upload is past its 48 h
+        yield* ledger.markFailed(fingerprint, item.id, "failed before")
+        yield* ledger.recordUpload(fingerprint, {
+          itemId: item.id,
+          model: "qwen3-asr-flash-filetrans",
+          fileUrl: first.file_url!,
+          expiresAt: Date.now() - 1000
+        })
+        yield* emulator.advance(49 * 3600 * 1000)
+        yield* transcriber.transcribe(item)
+        const second = Option.getOrThrow(yield* ledger.get(fingerprint))
+        assert.notStrictEqual(second.file_url, first.file_url)
+        assert.strictEqual((yield* emulator.report).uploads.length, 2)
+
+        // still valid: reused, not uploaded again
+        yield* ledger.markFailed(fingerprint, item.id, "failed again")
+        yield* transcriber.transcribe(item)
+        assert.strictEqual(Option.getOrThrow(yield* ledger.get(fingerprint)).file_url, second.file_url)
+        const report = yield* emulator.report
+        assert.strictEqual(report.uploads.length, 2)
+        assert.deepStrictEqual(report.violations, [])
+      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+    }))
+
   it.scopedLive("cancel cancels the PENDING tasks of an unfinished run", () =>
     Effect.gen(function*() {
       const files = Array.from({ length: 3 }, (_, i) => toneWav(path.join(work, `cancel/c-${i}.wav`), 500 + i))
