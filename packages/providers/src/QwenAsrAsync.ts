@@ -608,13 +608,17 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig, options: Opt
       }
 
       // --- 4. poll, download, map ----------------------------------------------------------------------
+      // one "polled" event per status change, not per query
+      let lastStatus: string | undefined
       const finished = submitted.finished ?? (yield* poller.await(submitted.taskId, {
         poll: config.poll,
         input,
-        onPoll: (answer) =>
-          RunEvents.emit("polled", item.id, {
-            data: { task_id: submitted.taskId, status: answer.value.output.task_status }
-          })
+        onPoll: (answer) => {
+          const status = answer.value.output.task_status
+          if (status === lastStatus) return Effect.void
+          lastStatus = status
+          return RunEvents.emit("polled", item.id, { data: { task_id: submitted.taskId, status } })
+        }
       }).pipe(
         Effect.flatMap((answer) => {
           const url = answer.value.output.task_status === "SUCCEEDED" ? transcriptionUrlOf(answer.value) : undefined
