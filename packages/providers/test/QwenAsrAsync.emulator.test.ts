@@ -103,14 +103,16 @@ const config = (fields: Record<string, unknown> = {}) =>
 const transcriberFor = (
   emulator: EmulatorHandle,
   fields: Record<string, unknown> = {},
-  http: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+  http: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici,
+  timeoutMs?: number
 ) =>
   Effect.gen(function*() {
     // the HTTP client lives as long as the test's scope
     const context = yield* Layer.build(Layer.mergeAll(http, NodeContext.layer))
     const client = yield* DashScopeClient.make({
       apiKey: Redacted.make(emulator.apiKey),
-      httpBaseUrl: emulator.nativeBaseUrl
+      httpBaseUrl: emulator.nativeBaseUrl,
+      timeoutMs
     }).pipe(Effect.provide(context))
     return yield* QwenAsrAsync.make(config(fields)).pipe(
       Effect.provideService(DashScopeClient.DashScopeClient, client),
@@ -235,6 +237,37 @@ describe("QwenAsrAsync against the emulator", () => {
       assert.isDefined(error.taskId)
       assert.include(error.message, "expired")
       assert.deepStrictEqual((yield* emulator.report).violations, [])
+    }))
+
+  it.scopedLive("a submit whose answer is cut off is looked up by listing, then sent once more", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "reset/r.wav"), 700, 2)
+      const emulator = yield* Emulator.make(fastEmulator({
+        faults: [{ endpoint: "submit", kind: "reset", every: 1, limit: 1 }]
+      }))
+      const transcriber = yield* transcriberFor(emulator)
+      const transcript = yield* transcriber.transcribe(fileItem(file, 2000))
+      assert.strictEqual(transcript.status, "SUCCEEDED")
+      const report = yield* emulator.report
+      assert.strictEqual(report.faults["reset"], 1)
+      assert.isAtLeast(report.requests["list"] ?? 0, 1)
+      assert.strictEqual(report.requests["submit"], 2)
+      assert.deepStrictEqual(Object.values(report.submissions_per_audio), [1])
+      assert.deepStrictEqual(report.violations, [])
+    }))
+
+  it.scopedLive("a submit accepted but not answered in time is found by listing and never sent twice", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "slow/s.wav"), 800, 2)
+      const emulator = yield* Emulator.make(fastEmulator({ latency_ms: { submit: 2500 } }))
+      const transcriber = yield* transcriberFor(emulator, {}, NodeHttpClient.layerUndici, 1000)
+      const transcript = yield* transcriber.transcribe(fileItem(file, 2000))
+      assert.strictEqual(transcript.status, "SUCCEEDED")
+      const report = yield* emulator.report
+      assert.isAtLeast(report.requests["list"] ?? 0, 1)
+      assert.strictEqual(report.requests["submit"], 1)
+      assert.deepStrictEqual(Object.values(report.submissions_per_audio), [1])
+      assert.deepStrictEqual(report.violations, [])
     }))
 
   it.scopedLive("200 tasks in flight never exceed 20 task queries in any second", () =>
