@@ -14,6 +14,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Cancel from "../src/Cancel.js"
@@ -214,6 +215,33 @@ describe("QwenAsrAsync against the emulator", () => {
       assert.isAbove(transcript.sentences.length, 0)
       assert.isTrue(transcript.sentences.every((s) => s.words === undefined))
       assert.deepStrictEqual((yield* emulator.report).violations, [])
+    }))
+
+  it.scopedLive("a URL item is submitted as its URL, with no upload", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "served/remote.wav"), 1000, 3)
+      const server = yield* Effect.acquireRelease(
+        Effect.async<http.Server>((resume) => {
+          const server = http.createServer((_, res) => {
+            res.writeHead(200, { "content-type": "audio/wav", "content-length": fs.statSync(file).size })
+            fs.createReadStream(file).pipe(res)
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/remote.wav`
+      const emulator = yield* Emulator.make(fastEmulator())
+      const transcriber = yield* transcriberFor(emulator, { language_hints: ["en"] })
+      const item = new AudioItem({ id: url, source: url, kind: "url", outputKey: "remote", origin: "test" })
+      const transcript = yield* transcriber.transcribe(item)
+      assert.strictEqual(transcript.status, "SUCCEEDED")
+      assert.strictEqual(transcript.language, "en")
+      const report = yield* emulator.report
+      assert.strictEqual(report.uploads.length, 0)
+      assert.strictEqual(report.requests["policy"] ?? 0, 0)
+      assert.deepStrictEqual(report.submissions_per_audio, { [url]: 1 })
+      assert.deepStrictEqual(report.violations, [])
     }))
 
   it.scopedLive("an expired result URL is a clear error", () =>
