@@ -128,7 +128,7 @@ export const resolveAudio = async (ctx: Ctx, audio: string, model: string): Prom
   return { hash: analysis.sha256, keys: [...keys, analysis.sha256], info: analysis.info, mimeMismatch }
 }
 
-const isRejection = (u: ResolvedAudio | Rejection): u is Rejection => "status" in u
+const isRejection = <A extends object>(u: A | Rejection): u is Rejection => "status" in u
 
 const checkKeys = (
   ctx: Ctx,
@@ -223,6 +223,24 @@ const retryAfter = (ctx: Ctx): Record<string, string> | undefined => {
 }
 
 const usageSeconds = (info: AudioInfo): number => Math.ceil(info.durationMs / 1000)
+
+/** Both sync protocols: resolve and record the audio, make its transcript, wait the configured latency. */
+const recognize = async (ctx: Ctx, audio: string, model: string, options: AsrOptions) => {
+  const resolved = await resolveAudio(ctx, audio, model)
+  if (isRejection(resolved)) return resolved
+  ctx.state.recorder.submission(resolved.keys[0]!)
+  const transcript = Transcripts.make({
+    hash: resolved.hash,
+    durationMs: resolved.info.durationMs,
+    configured: ctx.state.transcriptFor(resolved.keys),
+    language: options.language,
+    mimeMismatch: resolved.mimeMismatch,
+    itn: options.itn
+  })
+  const latency = ctx.state.config.latency_ms
+  await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
+  return { resolved, transcript, seconds: usageSeconds(resolved.info) }
+}
 
 const systemText = (content: unknown): string | undefined => {
   if (typeof content === "string") return content
@@ -358,21 +376,9 @@ export const compatible = async (ctx: Ctx): Promise<void> => {
     return reject(invalid("Required parameter(s) missing or invalid: the user message with input_audio."))
   }
 
-  const resolved = await resolveAudio(ctx, audio, model)
-  if (isRejection(resolved)) return reject(resolved)
-  ctx.state.recorder.submission(resolved.keys[0]!)
-  const transcript = Transcripts.make({
-    hash: resolved.hash,
-    durationMs: resolved.info.durationMs,
-    configured: ctx.state.transcriptFor(resolved.keys),
-    language: options.language,
-    mimeMismatch: resolved.mimeMismatch,
-    itn: options.itn
-  })
-  const latency = ctx.state.config.latency_ms
-  await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
-
-  const seconds = usageSeconds(resolved.info)
+  const recognized = await recognize(ctx, audio, model, options)
+  if (isRejection(recognized)) return reject(recognized)
+  const { seconds, transcript } = recognized
   const audioTokens = 25 * seconds
   const textTokens = Transcripts.estimateTokens(context)
   const usage = {
@@ -564,21 +570,9 @@ export const native = async (ctx: Ctx): Promise<void> => {
     return reject(invalid("Required parameter(s) missing or invalid: the user message with audio."))
   }
 
-  const resolved = await resolveAudio(ctx, audio, model)
-  if (isRejection(resolved)) return reject(resolved)
-  ctx.state.recorder.submission(resolved.keys[0]!)
-  const transcript = Transcripts.make({
-    hash: resolved.hash,
-    durationMs: resolved.info.durationMs,
-    configured: ctx.state.transcriptFor(resolved.keys),
-    language: options.language,
-    mimeMismatch: resolved.mimeMismatch,
-    itn: options.itn
-  })
-  const latency = ctx.state.config.latency_ms
-  await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
-
-  const seconds = usageSeconds(resolved.info)
+  const recognized = await recognize(ctx, audio, model, options)
+  if (isRejection(recognized)) return reject(recognized)
+  const { seconds, transcript } = recognized
   const textTokens = Transcripts.estimateTokens(context)
   const qwenAudio = family === "qwen_audio_asr"
   const usage = (outputTokens: number) =>
