@@ -8,6 +8,7 @@ import type { Summary } from "@asrflow/core"
 import { Doctor, QwenConfig, QwenProvider } from "@asrflow/providers"
 import type { Regions } from "@asrflow/providers"
 import * as Cancel from "@asrflow/providers/Cancel"
+import { AtomicFile } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -36,16 +37,6 @@ const loadPipeline = (file: string) =>
         Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
       ))
   )
-
-const writeAtomically = (file: string, text: string) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    yield* fs.makeDirectory(path.dirname(file), { recursive: true })
-    const temp = path.join(path.dirname(file), `.${path.basename(file)}.${Math.random().toString(36).slice(2)}.tmp`)
-    yield* fs.writeFileString(temp, text)
-    yield* fs.rename(temp, file)
-  })
 
 /**
  * `asrflow schema`: the pipeline file's JSON Schema.
@@ -130,7 +121,7 @@ export const validate = (options: { readonly pipeline: string; readonly outputDi
       ...warnings.map((warning) => `warning: ${warning}`),
       `network: not used`
     ]
-    yield* writeAtomically(path.join(outputRoot, "validate.txt"), lines.join("\n") + "\n")
+    yield* AtomicFile.writeFileAtomic("validate", path.join(outputRoot, "validate.txt"), lines.join("\n") + "\n")
     yield* Console.log(lines.join("\n"))
   })
 

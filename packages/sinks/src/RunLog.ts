@@ -17,7 +17,7 @@ import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { Scope } from "effect"
-import { describe } from "./internal/atomic.js"
+import { describe } from "./AtomicFile.js"
 import { redactError } from "./internal/itemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 

@@ -9,7 +9,7 @@ import { SinkError } from "@asrflow/core/Sink"
 import type { FileSystem } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { Effect } from "effect"
-import { writeFileAtomic } from "./internal/atomic.js"
+import { writeFileAtomic } from "./AtomicFile.js"
 import { redactError } from "./internal/itemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 

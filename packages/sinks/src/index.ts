@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as AtomicFile from "./AtomicFile.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as EvidenceSink from "./EvidenceSink.js"
 
 /**

@@ -2,7 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Either, Fiber, Ref } from "effect"
-import { writeFileAtomic } from "../src/internal/atomic.js"
+import { writeFileAtomic } from "../src/AtomicFile.js"
 import { tempRoot } from "./utils.js"
 
 const SIZE = 4 * 1024 * 1024

@@ -11,8 +11,8 @@ import type { TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
+import { writeFileAtomic } from "../AtomicFile.js"
 import * as OutputLayout from "../OutputLayout.js"
-import { writeFileAtomic } from "./atomic.js"
 
 /** What a per-item sink needs to say. */
 export interface Options {

@@ -12,14 +12,24 @@ import { randomBytes } from "node:crypto"
 
 const encoder = new TextEncoder()
 
-/** The temp name for a target: `.<name>.<random>.tmp`, short enough for any file name limit. */
+/**
+ * The temp name for a target: `.<name>.<random>.tmp`, short enough for any file name limit.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const tempPathFor = (path: Path.Path, target: string): string => {
   const name = path.basename(target)
   const short = name.length > 64 ? name.slice(0, 64) : name
   return path.join(path.dirname(target), `.${short}.${randomBytes(6).toString("hex")}.tmp`)
 }
 
-/** A short, clear description of a platform error: what failed, on which path, why. */
+/**
+ * A short, clear description of a platform error: what failed, on which path, why.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
 export const describe = (error: PlatformError): string =>
   error._tag === "SystemError"
     ? `${error.reason}${error.pathOrDescriptor !== undefined ? ` (${String(error.pathOrDescriptor)})` : ""}: ${
@@ -30,6 +40,9 @@ export const describe = (error: PlatformError): string =>
 /**
  * Creates the parent directories, writes `<dir>/.<name>.<random>.tmp`, then renames it onto `target`.
  * On failure the temp file is removed and a `SinkError` names the target.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const writeFileAtomic = (
   sink: string,
