@@ -171,7 +171,7 @@ export const layerTranscriber = (config: QwenConfig): Layer.Layer<
 
 /**
  * The whole provider: client, one run-wide rate limiter, and the transcriber. `options.apiKey` is the
- * explicit key (e.g. `--api-key`); without it the key comes from the environment or the credential files.
+ * explicit key (the library's `api_key`); without it the key comes from the environment or the credential files.
  *
  * @since 0.1.0
  * @category layers
