@@ -42,7 +42,7 @@ export class MissingApiKeyError extends Schema.TaggedError<MissingApiKeyError>(
   override get message(): string {
     return [
       "No DashScope API key found. asrflow looks, in order, at:",
-      "  1. an explicit key (the api_key option of the library calls);",
+      "  1. the explicit option (api_key in the library calls);",
       "  2. the DASHSCOPE_API_KEY environment variable;",
       `  3. dashscope_api_key in ~/.alibabacloud/credentials, profile [${this.profile}] (set ALIBABA_CLOUD_PROFILE or ALICLOUD_PROFILE to choose another);`,
       "  4. ~/.dashscope/api_key.",
