@@ -8,6 +8,7 @@ import { PipelineConfig } from "@asrflow/core"
 import type { Component } from "@asrflow/core"
 import { JSONSchema } from "effect"
 
+// a JSON Schema document, walked generically (any nested keyword may appear)
 type Json = { readonly [key: string]: any }
 
 const resolve = (node: Json, root: Json): Json => {

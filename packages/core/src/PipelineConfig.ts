@@ -38,7 +38,7 @@ export interface PipelineConfig {
  * @since 0.1.0
  * @category schemas
  */
-export const make = (registries: Registries): Schema.Schema<PipelineConfig, any> =>
+export const make = (registries: Registries): Schema.Schema<PipelineConfig, unknown> =>
   Schema.Struct({
     version: Schema.Literal(1).annotations({ description: "The pipeline file format version." }),
     output_dir: Schema.optional(Schema.String.annotations({
@@ -60,7 +60,7 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, any>
     identifier: "Pipeline",
     title: "asrflow pipeline",
     description: "A declarative asrflow batch: sources, one provider, and sinks."
-  }) as any
+  }) as unknown as Schema.Schema<PipelineConfig, unknown> // each component decodes its own config; callers see the common shape
 
 /**
  * The JSON Schema of the pipeline file, for editors and the `asrflow schema` command.
