@@ -6,11 +6,12 @@
 import { AudioProbe, Ledger, Pipeline, Redact, RunContext } from "@asrflow/core"
 import type { PipelineLoader, Summary } from "@asrflow/core"
 import { Credentials, QwenProvider } from "@asrflow/providers"
-import { RunLog, RunSummary } from "@asrflow/sinks"
+import { RunSummary } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Data, Effect, Layer } from "effect"
 import * as OutputRoot from "./OutputRoot.js"
+import * as Progress from "./Progress.js"
 import { registries } from "./Registries.js"
 
 /**
@@ -33,7 +34,7 @@ export const runLayer = (options: { readonly baseDir: string; readonly outputRoo
     const ledger = Ledger.layer.pipe(
       Layer.provide(SqliteClient.layer({ filename: path.join(options.outputRoot, "ledger.sqlite") }))
     )
-    return Layer.mergeAll(RunLog.layer, ledger, AudioProbe.AudioProbe.Default).pipe(
+    return Layer.mergeAll(Progress.layer, ledger, AudioProbe.AudioProbe.Default).pipe(
       Layer.provideMerge(Layer.mergeAll(context, Redact.layer([key])))
     )
   })

@@ -125,7 +125,6 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
         yield* RunEvents.emit("written", result.item.id, { durationMs: (yield* elapsedSince(start)) })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
-        yield* Effect.logWarning(message).pipe(Effect.annotateLogs({ item: result.item.id }))
         yield* RunEvents.emit("failed", result.item.id, {
           data: { phase: result._tag === "Failed" ? result.phase : "sink", message }
         })
