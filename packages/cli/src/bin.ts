@@ -6,14 +6,21 @@
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Effect, HashMap, Layer, Logger, LogLevel, Option } from "effect"
 import { cli } from "./Cli.js"
 import * as CliExit from "./CliExit.js"
 
-const MainLive = Layer.mergeAll(
-  NodeContext.layer,
-  Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true, colors: "auto" }))
-)
+// One line per log entry on stderr (stdout stays clean for --print-response and schema output).
+const stderrLogger = Logger.make(({ annotations, logLevel, message }) => {
+  const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+  const item = HashMap.get(annotations, "item").pipe(
+    Option.map((value) => ` [${String(value)}]`),
+    Option.getOrElse(() => "")
+  )
+  process.stderr.write(`asrflow: ${logLevel.label.toLowerCase()}: ${text}${item}\n`)
+})
+
+const MainLive = Layer.mergeAll(NodeContext.layer, Logger.replace(Logger.defaultLogger, stderrLogger))
 
 cli(process.argv).pipe(
   Effect.tapErrorCause((cause) => {
