@@ -9,7 +9,7 @@ import { Credentials, QwenProvider } from "@asrflow/providers"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Data, Effect, Layer } from "effect"
+import { ConfigProvider, Data, Effect, identity, Layer } from "effect"
 import * as OutputRoot from "./OutputRoot.js"
 import * as Progress from "./Progress.js"
 import { registries } from "./Registries.js"
@@ -73,11 +73,32 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options = {}) =>
   Effect.gen(function*() {
     const { config } = loaded
     const outputRoot = yield* OutputRoot.resolve(options.outputDir, config.output_dir)
-    const layer = yield* runLayer({ baseDir: loaded.baseDir, outputRoot, runId: OutputRoot.makeRunId(new Date()) })
     if (options.dryRun) {
-      const planned = yield* Pipeline.plan(config, registries).pipe(Effect.provide(layer))
+      // a plan sends nothing, so it needs no key: a placeholder stands in when none is configured
+      const hasKey = yield* Effect.isSuccess(Credentials.resolveApiKey())
+      // sinks are built only to name their outputs: give them a scratch root, so a plan leaves no file
+      const planned = yield* Effect.scoped(Effect.gen(function*() {
+        const scratch = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "asrflow-plan-" })
+        const context = RunContext.RunContext.of({
+          baseDir: loaded.baseDir,
+          outputRoot: scratch,
+          runId: "dry-run",
+          startedAt: new Date()
+        })
+        return yield* Pipeline.plan(config, registries).pipe(
+          Effect.provide(AudioProbe.AudioProbe.Default),
+          Effect.provideService(RunContext.RunContext, context)
+        )
+      })).pipe(
+        hasKey ? identity : Effect.withConfigProvider(
+          ConfigProvider.fromMap(new Map([["DASHSCOPE_API_KEY", "dry-run-without-a-key"]])).pipe(
+            ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+          )
+        )
+      )
       return Outcome.Planned({ planned, outputRoot })
     }
+    const layer = yield* runLayer({ baseDir: loaded.baseDir, outputRoot, runId: OutputRoot.makeRunId(new Date()) })
     return yield* Effect.gen(function*() {
       const summary = yield* Pipeline.run(config, registries, {
         concurrency: options.concurrency,

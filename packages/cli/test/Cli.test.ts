@@ -88,11 +88,11 @@ describe("asrflow CLI", () => {
 })
 
 describe("asrflow run --dry-run", () => {
-  it("lists each item with its route, cost and outputs, and writes no transcript", async () => {
+  it("lists each item with its route, cost and outputs, needs no key, and writes nothing", async () => {
     const dir = tempDir()
     const { code, stdout, stderr } = await runCli(
-      ["run", path.join(repoRoot, "examples/quickstart/pipeline.yaml"), "--dry-run", "--emulator"],
-      { cwd: dir, env: { OUTPUT_DIR: path.join(dir, "out") } }
+      ["run", path.join(repoRoot, "examples/quickstart/pipeline.yaml"), "--dry-run"],
+      { cwd: dir, env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") } }
     )
     assert.strictEqual(code, 0, stderr)
     assert.match(
@@ -100,7 +100,7 @@ describe("asrflow run --dry-run", () => {
       /^sync\/compatible\s+\S+welcome\.wav\s+model=qwen3-asr-flash ~7 s ~0\.\d+ CNY -> transcripts\/welcome\.txt/m
     )
     assert.match(stdout, /^dry run: 4 item\(s\), ~\d+ s of audio, estimated cost 0\.\d+ CNY/m)
-    assert.isFalse(fs.existsSync(path.join(dir, "out/aliyun-qwen-asr/transcripts")))
+    assert.isFalse(fs.existsSync(path.join(dir, "out")), "a plan writes no file, not even the ledger or the run log")
   })
 })
 
