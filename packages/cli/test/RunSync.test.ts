@@ -41,6 +41,23 @@ const env = (emulator: StartedEmulator, output: string, key = emulator.apiKey) =
   OUTPUT_DIR: output
 })
 
+/** The whole audio folder, with the text sink only. */
+const folderPipeline = (dir: string, concurrency: number) =>
+  pipeline(
+    dir,
+    [
+      "version: 1",
+      "sources:",
+      "  - type: files",
+      `    include: ["${audio}"]`,
+      `concurrency: ${concurrency}`,
+      provider(),
+      "sinks:",
+      "  - type: text",
+      ""
+    ].join("\n")
+  )
+
 const provider = (extra = "") =>
   [
     "provider:",
@@ -130,20 +147,7 @@ describe("asrflow run (sync, against the emulator)", () => {
       ]
     })
     try {
-      const file = pipeline(
-        dir,
-        [
-          "version: 1",
-          "sources:",
-          `  - type: files`,
-          `    include: ["${audio}"]`,
-          "concurrency: 5",
-          provider(),
-          "sinks:",
-          "  - type: text",
-          ""
-        ].join("\n")
-      )
+      const file = folderPipeline(dir, 5)
       const result = await runCli(["run", file], { cwd: dir, env: env(emulator, path.join(dir, "out")) })
       assert.strictEqual(result.code, 0, result.stderr)
       const report = await emulator.report()
@@ -163,21 +167,7 @@ describe("asrflow run (sync, against the emulator)", () => {
     const dir = fs.mkdtempSync(path.join(work, "badkey-"))
     const emulator = await startEmulator({})
     try {
-      const file = pipeline(
-        dir,
-        [
-          "version: 1",
-          "sources:",
-          `  - type: files`,
-          `    include: ["${audio}"]`,
-          "concurrency: 1",
-          provider(),
-          "sinks:",
-          "  - type: text",
-          ""
-        ]
-          .join("\n")
-      )
+      const file = folderPipeline(dir, 1)
       const result = await runCli(["run", file], {
         cwd: dir,
         env: env(emulator, path.join(dir, "out"), "sk-wrong-key-123456")

@@ -31,19 +31,17 @@ const env = () => ({
   OUTPUT_DIR: path.join(work, "out")
 })
 
+/** `asrflow transcribe --audio <the served mp3> --model <model> ...flags` against the shared emulator. */
+const transcribeUrl = (model: string, ...flags: ReadonlyArray<string>) =>
+  runCli(["transcribe", "--audio", `${server.origin}/meeting.mp3`, "--model", model, ...flags], {
+    cwd: work,
+    env: env()
+  })
+
 describe("asrflow transcribe (the original helper's invocations)", () => {
   it("--audio <url> --model qwen3-asr-flash --language-hints zh,en --print-response", async () => {
     await emulator.reset()
-    const result = await runCli([
-      "transcribe",
-      "--audio",
-      `${server.origin}/meeting.mp3`,
-      "--model",
-      "qwen3-asr-flash",
-      "--language-hints",
-      "zh,en",
-      "--print-response"
-    ], { cwd: work, env: env() })
+    const result = await transcribeUrl("qwen3-asr-flash", "--language-hints", "zh,en", "--print-response")
     assert.strictEqual(result.code, 0, result.stderr)
     const response = JSON.parse(result.stdout)
     assert.deepStrictEqual(Object.keys(response).sort(), ["raw", "status", "text"])
@@ -60,11 +58,7 @@ describe("asrflow transcribe (the original helper's invocations)", () => {
 
   it("--audio <url> --model qwen3-asr-flash-filetrans --async --wait", async () => {
     await emulator.reset()
-    const result = await runCli([
-      "transcribe",
-      "--audio",
-      `${server.origin}/meeting.mp3`,
-      "--model",
+    const result = await transcribeUrl(
       "qwen3-asr-flash-filetrans",
       "--async",
       "--wait",
@@ -73,7 +67,7 @@ describe("asrflow transcribe (the original helper's invocations)", () => {
       "--max-waits",
       "50",
       "--print-response"
-    ], { cwd: work, env: env() })
+    )
     assert.strictEqual(result.code, 0, result.stderr)
     const response = JSON.parse(result.stdout)
     assert.strictEqual(response.status, "SUCCEEDED")
@@ -86,14 +80,7 @@ describe("asrflow transcribe (the original helper's invocations)", () => {
 
   it("--async without --wait prints the task id; --task-id ID --wait picks it up", async () => {
     await emulator.reset()
-    const submitted = await runCli([
-      "transcribe",
-      "--audio",
-      `${server.origin}/meeting.mp3`,
-      "--model",
-      "qwen3-asr-flash-filetrans",
-      "--async"
-    ], { cwd: work, env: env() })
+    const submitted = await transcribeUrl("qwen3-asr-flash-filetrans", "--async")
     assert.strictEqual(submitted.code, 0, submitted.stderr)
     const taskId = submitted.stdout.match(/task_id: ([0-9a-f-]{36})/)?.[1]
     assert.isDefined(taskId, submitted.stdout)
