@@ -8,47 +8,55 @@ import { PipelineConfig } from "@asrflow/core"
 import type { Component } from "@asrflow/core"
 import { JSONSchema } from "effect"
 
-// a JSON Schema document, walked generically (any nested keyword may appear)
-type Json = { readonly [key: string]: any }
+// a JSON Schema node; any keyword may appear, so every read is checked
+type Json = Readonly<Record<string, unknown>>
 
-const resolve = (node: Json, root: Json): Json => {
+const isJson = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
+const json = (value: unknown): Json => isJson(value) ? value : {}
+const list = (value: unknown): ReadonlyArray<unknown> => Array.isArray(value) ? value : []
+const without = (node: Json, key: string): Json =>
+  Object.fromEntries(Object.entries(node).filter(([name]) => name !== key))
+
+const resolve = (raw: unknown, root: Json): Json => {
+  const node = json(raw)
   if (typeof node.$ref === "string" && node.$ref.startsWith("#/$defs/")) {
-    const target = root.$defs?.[node.$ref.slice("#/$defs/".length)] ?? {}
-    return resolve({ ...target, ...Object.fromEntries(Object.entries(node).filter(([key]) => key !== "$ref")) }, root)
+    const target = json(json(root.$defs)[node.$ref.slice("#/$defs/".length)])
+    return resolve({ ...target, ...without(node, "$ref") }, root)
   }
   if (Array.isArray(node.allOf)) {
-    const own = Object.fromEntries(Object.entries(node).filter(([key]) => key !== "allOf"))
-    return node.allOf.reduce((merged: Json, member: Json) => ({ ...resolve(member, root), ...merged }), own)
+    return node.allOf.reduce(
+      (merged: Json, member: unknown) => ({ ...resolve(member, root), ...merged }),
+      without(node, "allOf")
+    )
   }
   return node
 }
 
-const typeOf = (raw: Json, root: Json): string => {
+const typeOf = (raw: unknown, root: Json): string => {
   const node = resolve(raw, root)
-  if (Array.isArray(node.enum)) return node.enum.map((value: unknown) => `\`${JSON.stringify(value)}\``).join(" \\| ")
-  if (Array.isArray(node.anyOf)) return node.anyOf.map((member: Json) => typeOf(member, root)).join(" \\| ")
-  const component = node.type === "object" ? resolve(node.properties?.type ?? {}, root).enum : undefined
-  if (Array.isArray(component) && component.length === 1) return `\`${component[0]}\``
-  if (node.type === "array") return `list of ${typeOf(node.items ?? {}, root)}`
-  if (node.type === "object") return "object"
-  if (node.type === "integer") return "integer"
+  if (Array.isArray(node.enum)) return node.enum.map((value) => `\`${JSON.stringify(value)}\``).join(" \\| ")
+  if (Array.isArray(node.anyOf)) return node.anyOf.map((member) => typeOf(member, root)).join(" \\| ")
+  const component = node.type === "object" ? list(resolve(json(node.properties).type, root).enum) : []
+  if (component.length === 1) return `\`${String(component[0])}\``
+  if (node.type === "array") return `list of ${typeOf(node.items, root)}`
   return typeof node.type === "string" ? node.type : "any"
 }
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ")
 
-const table = (raw: Json, root: Json, skip: ReadonlyArray<string> = []): Array<string> => {
+const table = (raw: unknown, root: Json, skip: ReadonlyArray<string> = []): Array<string> => {
   const node = resolve(raw, root)
-  const required = new Set<string>(node.required ?? [])
-  const rows = Object.entries<Json>(node.properties ?? {})
+  const required = new Set(list(node.required))
+  const rows = Object.entries(json(node.properties))
     .filter(([key]) => !skip.includes(key))
     .map(([key, value]) => {
       const property = resolve(value, root)
-      const nested = property.type === "object" && property.properties && !property.properties.type
-        ? ` Keys: ${Object.keys(property.properties).map((name) => `\`${name}\``).join(", ")}.`
+      const keys = Object.keys(json(property.properties))
+      const nested = property.type === "object" && keys.length > 0 && !keys.includes("type")
+        ? ` Keys: ${keys.map((name) => `\`${name}\``).join(", ")}.`
         : ""
       return `| \`${key}\` | ${typeOf(value, root)} | ${required.has(key) ? "yes" : ""} | ${
-        cell(`${property.description ?? ""}${nested}`)
+        cell(`${typeof property.description === "string" ? property.description : ""}${nested}`)
       } |`
     })
   return rows.length === 0 ? [] : ["| key | type | required | description |", "|---|---|---|---|", ...rows]
@@ -56,10 +64,10 @@ const table = (raw: Json, root: Json, skip: ReadonlyArray<string> = []): Array<s
 
 const section = (title: string, components: ReadonlyArray<Component.Any>) =>
   components.flatMap((component) => {
-    const root = JSONSchema.make(component.config) as Json
-    const nested = Object.entries<Json>(resolve(root, root).properties ?? {})
+    const root = json(JSONSchema.make(component.config))
+    const nested = Object.entries(json(resolve(root, root).properties))
       .map(([key, value]) => [key, resolve(value, root)] as const)
-      .filter(([, value]) => value.type === "object" && value.properties)
+      .filter(([, value]) => value.type === "object" && Object.keys(json(value.properties)).length > 0)
     return [
       `### ${title} \`${component.type}\``,
       "",
@@ -76,11 +84,11 @@ const section = (title: string, components: ReadonlyArray<Component.Any>) =>
  * @category utils
  */
 export const markdown = (registries: PipelineConfig.Registries): string => {
-  const root = PipelineConfig.jsonSchema(registries) as Json
+  const root = json(PipelineConfig.jsonSchema(registries))
   return [
     "### Top level",
     "",
-    ...table(root.$defs?.Pipeline ?? root, root),
+    ...table(json(root.$defs).Pipeline ?? root, root),
     "",
     ...section("source", registries.sources.components),
     ...section("provider", registries.providers.components),
