@@ -13,8 +13,8 @@ import { Effect, Option, Schema, Stream } from "effect"
 import { parseWebStream } from "music-metadata"
 import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
+import * as AudioFormat from "./AudioFormat.js"
 import * as Keys from "./internal/keys.js"
-import * as Sniff from "./internal/sniff.js"
 
 /**
  * Why a file cannot be transcribed.
@@ -32,14 +32,6 @@ export class ProbeError extends Schema.TaggedError<ProbeError>("@asrflow/core/Pr
     return `${this.item.source}: ${this.description}`
   }
 }
-
-/**
- * How many leading bytes are read to recognise a container.
- *
- * @since 0.1.0
- * @category models
- */
-export const headerBytes = 64
 
 const supported = "wav, mp3, flac, ogg (Vorbis or Opus), m4a/mp4, webm, amr, aac (ADTS) or raw .pcm"
 
@@ -74,14 +66,15 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     const fs = yield* FileSystem.FileSystem
     const executor = yield* Effect.serviceOption(CommandExecutor.CommandExecutor)
 
+    // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too
     const readHeader = (file: string, size: number) =>
       Effect.scoped(Effect.gen(function*() {
         const handle = yield* fs.open(file, { flag: "r" })
-        const head = Option.getOrElse(yield* handle.readAlloc(headerBytes), () => new Uint8Array())
-        const id3 = Sniff.id3Size(head)
+        const head = Option.getOrElse(yield* handle.readAlloc(AudioFormat.headerBytes), () => new Uint8Array())
+        const id3 = AudioFormat.id3Size(head)
         if (id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size) return { head, afterId3: undefined }
         yield* handle.seek(FileSystem.Size(id3), "start")
-        const after = Option.getOrUndefined(yield* handle.readAlloc(16))
+        const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
         return { head, afterId3: after }
       }))
 
@@ -129,7 +122,10 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
       )
       const extension = Keys.extensionOf(file)
-      const container: Container | undefined = Sniff.sniff(head, afterId3) ?? (extension === "pcm" ? "pcm" : undefined)
+      const sniffed = yield* AudioFormat.detect(afterId3 ?? head)
+      // audio behind a large ID3 tag that is no known container is still the MP3 the tag announces
+      const container: Container | undefined = sniffed ?? (afterId3 !== undefined ? "mp3" : undefined) ??
+        (extension === "pcm" ? "pcm" : undefined)
       if (container === undefined) {
         return yield* fail(
           "NotAudio",
@@ -138,7 +134,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
           }); supported: ${supported}. Convert it with ffmpeg or exclude it`
         )
       }
-      const mime = Sniff.mimeOf(container)
+      const mime = AudioFormat.mimeOf(container)
       const duration = yield* durationMs(file, size, container, mime)
       return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration })
     })

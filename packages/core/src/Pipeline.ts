@@ -11,6 +11,7 @@ import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
 import type { SourceEntry } from "./AudioSource.js"
 import type * as Component from "./Component.js"
+import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
@@ -79,17 +80,27 @@ export const entries = (
   ))
 
 /**
- * The pipeline's provider as a `Transcriber` layer.
+ * The pipeline's provider as a `Transcriber` layer, with the given key or, without one, the key the
+ * provider finds where it looks (its `credentials`).
  *
  * @since 0.1.0
  * @category layers
  */
 export const transcriberLayer = (
   config: PipelineConfig,
-  registries: Registries
-): Layer.Layer<Transcriber, TranscriptionError | ConfigError.ConfigError, Environment> =>
+  registries: Registries,
+  credentials?: Credentials.Resolved | undefined
+): Layer.Layer<
+  Transcriber,
+  TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
+  Environment
+> =>
   Layer.unwrapEffect(
-    Effect.map(componentFor(registries.providers, config.provider), (component) => component.layer(config.provider))
+    Effect.gen(function*() {
+      const component = yield* componentFor(registries.providers, config.provider)
+      const resolved = credentials ?? (yield* component.credentials.resolve())
+      return component.layer(config.provider, resolved)
+    })
   )
 
 /**
@@ -129,7 +140,11 @@ export const run = (
   config: PipelineConfig,
   registries: Registries,
   options: RunOptions = {}
-): Effect.Effect<Summary, SinkError | TranscriptionError | ConfigError.ConfigError, Environment> =>
+): Effect.Effect<
+  Summary,
+  SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
+  Environment
+> =>
   Effect.scoped(
     Effect.gen(function*() {
       const context = yield* RunContext
@@ -187,7 +202,7 @@ export const plan = (
   registries: Registries
 ): Effect.Effect<
   ReadonlyArray<PlannedItem>,
-  SinkError | TranscriptionError | ConfigError.ConfigError,
+  SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
   Environment
 > =>
   Effect.scoped(

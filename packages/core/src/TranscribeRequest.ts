@@ -1,5 +1,7 @@
 /**
  * The normalized `asr.transcribe` request of the original skill, with the wire-neutral names it used.
+ * The one-shot `asrflow transcribe` and the Promise `transcribe()` take it; each provider maps the fields
+ * it honours onto its own config (`ProviderComponent.fromRequest`) and warns about the rest.
  *
  * @since 0.1.0
  */
@@ -15,16 +17,31 @@ export const TimestampGranularity = Schema.Literal("sentence", "word")
  * @since 0.1.0
  * @category models
  */
-export class TranscribeRequest extends Schema.Class<TranscribeRequest>("TranscribeRequest")({
-  audio: Schema.NonEmptyString.annotations({ description: "A public URL, an oss:// URL or a local file path." }),
-  model: Schema.optionalWith(Schema.String, { default: () => "qwen3-asr-flash" }),
-  language_hints: Schema.optional(Schema.Array(Schema.String)),
-  sample_rate: Schema.optional(Schema.Number),
-  vocabulary_id: Schema.optional(Schema.String),
-  disfluency_removal_enabled: Schema.optional(Schema.Boolean),
-  timestamp_granularities: Schema.optional(Schema.Array(TimestampGranularity)),
-  async: Schema.optional(Schema.Boolean),
-  context: Schema.optional(Schema.String),
-  enable_itn: Schema.optional(Schema.Boolean),
-  channel_id: Schema.optional(Schema.Array(Schema.NonNegativeInt))
-}) {}
+export type TimestampGranularity = typeof TimestampGranularity.Type
+
+/**
+ * The request options, without the audio. Every field is optional: the provider supplies its defaults
+ * (its default model, its region).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RequestOptions {
+  readonly model?: string | undefined
+  readonly language_hints?: ReadonlyArray<string> | undefined
+  readonly sample_rate?: number | undefined
+  readonly vocabulary_id?: string | undefined
+  readonly disfluency_removal_enabled?: boolean | undefined
+  readonly timestamp_granularities?: ReadonlyArray<TimestampGranularity> | undefined
+  /** Use the provider's async workflow (default: what the model's family uses). */
+  readonly async?: boolean | undefined
+  readonly context?: string | undefined
+  readonly enable_itn?: boolean | undefined
+  readonly channel_id?: ReadonlyArray<number> | undefined
+  /** A provider region or deployment name, validated by the provider's config. */
+  readonly region?: string | undefined
+  /** Async: seconds between task queries. */
+  readonly poll_interval_secs?: number | undefined
+  /** Async: give up after this many poll intervals. */
+  readonly max_waits?: number | undefined
+}

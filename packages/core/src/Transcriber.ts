@@ -125,5 +125,15 @@ export declare namespace Transcriber {
     readonly plan: (item: AudioItem) => Plan
     /** A stable string for the effective request options of an item; part of its ledger fingerprint. */
     readonly requestKey: (item: AudioItem) => string
+    /**
+     * Async providers: stage and submit without waiting; the transcript has no text yet, the remote id
+     * in `taskId` and status `PENDING`. The job is in the ledger, so a later `transcribe` re-attaches.
+     */
+    readonly submit?: ((item: AudioItem) => Effect.Effect<Transcript, TranscriptionError>) | undefined
+    /**
+     * Async providers: waits for a job submitted earlier (known by its remote id, from the ledger or from
+     * elsewhere) and returns its transcript.
+     */
+    readonly attach?: ((remoteId: string, item: AudioItem) => Effect.Effect<Transcript, TranscriptionError>) | undefined
   }
 }

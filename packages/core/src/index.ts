@@ -127,3 +127,23 @@ export * as ManifestSource from "./ManifestSource.js"
  * @since 0.1.0
  */
 export * as Pipeline from "./Pipeline.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as AudioFormat from "./AudioFormat.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Credentials from "./Credentials.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OutputRoot from "./OutputRoot.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ProviderCheck from "./ProviderCheck.js"

@@ -3,8 +3,8 @@ import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { AudioItem } from "../src/AudioItem.js"
+import * as AudioFormat from "../src/AudioFormat.js"
 import * as AudioProbe from "../src/AudioProbe.js"
-import * as Sniff from "../src/internal/sniff.js"
 import * as TestAudio from "./utils/audio.js"
 
 const fileItem = (file: string) =>
@@ -148,29 +148,31 @@ layer(TestLayer, { timeout: 120_000 })("AudioProbe", (it) => {
     }))
 })
 
-describe("sniff", () => {
+describe("AudioFormat.detect", () => {
   const bytes = (...parts: Array<string | ReadonlyArray<number>>) =>
     new Uint8Array(
       parts.flatMap((part) => typeof part === "string" ? Array.from(part, (c) => c.charCodeAt(0)) : [...part])
     )
+  const sniff = AudioFormat.detect
 
-  it("recognises headers whose encoders may be missing here (AMR) and edge cases by their bytes", () => {
-    assert.strictEqual(Sniff.sniff(bytes("#!AMR\n", [0x3c])), "amr")
-    assert.strictEqual(Sniff.sniff(bytes("#!AMR-WB\n")), "amr")
-    assert.strictEqual(Sniff.sniff(bytes("RF64", [0, 0, 0, 0], "WAVE")), "wav")
-    // ADTS (layer bits 00) versus an MPEG-1 Layer III frame
-    assert.strictEqual(Sniff.sniff(bytes([0xff, 0xf1, 0x50, 0x80])), "aac")
-    assert.strictEqual(Sniff.sniff(bytes([0xff, 0xfb, 0x90, 0x64])), "mp3")
-    // an ID3 tag in front of FLAC or ADTS
-    const id3 = [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0]
-    assert.strictEqual(Sniff.sniff(bytes(id3, "fLaC")), "flac")
-    assert.strictEqual(Sniff.sniff(bytes(id3, [0xff, 0xf1, 0x50, 0x80])), "aac")
-    assert.strictEqual(Sniff.sniff(bytes(id3, [0xff, 0xfb, 0x90, 0x64])), "mp3")
-    // ISO BMFF images are not audio
-    assert.isUndefined(Sniff.sniff(bytes([0, 0, 0, 0x18], "ftypheic")))
-    assert.strictEqual(Sniff.sniff(bytes([0, 0, 0, 0x18], "ftypM4A ")), "m4a")
-    assert.isUndefined(Sniff.sniff(bytes("%PDF-1.7")))
-    assert.isUndefined(Sniff.sniff(bytes([0xff, 0xff, 0xff, 0xff])))
-    assert.isUndefined(Sniff.sniff(new Uint8Array()))
-  })
+  it.effect("recognises headers whose encoders may be missing here (AMR) and edge cases by their bytes", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* sniff(bytes("#!AMR\n", [0x3c])), "amr")
+      assert.strictEqual(yield* sniff(bytes("#!AMR-WB\n")), "amr")
+      assert.strictEqual(yield* sniff(bytes("RF64", [0, 0, 0, 0], "WAVE")), "wav")
+      // ADTS (layer bits 00) versus an MPEG-1 Layer III frame
+      assert.strictEqual(yield* sniff(bytes([0xff, 0xf1, 0x50, 0x80])), "aac")
+      assert.strictEqual(yield* sniff(bytes([0xff, 0xfb, 0x90, 0x64])), "mp3")
+      // an ID3 tag in front of FLAC or ADTS
+      const id3 = [0x49, 0x44, 0x33, 4, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0]
+      assert.strictEqual(yield* sniff(bytes(id3, "fLaC")), "flac")
+      assert.strictEqual(yield* sniff(bytes(id3, [0xff, 0xf1, 0x50, 0x80])), "aac")
+      assert.strictEqual(yield* sniff(bytes(id3, [0xff, 0xfb, 0x90, 0x64])), "mp3")
+      // ISO BMFF images are not audio
+      assert.isUndefined(yield* sniff(bytes([0, 0, 0, 0x18], "ftypheic")))
+      assert.strictEqual(yield* sniff(bytes([0, 0, 0, 0x18], "ftypM4A ")), "m4a")
+      assert.isUndefined(yield* sniff(bytes("%PDF-1.7")))
+      assert.isUndefined(yield* sniff(bytes([0xff, 0xff, 0xff, 0xff])))
+      assert.isUndefined(yield* sniff(new Uint8Array()))
+    }))
 })

@@ -1,0 +1,91 @@
+/**
+ * The core ledger's migrations, in order. Each is plain SQL that SQLite and PostgreSQL both run.
+ *
+ * @since 0.2.0
+ */
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+const createTables = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_items (
+    fingerprint TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    updated_at BIGINT NOT NULL
+  )`
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_stages (
+    fingerprint TEXT NOT NULL,
+    name TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    expires_at BIGINT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (fingerprint, name)
+  )`
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_jobs (
+    job_id TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    status TEXT NOT NULL,
+    remote_id TEXT,
+    state TEXT NOT NULL,
+    error TEXT,
+    created_at BIGINT NOT NULL,
+    submitted_at BIGINT,
+    updated_at BIGINT NOT NULL
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_jobs_by_remote ON asrflow_jobs (provider, remote_id)`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_jobs_by_status ON asrflow_jobs (status, created_at)`
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_job_items (
+    job_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    PRIMARY KEY (job_id, fingerprint)
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_job_items_by_item ON asrflow_job_items (fingerprint)`
+})
+
+/**
+ * The table of the 0.1 ledger, if this database has one (only SQLite files were ever written in it).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const hasLegacyTable: Effect.Effect<boolean, unknown, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.onDialectOrElse({
+    sqlite: () =>
+      Effect.map(
+        sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'asrflow_ledger'`,
+        (rows) => rows.length > 0
+      ),
+    orElse: () => Effect.succeed(false)
+  })
+})
+
+/**
+ * Items of a 0.1 ledger (one `asrflow_ledger` table, keyed by fingerprint): done and failed items keep
+ * their status, anything in between is `running`. Provider-specific columns (upload URLs, task ids) are
+ * imported by the provider that wrote them, in its own migration. The old table stays, untouched.
+ */
+const importLegacyItems = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  if (!(yield* hasLegacyTable)) return
+  yield* sql`INSERT INTO asrflow_items (fingerprint, item_id, status, attempts, error, updated_at)
+    SELECT fingerprint, item_id,
+      CASE status WHEN 'done' THEN 'done' WHEN 'failed' THEN 'failed' ELSE 'running' END,
+      attempts, error, updated_at
+    FROM asrflow_ledger WHERE true
+    ON CONFLICT (fingerprint) DO NOTHING`
+})
+
+/**
+ * @since 0.2.0
+ * @category migrations
+ */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "1_tables": createTables,
+  "2_import_legacy_items": importLegacyItems
+}
