@@ -11,9 +11,9 @@
 import { Command, CommandExecutor, FileSystem } from "@effect/platform"
 import { Effect, Option, Schema, Stream } from "effect"
 import { parseWebStream } from "music-metadata"
+import * as AudioFormat from "./AudioFormat.js"
 import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
-import * as AudioFormat from "./AudioFormat.js"
 import * as Keys from "./internal/keys.js"
 
 /**

@@ -9,8 +9,8 @@ import type * as Credentials from "./Credentials.js"
 import type { Ledger, Migrations } from "./Ledger.js"
 import type * as ProviderCheck from "./ProviderCheck.js"
 import type { Sink, SinkError } from "./Sink.js"
-import type { RequestOptions } from "./TranscribeRequest.js"
 import type { Transcriber, TranscriptionError } from "./Transcriber.js"
+import type { RequestOptions } from "./TranscribeRequest.js"
 
 /**
  * @since 0.1.0

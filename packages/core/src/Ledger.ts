@@ -277,7 +277,13 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       now,
       (updatedAt) =>
         sql`INSERT INTO asrflow_items ${
-          sql.insert({ fingerprint, item_id: itemId, status: fields.status, error: fields.error, updated_at: updatedAt })
+          sql.insert({
+            fingerprint,
+            item_id: itemId,
+            status: fields.status,
+            error: fields.error,
+            updated_at: updatedAt
+          })
         }
       ON CONFLICT (fingerprint) DO UPDATE SET item_id = ${itemId}, status = ${fields.status},
         error = ${fields.error}, updated_at = ${updatedAt}`
@@ -335,16 +341,16 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       ? Effect.succeed(new Map<string, Array<JobItem>>())
       : sql`SELECT job_id, fingerprint, item_id FROM asrflow_job_items WHERE ${sql.in("job_id", jobIds)}
           ORDER BY item_id`.pipe(
-          Effect.map((rows) => {
-            const byJob = new Map<string, Array<JobItem>>()
-            for (const row of rows) {
-              const list = byJob.get(String(row.job_id)) ?? []
-              list.push(new JobItem({ fingerprint: String(row.fingerprint), itemId: String(row.item_id) }))
-              byJob.set(String(row.job_id), list)
-            }
-            return byJob
-          })
-        )
+        Effect.map((rows) => {
+          const byJob = new Map<string, Array<JobItem>>()
+          for (const row of rows) {
+            const list = byJob.get(String(row.job_id)) ?? []
+            list.push(new JobItem({ fingerprint: String(row.fingerprint), itemId: String(row.item_id) }))
+            byJob.set(String(row.job_id), list)
+          }
+          return byJob
+        })
+      )
 
   const jobsFrom = (rows: ReadonlyArray<JobRow>) =>
     Effect.map(itemsOf(rows.map((row) => row.job_id)), (items) =>
@@ -390,7 +396,14 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       for (const { fingerprint, itemId } of items) {
         yield* sql`INSERT INTO asrflow_job_items ${sql.insert({ job_id: jobId, fingerprint, item_id: itemId })}`
         yield* sql`INSERT INTO asrflow_items ${
-          sql.insert({ fingerprint, item_id: itemId, status: "running", attempts: 1, error: null, updated_at: createdAt })
+          sql.insert({
+            fingerprint,
+            item_id: itemId,
+            status: "running",
+            attempts: 1,
+            error: null,
+            updated_at: createdAt
+          })
         }
           ON CONFLICT (fingerprint) DO UPDATE SET item_id = ${itemId}, status = 'running',
             attempts = asrflow_items.attempts + 1, error = NULL, updated_at = ${createdAt}`
@@ -433,9 +446,12 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
           Effect.orDie
         ),
     endJob: (jobId, status, error) =>
-      Effect.flatMap(now, (at) =>
-        sql`UPDATE asrflow_jobs SET status = ${status}, error = ${error ?? null}, updated_at = ${at}
-          WHERE job_id = ${jobId}`).pipe(Effect.asVoid, Effect.orDie),
+      Effect.flatMap(
+        now,
+        (at) =>
+          sql`UPDATE asrflow_jobs SET status = ${status}, error = ${error ?? null}, updated_at = ${at}
+          WHERE job_id = ${jobId}`
+      ).pipe(Effect.asVoid, Effect.orDie),
     latestJob: (fingerprint, provider) =>
       firstJob(
         sql<JobRow>`SELECT j.* FROM asrflow_jobs j JOIN asrflow_job_items i ON i.job_id = j.job_id

@@ -126,6 +126,8 @@ export interface RunOptions {
   readonly concurrency?: number | undefined
   /** Transcribe items again even when the ledger has them done. */
   readonly force?: boolean | undefined
+  /** The provider's key; without it, the provider looks where its `credentials` say. */
+  readonly credentials?: Credentials.Resolved | undefined
 }
 
 /**
@@ -161,9 +163,14 @@ export const run = (
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
           probe.probe(item).pipe(
+            Effect.mapError((error) =>
+              new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
+            ),
             Effect.flatMap((probed) =>
               Fingerprint.apply(probed, transcriber.requestKey(probed)).pipe(
-                Effect.mapError((error) => ({ reason: "Unreadable", message: `${item.id}: ${error.message}` }))
+                Effect.mapError((error) =>
+                  new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
+                )
               )
             ),
             Effect.provide(environment)
@@ -176,7 +183,7 @@ export const run = (
           : undefined
       })
     })
-  ).pipe(Effect.provide(transcriberLayer(config, registries)))
+  ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
 
 /**
  * One planned item for `--dry-run`: where it comes from, how it would be routed, and its cost.
@@ -199,7 +206,8 @@ export interface PlannedItem {
  */
 export const plan = (
   config: PipelineConfig,
-  registries: Registries
+  registries: Registries,
+  credentials?: Credentials.Resolved | undefined
 ): Effect.Effect<
   ReadonlyArray<PlannedItem>,
   SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
@@ -236,4 +244,4 @@ export const plan = (
         Effect.map((chunk) => Array.from(chunk))
       )
     })
-  ).pipe(Effect.provide(transcriberLayer(config, registries)))
+  ).pipe(Effect.provide(transcriberLayer(config, registries, credentials)))

@@ -42,7 +42,8 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
   Schema.Struct({
     version: Schema.Literal(1).annotations({ description: "The pipeline file format version." }),
     output_dir: Schema.optional(Schema.String.annotations({
-      description: "The output root. Defaults to ${OUTPUT_DIR:-output}/aliyun-qwen-asr; --output-dir overrides it."
+      description:
+        "The output root. Defaults to ${OUTPUT_DIR:-output}/ followed by the provider's folder; --output-dir overrides it."
     })),
     concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 256)), { default: () => 4 }).annotations({
       description: "How many items are in flight at once."

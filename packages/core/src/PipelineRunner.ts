@@ -1,11 +1,11 @@
 /**
  * The generic batch runner: entries in, each probed, transcribed and written to every sink, with
- * bounded concurrency. One item's failure becomes a `Failed` result; only a fatal provider error
- * (a rejected key) stops the run.
+ * bounded concurrency. One item's failure becomes a `Failed` result; only a fatal provider error (a
+ * rejected key) stops the run early.
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Either, Option, Stream } from "effect"
+import { Clock, Effect, Either, Option, Ref, Schema, Stream } from "effect"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
 import * as RunEvents from "./RunEvents.js"
@@ -15,14 +15,18 @@ import { Transcriber, type TranscriptionError } from "./Transcriber.js"
 import { Failed, Transcribed, type Transcript, type TranscriptResult } from "./Transcript.js"
 
 /**
- * A failure of one item outside the provider (probe, stage), with a message for the user.
+ * A failure of one item before the provider sees it (probing, fingerprinting), with a message for the user.
  *
  * @since 0.1.0
- * @category models
+ * @category errors
  */
-export interface ItemFailure {
-  readonly reason: string
-  readonly message: string
+export class ItemFailure extends Schema.TaggedError<ItemFailure>("@asrflow/core/ItemFailure")("ItemFailure", {
+  reason: Schema.String,
+  description: Schema.String
+}) {
+  override get message(): string {
+    return this.description
+  }
 }
 
 /**
@@ -69,8 +73,12 @@ const failedFromTranscription = (item: AudioItem, error: TranscriptionError): Fa
     taskId: error.taskId
   })
 
+const elapsedSince = (start: number) => Effect.map(Clock.currentTimeMillis, (now) => now - start)
+
 /**
- * Runs a batch and returns its summary. Fails only with a fatal `TranscriptionError`.
+ * Runs a batch and returns its summary. It never fails: a fatal provider error (a rejected key) stops
+ * the run and is in `summary.aborted` (exit code 3); a sink that cannot finish its files, or a run log
+ * that cannot be written, is in `summary.errors` (exit code 1).
  *
  * @since 0.1.0
  * @category constructors
@@ -78,9 +86,7 @@ const failedFromTranscription = (item: AudioItem, error: TranscriptionError): Fa
 export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   const transcriber = yield* Transcriber
   const startedAt = yield* Clock.currentTimeMillis
-  const tally = Summary.emptyTally()
-
-  const elapsedSince = (start: number) => Effect.map(Clock.currentTimeMillis, (now) => now - start)
+  const tally = yield* Ref.make(Summary.emptyTally())
 
   const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
@@ -92,8 +98,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
         )
       }
       if (options.isDone && (yield* options.isDone(probed.right))) {
-        tally.skipped += 1
-        tally.total += 1
+        yield* Ref.update(tally, Summary.skip)
         yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
         return Option.none()
       }
@@ -107,7 +112,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       )
       if (transcribed._tag === "Transcribed") {
         yield* RunEvents.emit("transcribed", item.id, {
-          durationMs: (yield* elapsedSince(start)),
+          durationMs: yield* elapsedSince(start),
           data: { model: transcribed.transcript.model, usage_seconds: transcribed.transcript.usageSeconds }
         })
       }
@@ -119,10 +124,10 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       const start = yield* Clock.currentTimeMillis
       const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result)))
       const sinkFailures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : [])
-      Summary.add(tally, result, sinkFailures)
+      yield* Ref.update(tally, (current) => Summary.add(current, result, sinkFailures))
       if (result._tag === "Transcribed" && sinkFailures.length === 0) {
         if (options.markDone) yield* options.markDone(result.item, result.transcript)
-        yield* RunEvents.emit("written", result.item.id, { durationMs: (yield* elapsedSince(start)) })
+        yield* RunEvents.emit("written", result.item.id, { durationMs: yield* elapsedSince(start) })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
         yield* RunEvents.emit("failed", result.item.id, {
@@ -142,9 +147,17 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
     Effect.as(Option.none<string>()),
     Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`)))
   )
-  return Summary.fromTally(tally, {
+  // files that span items are finished only now; each sink that cannot finish its files is named
+  const flushed = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.flush ?? Effect.void))
+  const events = yield* Effect.serviceOption(RunEvents.RunEvents)
+  const errors = [
+    ...flushed.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : []),
+    ...(Option.isSome(events) && events.value.problems !== undefined ? yield* events.value.problems : [])
+  ]
+  return Summary.fromTally(yield* Ref.get(tally), {
     runId: options.runId,
     elapsedMs: yield* elapsedSince(startedAt),
+    errors,
     aborted: Option.getOrUndefined(aborted)
   })
 })

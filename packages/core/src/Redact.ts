@@ -7,7 +7,7 @@
  * - the values of signing query parameters (`Signature`, `OSSAccessKeyId`, `security-token`, …) inside
  *   URL-looking strings (`http(s)://…`, `oss://…`);
  * - the value of an `Authorization: Bearer …` header, and the values of object keys that hold credentials
- *   (`authorization`, `api_key`, `dashscope_api_key`, `x-api-key`, …).
+ *   (`authorization`, any `…api_key` / `…apikey`, `x-api-key`, `access_key_secret`, …).
  *
  * It never touches ordinary text: a parameter name outside a URL (a transcript that says "Signature") stays.
  *
@@ -50,20 +50,18 @@ export const SIGNED_URL_PARAMS: ReadonlyArray<string> = [
 ]
 
 /**
- * Object keys whose string values are credentials (compared case-insensitively).
+ * Object keys whose string values are credentials (compared case-insensitively). Any key that ends in
+ * `api_key`, `apikey` or `api-key` counts too, whatever the vendor prefix (`openai_api_key`, …).
  *
  * @since 0.1.0
  * @category constants
  */
 export const SECRET_KEYS: ReadonlyArray<string> = [
   "authorization",
-  "api_key",
-  "apikey",
-  "api-key",
   "x-api-key",
-  "dashscope_api_key",
   "access_key_secret",
-  "accesskeysecret"
+  "accesskeysecret",
+  "secret_access_key"
 ]
 
 const escapeRegExp = (input: string): string => input.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
@@ -72,6 +70,8 @@ const URL_PATTERN = /\b(?:https?|oss):\/\/[^\s"'<>`]+/gi
 const PARAM_PATTERN = new RegExp(`([?&](?:${SIGNED_URL_PARAMS.map(escapeRegExp).join("|")})=)[^&#\\s"'<>\`]*`, "gi")
 const BEARER_PATTERN = /(authorization["']?\s*[:=]\s*["']?bearer\s+)[^\s"',;]+/gi
 const SECRET_KEY_SET = new Set(SECRET_KEYS)
+const API_KEY_SUFFIX = /(?:api[_-]?key)$/i
+const isSecretKey = (key: string): boolean => SECRET_KEY_SET.has(key.toLowerCase()) || API_KEY_SUFFIX.test(key)
 
 /**
  * Builds a redactor for the given secrets (plain strings or `Redacted` values).
@@ -105,7 +105,7 @@ export const make = (secrets: ReadonlyArray<string | Redacted.Redacted<string>>)
       if (Predicate.hasProperty(input, "toJSON") && Predicate.isFunction(input.toJSON)) return value(input.toJSON())
       const output: Record<string, unknown> = {}
       for (const [key, entry] of Object.entries(input)) {
-        output[key] = SECRET_KEY_SET.has(key.toLowerCase()) && typeof entry === "string" && entry.length > 0
+        output[key] = isSecretKey(key) && typeof entry === "string" && entry.length > 0
           ? MASK
           : value(entry)
       }

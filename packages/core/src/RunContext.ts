@@ -13,7 +13,7 @@ import { Context } from "effect"
 export class RunContext extends Context.Tag("@asrflow/core/RunContext")<RunContext, {
   /** The directory relative source paths resolve against (the pipeline file's directory). */
   readonly baseDir: string
-  /** The output root, e.g. `output/aliyun-qwen-asr`. */
+  /** The output root, e.g. `output/<the provider's folder>`. */
   readonly outputRoot: string
   readonly runId: string
   readonly startedAt: Date

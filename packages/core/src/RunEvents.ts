@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect } from "effect"
+import { Clock, Context, Effect } from "effect"
 
 /**
  * @since 0.1.0
@@ -38,7 +38,10 @@ export interface RunEvent {
  * @category context
  */
 export class RunEvents extends Context.Tag("@asrflow/core/RunEvents")<RunEvents, {
+  /** Records an event. It never fails the item: a destination that cannot take it remembers the problem. */
   readonly emit: (event: RunEvent) => Effect.Effect<void>
+  /** What could not be recorded so far (e.g. the run log could not be written), for the summary. */
+  readonly problems?: Effect.Effect<ReadonlyArray<string>> | undefined
 }>() {}
 
 /**
@@ -54,12 +57,13 @@ export const emit = (
 ): Effect.Effect<void> =>
   Effect.serviceOption(RunEvents).pipe(
     Effect.flatMap((events) =>
-      events._tag === "None" ? Effect.void : events.value.emit({
-        phase,
-        item,
-        at: new Date().toISOString(),
-        durationMs: fields?.durationMs,
-        data: fields?.data
-      })
+      events._tag === "None" ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        events.value.emit({
+          phase,
+          item,
+          at: new Date(now).toISOString(),
+          durationMs: fields?.durationMs,
+          data: fields?.data
+        }))
     )
   )

@@ -42,6 +42,11 @@ export declare namespace Sink {
   export interface Service {
     readonly name: string
     readonly write: (result: TranscriptResult) => Effect.Effect<void, SinkError>
+    /**
+     * Finishes what the sink writes across items (e.g. merges the JSONL file) once every result was
+     * written. The runner calls it at the end of the run; a failure makes the run exit 1 and names the file.
+     */
+    readonly flush?: Effect.Effect<void, SinkError> | undefined
     /** Paths (relative to the output root) this sink writes for a result; used by `--dry-run`. */
     readonly outputsFor?: ((result: TranscriptResult) => ReadonlyArray<string>) | undefined
   }

@@ -20,32 +20,35 @@ export class Summary extends Schema.Class<Summary>("Summary")({
   billed_seconds: Schema.Number,
   elapsed_ms: Schema.Number,
   failures: Schema.Array(Schema.Struct({ item: Schema.String, phase: Schema.String, message: Schema.String })),
+  /** Problems outside any one item: a sink that could not finish its file, a run log that could not be written. */
+  errors: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   aborted: Schema.optional(Schema.String)
 }) {
   /**
-   * 0 when every item succeeded, 1 when some failed, 3 when the run was aborted (auth or connectivity).
+   * 0 when every item succeeded, 1 when some failed or an output could not be written, 3 when the run
+   * was aborted (auth or connectivity).
    *
    * @since 0.1.0
    */
   get exitCode(): 0 | 1 | 3 {
-    return this.aborted !== undefined ? 3 : this.failed > 0 ? 1 : 0
+    return this.aborted !== undefined ? 3 : this.failed > 0 || this.errors.length > 0 ? 1 : 0
   }
 }
 
 /**
- * A mutable accumulator, private to one run.
+ * The counts of a run so far. Immutable: the runner keeps it in a `Ref`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Tally {
-  total: number
-  done: number
-  failed: number
-  skipped: number
-  audioMs: number
-  billedSeconds: number
-  failures: Array<{ item: string; phase: string; message: string }>
+  readonly total: number
+  readonly done: number
+  readonly failed: number
+  readonly skipped: number
+  readonly audioMs: number
+  readonly billedSeconds: number
+  readonly failures: ReadonlyArray<{ readonly item: string; readonly phase: string; readonly message: string }>
 }
 
 /**
@@ -69,22 +72,36 @@ export const emptyTally = (): Tally => ({
  * @category combinators
  */
 export const add = (tally: Tally, result: TranscriptResult, sinkFailures: ReadonlyArray<string>): Tally => {
-  tally.total += 1
-  tally.audioMs += result.item.durationMs ?? 0
-  if (result._tag === "Transcribed") {
-    tally.billedSeconds += result.transcript.usageSeconds ?? 0
+  const counted = {
+    ...tally,
+    total: tally.total + 1,
+    audioMs: tally.audioMs + (result.item.durationMs ?? 0),
+    billedSeconds: tally.billedSeconds + (result._tag === "Transcribed" ? result.transcript.usageSeconds ?? 0 : 0)
   }
   if (result._tag === "Failed") {
-    tally.failed += 1
-    tally.failures.push({ item: result.item.id, phase: result.phase, message: result.message })
-  } else if (sinkFailures.length > 0) {
-    tally.failed += 1
-    tally.failures.push({ item: result.item.id, phase: "sink", message: sinkFailures.join("; ") })
-  } else {
-    tally.done += 1
+    return {
+      ...counted,
+      failed: tally.failed + 1,
+      failures: [...tally.failures, { item: result.item.id, phase: result.phase, message: result.message }]
+    }
   }
-  return tally
+  if (sinkFailures.length > 0) {
+    return {
+      ...counted,
+      failed: tally.failed + 1,
+      failures: [...tally.failures, { item: result.item.id, phase: "sink", message: sinkFailures.join("; ") }]
+    }
+  }
+  return { ...counted, done: tally.done + 1 }
 }
+
+/**
+ * Counts one item the ledger already has done.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const skip = (tally: Tally): Tally => ({ ...tally, total: tally.total + 1, skipped: tally.skipped + 1 })
 
 /**
  * @since 0.1.0
@@ -92,7 +109,12 @@ export const add = (tally: Tally, result: TranscriptResult, sinkFailures: Readon
  */
 export const fromTally = (
   tally: Tally,
-  options: { readonly runId: string; readonly elapsedMs: number; readonly aborted?: string | undefined }
+  options: {
+    readonly runId: string
+    readonly elapsedMs: number
+    readonly errors?: ReadonlyArray<string> | undefined
+    readonly aborted?: string | undefined
+  }
 ): Summary =>
   new Summary({
     run_id: options.runId,
@@ -104,5 +126,6 @@ export const fromTally = (
     billed_seconds: tally.billedSeconds,
     elapsed_ms: options.elapsedMs,
     failures: tally.failures,
+    errors: options.errors ?? [],
     aborted: options.aborted
   })

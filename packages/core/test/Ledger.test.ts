@@ -1,43 +1,158 @@
 import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, TestClock } from "effect"
 import * as Ledger from "../src/Ledger.js"
 
-const ledgerAt = (filename: string) => Ledger.layer.pipe(Layer.provide(SqliteClient.layer({ filename })))
+const ledgerAt = (filename: string, migrations: ReadonlyArray<Ledger.Migrations> = []) =>
+  Ledger.layer(migrations).pipe(Layer.provideMerge(SqliteClient.layer({ filename })))
+
+const tempFile = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  return path.join(yield* fs.makeTempDirectoryScoped({ prefix: "asrflow-ledger-" }), "ledger.sqlite")
+})
 
 describe("Ledger", () => {
-  it.scoped("keeps done marks, uploads, submit intents and task ids across reopenings of the file", () =>
+  it.scoped("keeps done marks, stages, submit intents and remote ids across reopenings of the file", () =>
     Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      const path = yield* Path.Path
-      const file = path.join(yield* fs.makeTempDirectoryScoped(), "ledger.sqlite")
-
-      yield* Effect.gen(function*() {
+      const file = yield* tempFile
+      const jobs = yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
-        yield* ledger.recordUpload("fp-a", { itemId: "a.wav", model: "m", fileUrl: "oss://k/a.wav", expiresAt: 123 })
-        yield* ledger.recordSubmitIntent("fp-a", { itemId: "a.wav", model: "m", fileUrl: "oss://k/a.wav" })
-        yield* ledger.recordSubmitIntent("fp-b", { itemId: "b.wav", model: "m", fileUrl: "http://x/b.wav" })
-        yield* ledger.recordTask("fp-b", "task-b")
-        yield* ledger.markDone("fp-c", "c.wav")
+        yield* TestClock.setTime(1_000)
+        yield* ledger.recordStage("fp-a", {
+          itemId: "a.wav",
+          name: "upload",
+          state: { fileUrl: "oss://k/a.wav" },
+          expiresAt: 123
+        })
+        const a = yield* ledger.beginJob({
+          provider: "p",
+          items: [{ fingerprint: "fp-a", itemId: "a.wav" }],
+          state: { model: "m" }
+        })
+        yield* TestClock.setTime(2_000)
+        const b = yield* ledger.beginJob({
+          provider: "p",
+          items: [{ fingerprint: "fp-b", itemId: "b.wav" }, { fingerprint: "fp-c", itemId: "c.wav" }],
+          state: { model: "m", batch: true }
+        })
+        yield* ledger.jobSubmitted(b.jobId, "task-b")
+        yield* ledger.markDone("fp-d", "d.wav")
+        return { a, b }
       }).pipe(Effect.provide(ledgerAt(file)))
 
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
-        const a = Option.getOrThrow(yield* ledger.get("fp-a"))
+        const upload = Option.getOrThrow(yield* ledger.stage("fp-a", "upload"))
+        assert.deepStrictEqual(upload.state, { fileUrl: "oss://k/a.wav" })
+        assert.strictEqual(upload.expiresAt, 123)
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp-a", "other")))
+
+        const a = Option.getOrThrow(yield* ledger.latestJob("fp-a", "p"))
         assert.strictEqual(a.status, "submitting")
-        assert.strictEqual(a.file_url, "oss://k/a.wav")
-        assert.strictEqual(a.file_url_expires_at, 123)
-        assert.strictEqual(a.attempts, 1)
-        assert.strictEqual(a.task_id, null)
-        const b = Option.getOrThrow(yield* ledger.get("fp-b"))
+        assert.strictEqual(a.remoteId, null)
+        assert.strictEqual(a.createdAt, 1_000)
+        assert.deepStrictEqual(a.state, { model: "m" })
+        assert.strictEqual(Option.getOrThrow(yield* ledger.item("fp-a")).attempts, 1)
+
+        const b = Option.getOrThrow(yield* ledger.jobByRemoteId("p", "task-b"))
+        assert.strictEqual(b.jobId, jobs.b.jobId)
         assert.strictEqual(b.status, "submitted")
-        assert.strictEqual(b.task_id, "task-b")
-        assert.isTrue(yield* ledger.isDone("fp-c"))
+        assert.deepStrictEqual(b.items.map((item) => item.itemId), ["b.wav", "c.wav"])
+        assert.strictEqual(Option.getOrThrow(yield* ledger.latestJob("fp-c", "p")).jobId, jobs.b.jobId)
+        assert.isTrue(Option.isNone(yield* ledger.latestJob("fp-c", "another-provider")))
+
+        assert.isTrue(yield* ledger.isDone("fp-d"))
         assert.isFalse(yield* ledger.isDone("fp-a"))
-        assert.isTrue(Option.isNone(yield* ledger.get("fp-unknown")))
-        assert.deepStrictEqual((yield* ledger.openTasks).map((entry) => entry.fingerprint).sort(), ["fp-a", "fp-b"])
+        assert.isTrue(Option.isNone(yield* ledger.item("fp-unknown")))
+        assert.deepStrictEqual((yield* ledger.openJobs()).map((job) => job.jobId), [jobs.a.jobId, jobs.b.jobId])
+        assert.deepStrictEqual(yield* ledger.openJobs("another-provider"), [])
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("counts an attempt per submit intent, ends jobs, and forgets a cleared stage", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        const item = { fingerprint: "fp", itemId: "x.wav" }
+        const first = yield* ledger.beginJob({ provider: "p", items: [item], state: null })
+        yield* ledger.endJob(first.jobId, "failed", "task failed")
+        yield* TestClock.adjust(1)
+        const second = yield* ledger.beginJob({ provider: "p", items: [item], state: null })
+        assert.strictEqual(Option.getOrThrow(yield* ledger.item("fp")).attempts, 2)
+        assert.strictEqual(Option.getOrThrow(yield* ledger.latestJob("fp", "p")).jobId, second.jobId)
+        assert.deepStrictEqual((yield* ledger.openJobs("p")).map((job) => job.jobId), [second.jobId])
+        yield* ledger.endJob(second.jobId, "done")
+        assert.deepStrictEqual(yield* ledger.openJobs(), [])
+
+        yield* ledger.recordStage("fp", { itemId: "x.wav", name: "upload", state: { n: 1 } })
+        yield* ledger.recordStage("fp", { itemId: "x.wav", name: "upload", state: { n: 2 } })
+        assert.deepStrictEqual(Option.getOrThrow(yield* ledger.stage("fp", "upload")).state, { n: 2 })
+        yield* ledger.clearStage("fp", "upload")
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "upload")))
+
+        yield* ledger.markFailed("fp", "x.wav", "boom")
+        const failed = Option.getOrThrow(yield* ledger.item("fp"))
+        assert.strictEqual(failed.status, "failed")
+        assert.strictEqual(failed.error, "boom")
+        assert.strictEqual(failed.attempts, 2)
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("runs each migration once, core first, then each owner's from its own table", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const owned: Ledger.Migrations = {
+        owner: "test",
+        migrations: {
+          "1_note": Effect.flatMap(
+            SqlClient.SqlClient,
+            (sql) =>
+              // the core tables exist when an owner's migrations run
+              sql`INSERT INTO asrflow_items (fingerprint, item_id, status, attempts, updated_at)
+                VALUES ('from-owner', 'o.wav', 'done', 0, 0)`
+          )
+        }
+      }
+      const open = Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ledger = yield* Ledger.Ledger
+        assert.isTrue(yield* ledger.isDone("from-owner"))
+        return (yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_migrations_test`)[0]!.n
+      }).pipe(Effect.provide(ledgerAt(file, [owned])))
+      assert.strictEqual(yield* open, 1)
+      assert.strictEqual(yield* open, 1)
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("imports the items of a 0.1 ledger file and leaves its table as it was", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        // the table exactly as asrflow 0.1 created it
+        yield* sql`CREATE TABLE IF NOT EXISTS asrflow_ledger (
+          fingerprint TEXT PRIMARY KEY, item_id TEXT NOT NULL, model TEXT, status TEXT NOT NULL, file_url TEXT,
+          file_url_expires_at BIGINT, task_id TEXT, submit_started_at BIGINT, submitted_at BIGINT,
+          attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated_at BIGINT NOT NULL)`
+        yield* sql`INSERT INTO asrflow_ledger (fingerprint, item_id, model, status, attempts, error, updated_at)
+          VALUES ('fp-done', 'done.wav', 'm', 'done', 1, NULL, 10),
+                 ('fp-failed', 'failed.wav', 'm', 'failed', 2, 'boom', 11),
+                 ('fp-submitted', 'submitted.wav', 'm', 'submitted', 1, NULL, 12)`
+      }).pipe(Effect.provide(SqliteClient.layer({ filename: file })))
+
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ledger = yield* Ledger.Ledger
+        assert.isTrue(yield* Ledger.hasLegacyTable)
+        assert.isTrue(yield* ledger.isDone("fp-done"))
+        const failed = Option.getOrThrow(yield* ledger.item("fp-failed"))
+        assert.deepStrictEqual([failed.status, failed.attempts, failed.error], ["failed", 2, "boom"])
+        assert.strictEqual(Option.getOrThrow(yield* ledger.item("fp-submitted")).status, "running")
+        assert.strictEqual((yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_ledger`)[0]!.n, 3)
       }).pipe(Effect.provide(ledgerAt(file)))
     }).pipe(Effect.provide(NodeContext.layer)))
 })

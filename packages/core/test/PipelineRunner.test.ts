@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Ref, Stream } from "effect"
+import { Deferred, Effect, Either, Layer, Ref, Stream } from "effect"
 import type { AudioItem } from "../src/AudioItem.js"
 import { SourceError } from "../src/AudioSource.js"
 import type { SourceEntry } from "../src/AudioSource.js"
 import * as PipelineRunner from "../src/PipelineRunner.js"
+import { RunEvents } from "../src/RunEvents.js"
+import { SinkError } from "../src/Sink.js"
 import { TranscriptionError } from "../src/Transcriber.js"
 import { item, memorySink, transcript, withTranscriber } from "./utils/Fakes.js"
 
@@ -55,7 +57,7 @@ describe("PipelineRunner", () => {
         concurrency: 1,
         probe: (input) =>
           input.id.includes("empty")
-            ? Effect.fail({ reason: "Empty", message: "empty.wav is empty" })
+            ? Effect.fail(new PipelineRunner.ItemFailure({ reason: "Empty", description: "empty.wav is empty" }))
             : Effect.succeed(input)
       }).pipe(Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))))
       const phases = (yield* Ref.get(written)).map((result) => result._tag === "Failed" ? result.phase : "ok")
@@ -87,11 +89,14 @@ describe("PipelineRunner", () => {
       assert.match(summary.aborted ?? "", /Unauthorized/)
     }))
 
-  it.live("never runs more transcriptions at once than the concurrency", () =>
+  it.effect("never runs more transcriptions at once than the concurrency", () =>
     Effect.gen(function*() {
       const { sink } = yield* memorySink()
       const inFlight = yield* Ref.make(0)
       const peak = yield* Ref.make(0)
+      // every transcription waits until four are in flight at once, so the peak is reached whatever the
+      // machine's speed; a fifth never starts while four wait, or the peak would show it
+      const fourInFlight = yield* Deferred.make<void>()
       const summary = yield* PipelineRunner.run({
         runId: "r4",
         entries: entries(...Array.from({ length: 30 }, (_, i) => ok(item(`f${i}.wav`)))),
@@ -102,7 +107,8 @@ describe("PipelineRunner", () => {
         Effect.gen(function*() {
           const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1)
           yield* Ref.update(peak, (p) => Math.max(p, now))
-          yield* Effect.sleep("5 millis")
+          if (now === 4) yield* Deferred.succeed(fourInFlight, undefined)
+          yield* Deferred.await(fourInFlight)
           yield* Ref.update(inFlight, (n) => n - 1)
           return transcript(input.id)
         })
@@ -144,5 +150,41 @@ describe("PipelineRunner", () => {
       assert.strictEqual(summary.done, 1)
       assert.strictEqual(summary.total, 2)
       assert.deepStrictEqual(yield* Ref.get(marked), ["/audio/new.wav"])
+    }))
+
+  it.effect("names a sink that cannot finish its files and a run log that cannot be written, and exits 1", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const flushed = yield* Ref.make(0)
+      const unfinished = {
+        name: "merging",
+        write: () => Effect.void,
+        flush: Ref.update(flushed, (n) => n + 1).pipe(
+          Effect.zipRight(
+            Effect.fail(new SinkError({ sink: "jsonl", reason: "Write", path: "/out/all.jsonl", description: "EIO" }))
+          )
+        )
+      }
+      const events = Layer.succeed(RunEvents, {
+        emit: () => Effect.void,
+        problems: Effect.succeed(["could not append to the run log /out/runs/r7.log.jsonl: ENOSPC"])
+      })
+      const summary = yield* PipelineRunner.run({
+        runId: "r7",
+        entries: entries(ok(item("a.wav")), ok(item("b.wav"))),
+        sinks: [sink, unfinished],
+        concurrency: 2,
+        probe: probeOk
+      }).pipe(
+        Effect.provide(withTranscriber((input) => Effect.succeed(transcript(input.id)))),
+        Effect.provide(events)
+      )
+      assert.strictEqual(yield* Ref.get(flushed), 1)
+      assert.strictEqual(summary.done, 2)
+      assert.strictEqual(summary.exitCode, 1)
+      assert.deepStrictEqual(summary.errors, [
+        "jsonl sink could not write /out/all.jsonl: EIO",
+        "could not append to the run log /out/runs/r7.log.jsonl: ENOSPC"
+      ])
     }))
 })

@@ -151,17 +151,24 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
         for (const entry of leftovers) yield* fs.remove(path.join(dir, entry)).pipe(Effect.ignore)
         yield* Effect.logDebug(`wrote ${target}`).pipe(Effect.annotateLogs(counts))
       }).pipe(
-        Effect.catchAll((error) =>
-          Effect.logError(
-            `jsonl sink could not finish ${target}; its lines are kept in ${partial} and the next run merges them: ${
-              redactor.string(error.message)
-            }`
+        Effect.mapError((error) =>
+          fail(
+            "Write",
+            `could not finish the file; its lines are kept in ${partial} and the next run merges them (${
+              error._tag === "SinkError" ? error.description ?? error.message : describe(error)
+            })`,
+            error
           )
         ),
+        Effect.provideService(FileSystem.FileSystem, fs),
+        Effect.provideService(Path.Path, path),
         Effect.annotateLogs({ component: "sink.jsonl" })
       )
-      // registered after the file was opened, so it runs before the file is closed
-      yield* Effect.addFinalizer(() => finish)
+      // the runner flushes at the end of a run; an interrupted run merges when its scope closes
+      const flush = yield* Effect.cached(finish)
+      yield* Effect.addFinalizer(() =>
+        flush.pipe(Effect.catchAll((error) => Effect.logError(redactor.string(error.message))))
+      )
 
       const write = (result: TranscriptResult): Effect.Effect<void, SinkError> =>
         Effect.try({
@@ -184,6 +191,6 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
         )
 
       const relative = OutputLayout.relativeToRoot(path, run.outputRoot, target)
-      return { name: "jsonl", write, outputsFor: () => [relative] }
+      return { name: "jsonl", write, flush, outputsFor: () => [relative] }
     })
 }

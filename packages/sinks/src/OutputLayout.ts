@@ -2,7 +2,7 @@
  * The output tree and safe output paths.
  *
  * ```
- * <output root>                       ${OUTPUT_DIR:-output}/aliyun-qwen-asr, or output_dir / --output-dir
+ * <output root>                       see core OutputRoot: --output-dir, output_dir, or ${OUTPUT_DIR:-output}/<provider folder>
  * ├── transcripts/<output key>.txt|json|srt|vtt
  * ├── transcripts.jsonl
  * ├── responses/<output key>.json     the redacted raw API responses of each item (evidence)
@@ -17,17 +17,8 @@
  */
 import { SinkError } from "@asrflow/core/Sink"
 import type { Path } from "@effect/platform"
-import { Config, Effect, Either } from "effect"
-import type { ConfigError } from "effect"
+import { Either } from "effect"
 import { createHash } from "node:crypto"
-
-/**
- * The default output root below `OUTPUT_DIR` (or `output`).
- *
- * @since 0.1.0
- * @category constants
- */
-export const ROOT_NAME = "aliyun-qwen-asr"
 
 /**
  * Sub-directories of the output root.
@@ -56,25 +47,6 @@ export const MAX_SEGMENT_BYTES = 255
  * @category constants
  */
 export const MAX_KEY_BYTES = 1024
-
-/**
- * The output root: an explicit override (`--output-dir`, then the pipeline's `output_dir`) when given,
- * otherwise `${OUTPUT_DIR:-output}/aliyun-qwen-asr`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const outputRoot = (
-  ...overrides: ReadonlyArray<string | undefined>
-): Effect.Effect<string, ConfigError.ConfigError> => {
-  const explicit = overrides.find((override) => override !== undefined && override !== "")
-  return explicit !== undefined
-    ? Effect.succeed(explicit)
-    : Config.string("OUTPUT_DIR").pipe(
-      Config.withDefault("output"),
-      Config.map((base) => `${(base === "" ? "output" : base).replace(/\/+$/, "")}/${ROOT_NAME}`)
-    )
-}
 
 // =============================================================================
 // Keys

@@ -5,7 +5,8 @@
  *
  * The file grows while the run goes on (it is a log, so it is appended to rather than renamed into place).
  * Every line is written whole with a single write, and lines from concurrent items never interleave.
- * Everything is redacted. A failing log write is logged as a warning and never fails the item.
+ * Everything is redacted. A failing log write never fails the item: it is logged as a warning, and the
+ * first such failure becomes one of the run's `problems`, so the summary names the file and the run exits 1.
  *
  * @since 0.1.0
  */
@@ -15,7 +16,7 @@ import type { RunEvent } from "@asrflow/core/RunEvents"
 import { RunEvents } from "@asrflow/core/RunEvents"
 import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import type { Scope } from "effect"
 import { describe } from "./AtomicFile.js"
 import { redactError } from "./internal/itemSink.js"
@@ -84,18 +85,22 @@ export const make: Effect.Effect<
     Effect.mapError((cause) => fail("Open", describe(cause), cause))
   )
   const lock = yield* Effect.makeSemaphore(1)
+  const firstFailure = yield* Ref.make<string | undefined>(undefined)
   const emit = (event: RunEvent): Effect.Effect<void> =>
     Effect.suspend(() => {
       const text = `${JSON.stringify(redactor.value(toLine(run.runId, event)))}\n`
       return lock.withPermits(1)(handle.writeAll(encoder.encode(text)))
     }).pipe(
-      Effect.catchAllCause((cause) =>
-        Effect.logWarning(`could not append to the run log ${file}`, cause).pipe(
-          Effect.annotateLogs({ component: "run-log" })
-        )
+      Effect.catchAll((error) =>
+        Ref.update(firstFailure, (first) => first ?? `could not append to the run log ${file}: ${describe(error)}`)
+          .pipe(
+            Effect.zipRight(Effect.logWarning(`could not append to the run log ${file}: ${describe(error)}`)),
+            Effect.annotateLogs({ component: "run-log" })
+          )
       )
     )
-  return { emit }
+  const problems = Effect.map(Ref.get(firstFailure), (first) => first === undefined ? [] : [redactor.string(first)])
+  return { emit, problems }
 })
 
 /**

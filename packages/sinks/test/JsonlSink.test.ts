@@ -116,4 +116,22 @@ layer(NodeContext.layer)("JsonlSink", (it) => {
     )
     assert.deepStrictEqual(merged, ["not json", `{"output_key":"b","v":1}`, `{"output_key":"a","v":2}`])
   })
+
+  it.scoped("fails its flush, naming the file, when the merged file cannot be put in place; the lines are kept", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      // a directory where the JSONL file should go: the atomic rename into place must fail
+      yield* fs.makeDirectory(`${outputRoot}/transcripts.jsonl`, { recursive: true })
+      const scope = yield* Scope.make()
+      const sink = yield* JsonlSink.component.make(config).pipe(Scope.extend(scope), Effect.provide(runContext(dir)))
+      yield* sink.write(fixtures.chinese)
+      const error = yield* Effect.flip(sink.flush!)
+      assert.strictEqual(error._tag, "SinkError")
+      assert.include(error.message, `${outputRoot}/transcripts.jsonl`)
+      assert.include(error.message, "the next run merges them")
+      yield* Scope.close(scope, Exit.void)
+      const partials = (yield* fs.readDirectory(outputRoot)).filter((entry) => entry.endsWith(".partial"))
+      assert.strictEqual(partials.length, 1, "the written lines stay for the next run")
+    }))
 })

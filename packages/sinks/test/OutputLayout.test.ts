@@ -1,7 +1,7 @@
 import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Either } from "effect"
+import { Effect, Either } from "effect"
 import * as OutputLayout from "../src/OutputLayout.js"
 import * as TextSink from "../src/TextSink.js"
 import * as fixtures from "./fixtures.js"
@@ -131,21 +131,5 @@ layer(NodeContext.layer)("OutputLayout.resolveKey", (it) => {
       assert.strictEqual(files.length, hostile.length, "one file per key, no collisions")
       for (const file of files) assert.isTrue(file.startsWith("output/aliyun-qwen-asr/transcripts/"), file)
       assert.isFalse(yield* fs.exists(`${outputRoot}/../../etc`))
-    }))
-
-  it.effect("defaults the output root to ${OUTPUT_DIR:-output}/aliyun-qwen-asr, and takes overrides first", () =>
-    Effect.gen(function*() {
-      const withEnv = (env: Record<string, string>) =>
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
-      assert.strictEqual(yield* OutputLayout.outputRoot().pipe(withEnv({})), "output/aliyun-qwen-asr")
-      assert.strictEqual(
-        yield* OutputLayout.outputRoot().pipe(withEnv({ OUTPUT_DIR: "/tmp/x/" })),
-        "/tmp/x/aliyun-qwen-asr"
-      )
-      assert.strictEqual(
-        yield* OutputLayout.outputRoot(undefined, "pipeline-out").pipe(withEnv({ OUTPUT_DIR: "/tmp/x" })),
-        "pipeline-out"
-      )
-      assert.strictEqual(yield* OutputLayout.outputRoot("cli-out", "pipeline-out"), "cli-out")
     }))
 })

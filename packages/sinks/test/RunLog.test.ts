@@ -45,6 +45,23 @@ layer(NodeContext.layer)("RunLog", (it) => {
       assert.strictEqual(lines[0].data.url, "https://x.example.com/r.json?Signature=***&OSSAccessKeyId=***")
     }))
 
+  it.scoped("keeps the items going when a write fails, and reports the first failure as a problem of the run", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      yield* fs.makeDirectory(`${outputRoot}/runs`, { recursive: true })
+      // every write to /dev/full fails with ENOSPC, as on a full disk
+      yield* fs.symlink("/dev/full", `${outputRoot}/runs/${runId}.log.jsonl`)
+      const problems = yield* Effect.gen(function*() {
+        const events = yield* RunEvents.RunEvents
+        for (const phase of phases) yield* RunEvents.emit(phase, "item-0")
+        return yield* events.problems!
+      }).pipe(Effect.provide(RunLog.layer.pipe(Layer.provide(runContext(dir)))))
+      assert.strictEqual(problems.length, 1)
+      assert.include(problems[0], `could not append to the run log ${outputRoot}/runs/${runId}.log.jsonl`)
+      assert.include(problems[0], "ENOSPC")
+    }))
+
   it.scoped("fails to open with a clear error when runs/ cannot be made", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem

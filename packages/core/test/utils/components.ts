@@ -2,7 +2,7 @@
  * Fake provider and sink components for tests of the loader and registries. Their configs follow the
  * public keys of STYLE.md §5 so that the example pipeline decodes.
  */
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import type * as Component from "../../src/Component.js"
 import type * as PipelineConfig from "../../src/PipelineConfig.js"
 import { PollPolicy, RateLimit } from "../../src/Policies.js"
@@ -32,6 +32,14 @@ export const qwen: Component.ProviderComponent<QwenConfig, never> = {
   type: "qwen",
   description: "fake qwen",
   config: QwenConfig,
+  outputFolder: "fake-qwen",
+  credentials: {
+    sources: ["nowhere"],
+    resolve: () => Effect.succeed({ key: Redacted.make("fake-key-123"), source: "nowhere" })
+  },
+  check: () => [],
+  fromRequest: (request) => ({ type: "qwen", ...request }),
+  doctor: () => Effect.succeed({ ok: true, exitCode: 0, facts: [], message: "fake" }),
   layer: () =>
     Layer.succeed(Transcriber, {
       provider: "fake",
