@@ -3,21 +3,26 @@
  *
  * @since 0.1.0
  */
+import type { PipelineConfig } from "@asrflow/core"
 import { Args, Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import type * as Commands from "./Commands.js"
+import { CliRegistries } from "./Registries.js"
 
-// Handlers load on first use, so `--help` and usage errors never evaluate the providers, sinks, YAML,
-// SQLite or HTTP client code (see bench/cold-start.mjs).
-const handlers = Effect.promise(() => import("./Commands.js"))
-const handler = <A, B, E, R>(pick: (module: typeof Commands) => (args: A) => Effect.Effect<B, E, R>) => (args: A) =>
-  Effect.flatMap(handlers, (module) => Effect.provide(pick(module)(args), module.Live))
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface MakeOptions {
+  /** The components this CLI knows; by default every component asrflow ships. */
+  readonly registries?: PipelineConfig.Registries | undefined
+}
 
 const pipeline = Args.file({ name: "pipeline.yaml", exists: "yes" }).pipe(
   Args.withDescription("A pipeline file (see `asrflow schema`)")
 )
 const outputDir = Options.directory("output-dir").pipe(
-  Options.withDescription("Write under this directory instead of ${OUTPUT_DIR:-output}/aliyun-qwen-asr"),
+  Options.withDescription("Write under this directory instead of ${OUTPUT_DIR:-output}/<the provider's folder>"),
   Options.optional
 )
 const concurrency = Options.integer("concurrency").pipe(
@@ -33,95 +38,126 @@ const force = Options.boolean("force").pipe(
   Options.withDescription("Transcribe items again even when the ledger says they are done")
 )
 const emulator = Options.boolean("emulator").pipe(
-  Options.withDescription("Use the embedded DashScope emulator: no key needed, transcripts are synthetic")
+  Options.withDescription("Use the embedded emulator: no key needed, transcripts are synthetic")
 )
-
-const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run))
-  .pipe(
-    Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
-  )
-const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
-  Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
-)
-const markdown = Options.boolean("markdown").pipe(
-  Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
-)
-const schema = Command.make("schema", { markdown }, handler((m) => m.schema)).pipe(
-  Command.withDescription("Print the pipeline file's JSON Schema")
-)
-const components = Command.make("components", {}, handler((m) => () => m.components)).pipe(
-  Command.withDescription("List the registered sources, providers and sinks")
-)
-
-const region = Options.choice("region", ["cn-beijing", "ap-southeast-1", "us-east-1"]).pipe(
-  Options.withDescription("The DashScope region (keys are bound to one region)"),
+const region = Options.text("region").pipe(
+  Options.withDescription("The provider's region (e.g. cn-beijing; keys are bound to one region)"),
   Options.optional
 )
-const doctor = Command.make("doctor", { emulator, region }, handler((m) => m.doctor)).pipe(
-  Command.withDescription("Check the API key, region and connectivity with one read-only call")
+const providerType = Options.text("provider").pipe(
+  Options.withDescription("The provider (see `asrflow components`; default: the first one listed)"),
+  Options.optional
 )
 
 const text = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
 const flag = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
 
-const transcribe = Command.make("transcribe", {
-  async: flag("async", "Use the async task workflow (filetrans models; the default for them)"),
-  audio: text("audio", "A local file path or a public http(s)/oss:// URL"),
-  context: text("context", "Recognition context (terms, names), sent as the system message (qwen3-asr-flash)"),
-  disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Paraformer-only: qwen3 cannot honour it (warning)"),
-  emulator,
-  format: Options.choice("format", ["txt", "json", "srt", "vtt"]).pipe(
-    Options.withDescription("Output format (default: from --output's extension, else txt)"),
-    Options.optional
-  ),
-  itn: flag("itn", "Inverse text normalization: spoken numbers become digits (zh, en)"),
-  languageHints: text("language-hints", "Comma-separated language codes, e.g. zh,en (qwen3 takes one)"),
-  maxWaits: Options.integer("max-waits").pipe(
-    Options.withDescription("Async: give up after this many poll intervals"),
-    Options.optional
-  ),
-  model: Options.text("model").pipe(
-    Options.withDescription("qwen3-asr-flash, qwen3-asr-flash-filetrans, qwen-audio-asr, a dated snapshot, or auto"),
-    Options.withDefault("qwen3-asr-flash")
-  ),
-  output: text("output", "Write this one file instead of <output root>/transcripts/<name>.<ext>"),
-  outputDir,
-  pollInterval: Options.float("poll-interval").pipe(
-    Options.withDescription("Async: seconds between task queries"),
-    Options.optional
-  ),
-  printResponse: flag("print-response", "Print the normalized {text, task_id, status, raw} JSON on stdout"),
-  region,
-  sampleRate: Options.integer("sample-rate").pipe(
-    Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
-    Options.optional
-  ),
-  taskId: text("task-id", "Pick up a task submitted earlier with --async, and wait for its result"),
-  timestampGranularities: text("timestamp-granularities", "sentence and/or word (filetrans models only)"),
-  vocabularyId: text("vocabulary-id", "Paraformer-only: qwen3 cannot honour it (warning)"),
-  wait: flag("wait", "Async: wait for the task and fetch its result (without it, --async prints the task id)")
-}, handler((m) => m.transcribe)).pipe(Command.withDescription("Transcribe one recording (the original helper's flags)"))
+/**
+ * The `asrflow` command tree over the given registries.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options: MakeOptions = {}) => {
+  // Handlers load on first use, so `--help` and usage errors never evaluate the providers, sinks, YAML,
+  // SQLite or HTTP client code (see bench/cold-start.mjs).
+  const handlers = Effect.promise(() => import("./Commands.js"))
+  const handler = <A, B, E, R>(pick: (module: typeof Commands) => (args: A) => Effect.Effect<B, E, R>) => (args: A) =>
+    Effect.flatMap(handlers, (module) =>
+      Effect.provide(
+        pick(module)(args),
+        Layer.merge(module.Live, Layer.succeed(CliRegistries, options.registries ?? module.builtInRegistries))
+      ))
 
-const cancel = Command.make("cancel", {
-  emulator,
-  outputRoot: Args.directory({ name: "output root", exists: "yes" }).pipe(
-    Args.withDescription("The output root of the unfinished run, e.g. output/aliyun-qwen-asr")
-  ),
-  region
-}, handler((m) => m.cancel)).pipe(Command.withDescription("Cancel the PENDING async tasks of an unfinished run"))
+  const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run))
+    .pipe(
+      Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
+    )
+  const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
+    Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
+  )
+  const markdown = Options.boolean("markdown").pipe(
+    Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
+  )
+  const schema = Command.make("schema", { markdown }, handler((m) => m.schema)).pipe(
+    Command.withDescription("Print the pipeline file's JSON Schema")
+  )
+  const components = Command.make("components", {}, handler((m) => () => m.components)).pipe(
+    Command.withDescription("List the registered sources, providers and sinks")
+  )
+
+  const doctor = Command.make("doctor", { emulator, provider: providerType, region }, handler((m) => m.doctor)).pipe(
+    Command.withDescription("Check the provider's key, region and connectivity with one read-only call")
+  )
+
+  const transcribe = Command.make("transcribe", {
+    async: flag("async", "Use the provider's async task workflow (the default for async models)"),
+    audio: text("audio", "A local file path or a public http(s)/oss:// URL"),
+    context: text("context", "Recognition context (terms, names); a model that cannot take it warns"),
+    disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Remove fillers; a model that cannot honour it warns"),
+    emulator,
+    format: Options.choice("format", ["txt", "json", "srt", "vtt"]).pipe(
+      Options.withDescription("Output format (default: from --output's extension, else txt)"),
+      Options.optional
+    ),
+    itn: flag("itn", "Inverse text normalization: spoken numbers become digits (zh, en)"),
+    languageHints: text("language-hints", "Comma-separated language codes, e.g. zh,en (some models take one)"),
+    maxWaits: Options.integer("max-waits").pipe(
+      Options.withDescription("Async: give up after this many poll intervals"),
+      Options.optional
+    ),
+    model: text("model", "The model id (default: the provider's, e.g. qwen3-asr-flash), a dated snapshot, or auto"),
+    output: text("output", "Write this one file instead of <output root>/transcripts/<name>.<ext>"),
+    outputDir,
+    pollInterval: Options.float("poll-interval").pipe(
+      Options.withDescription("Async: seconds between task queries"),
+      Options.optional
+    ),
+    printResponse: flag("print-response", "Print the normalized {text, task_id, status, raw} JSON on stdout"),
+    provider: providerType,
+    region,
+    sampleRate: Options.integer("sample-rate").pipe(
+      Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
+      Options.optional
+    ),
+    taskId: text("task-id", "Pick up a task submitted earlier with --async, and wait for its result"),
+    timestampGranularities: text("timestamp-granularities", "sentence and/or word (models without timestamps warn)"),
+    vocabularyId: text("vocabulary-id", "A hotword vocabulary id; a model that cannot honour it warns"),
+    wait: flag("wait", "Async: wait for the task and fetch its result (without it, --async prints the task id)")
+  }, handler((m) => m.transcribe)).pipe(
+    Command.withDescription("Transcribe one recording (the original helper's flags)")
+  )
+
+  const cancel = Command.make("cancel", {
+    emulator,
+    outputRoot: Args.directory({ name: "output root", exists: "yes" }).pipe(
+      Args.withDescription("The output root of the unfinished run, e.g. output/aliyun-qwen-asr")
+    ),
+    region
+  }, handler((m) => m.cancel)).pipe(Command.withDescription("Cancel the queued async tasks of an unfinished run"))
+  return Command.make("asrflow").pipe(
+    Command.withDescription("Batch speech transcription: Alibaba Cloud Qwen ASR and other providers"),
+    Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
+  )
+}
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const command = Command.make("asrflow").pipe(
-  Command.withDescription("Batch transcription with Alibaba Cloud Qwen ASR"),
-  Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
-)
+export const command = make()
+
+/**
+ * Runs a CLI over the given registries (`argv` as `process.argv`).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const run = (options: MakeOptions = {}) => Command.run(make(options), { name: "asrflow", version: "0.1.0" })
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const cli = Command.run(command, { name: "asrflow", version: "0.1.0" })
+export const cli = run()

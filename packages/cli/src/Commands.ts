@@ -3,23 +3,20 @@
  *
  * @since 0.1.0
  */
-import { Ledger, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
-import type { Summary } from "@asrflow/core"
-import { Doctor, QwenConfig, QwenProvider } from "@asrflow/providers"
-import type { Regions } from "@asrflow/providers"
-import * as Cancel from "@asrflow/providers/Cancel"
+import { Ledger, OutputRoot, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
+import type { Credentials, Summary } from "@asrflow/core"
 import { AtomicFile } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Console, Effect, Either, Layer, Option, Stream } from "effect"
+import { Clock, Console, Effect, Either, Layer, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
-import * as OutputRoot from "./OutputRoot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import * as Reference from "./Reference.js"
-import { registries } from "./Registries.js"
+import * as Registries from "./Registries.js"
+import { CliRegistries } from "./Registries.js"
+import * as RunLayer from "./RunLayer.js"
 
 /**
  * The services every command needs beyond the platform: the pipeline loader and the HTTP client.
@@ -30,8 +27,19 @@ import { registries } from "./Registries.js"
  */
 export const Live = Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici)
 
+/**
+ * The components asrflow ships, for a CLI made without registries of its own.
+ *
+ * @since 0.2.0
+ * @category components
+ */
+export const builtInRegistries = Registries.builtIn
+
 const loadPipeline = (file: string) =>
-  Effect.flatMap(PipelineLoader.PipelineLoader, (loader) => loader.load(file, registries)).pipe(
+  Effect.flatMap(
+    Effect.zip(PipelineLoader.PipelineLoader, CliRegistries),
+    ([loader, registries]) => loader.load(file, registries)
+  ).pipe(
     Effect.catchTag("PipelineConfigError", (error) =>
       Console.error(error.lines.join("\n")).pipe(
         Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
@@ -45,9 +53,10 @@ const loadPipeline = (file: string) =>
  * @category commands
  */
 export const schema = (options: { readonly markdown: boolean }) =>
-  Console.log(
-    options.markdown ? Reference.markdown(registries) : JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2)
-  )
+  Effect.flatMap(CliRegistries, (registries) =>
+    Console.log(
+      options.markdown ? Reference.markdown(registries) : JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2)
+    ))
 
 /**
  * `asrflow components`: every registered component with its one-line description.
@@ -56,6 +65,7 @@ export const schema = (options: { readonly markdown: boolean }) =>
  * @category commands
  */
 export const components = Effect.gen(function*() {
+  const registries = yield* CliRegistries
   const sections = [
     ["sources", registries.sources.components],
     ["providers", registries.providers.components],
@@ -80,16 +90,22 @@ export const components = Effect.gen(function*() {
 export const validate = (options: { readonly pipeline: string; readonly outputDir: Option.Option<string> }) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
+    const registries = yield* CliRegistries
     const loaded = yield* loadPipeline(options.pipeline)
     const { config } = loaded
-    const outputRoot = yield* OutputRoot.resolve(Option.getOrUndefined(options.outputDir), config.output_dir)
-    const provider = registries.providers.get(config.provider.type)
-    const warnings = provider?.check?.(config.provider) ?? []
+    const provider = yield* Registries.provider(registries, config.provider.type)
+    const outputRoot = yield* OutputRoot.resolve({
+      flag: Option.getOrUndefined(options.outputDir),
+      pipeline: config.output_dir,
+      providerFolder: provider.outputFolder
+    })
+    const warnings = provider.check(config.provider)
+    const checkedAt = new Date(yield* Clock.currentTimeMillis)
     const context = RunContext.RunContext.of({
       baseDir: loaded.baseDir,
       outputRoot,
       runId: "validate",
-      startedAt: new Date()
+      startedAt: checkedAt
     })
     const sources = yield* Effect.forEach(
       config.sources,
@@ -112,7 +128,7 @@ export const validate = (options: { readonly pipeline: string; readonly outputDi
     const lines = [
       `asrflow validate: OK`,
       `file: ${options.pipeline}`,
-      `checked at: ${new Date().toISOString()}`,
+      `checked at: ${checkedAt.toISOString()}`,
       `schema: valid (version ${config.version}, ${config.sources.length} source(s), provider ${config.provider.type}, sinks ${
         config.sinks.map((sink) => sink.type).join(", ")
       })`,
@@ -132,6 +148,7 @@ const printSummary = (summary: Summary.Summary, outputRoot: string, summaryFile:
     for (const failure of summary.failures) {
       yield* Console.error(`  failed  ${failure.item}  (${failure.phase}) ${failure.message}`)
     }
+    for (const error of summary.errors) yield* Console.error(`asrflow: error: ${error}`)
     if (summary.aborted !== undefined) yield* Console.error(`asrflow: ${summary.aborted}`)
     yield* Console.error(
       `asrflow: ${summary.done} done, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} item(s)` +
@@ -156,18 +173,24 @@ export const run = (options: {
   readonly force: boolean
   readonly emulator: boolean
 }) =>
-  Effect.gen(function*() {
-    const loaded = yield* loadPipeline(options.pipeline)
-    const outcome = yield* PipelineRun.execute(loaded, {
-      outputDir: Option.getOrUndefined(options.outputDir),
-      concurrency: Option.getOrUndefined(options.concurrency),
-      force: options.force,
-      dryRun: options.dryRun
+  withEmulator(
+    options.emulator,
+    Effect.gen(function*() {
+      const registries = yield* CliRegistries
+      const loaded = yield* loadPipeline(options.pipeline)
+      const outcome = yield* PipelineRun.execute(loaded, {
+        registries,
+        outputDir: Option.getOrUndefined(options.outputDir),
+        concurrency: Option.getOrUndefined(options.concurrency),
+        force: options.force,
+        dryRun: options.dryRun,
+        events: "progress"
+      }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
+      if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
+      yield* printSummary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
+      if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
     })
-    if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
-    yield* printSummary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
-    if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
-  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
+  )
 
 const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>
   Effect.gen(function*() {
@@ -203,24 +226,68 @@ const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: str
   })
 
 /**
- * `asrflow doctor`: resolves the key (saying where it came from, never what it is) and makes one
- * read-only call, a query for a random task id that must answer UNKNOWN.
+ * A missing or malformed key: the provider's message, once, and exit code 3.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const exitOnCredentials = (error: Credentials.CredentialsError) =>
+  new CliExit({ code: 3, message: `asrflow: ${error.message}` })
+
+/**
+ * Runs a command with `--emulator` applied: the embedded emulator, and every registered provider that
+ * it serves pointed at it.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const withEmulator = <A, E, R>(enabled: boolean, effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(CliRegistries, (registries) => Effect.provide(effect, KeylessMode.layer(enabled, registries)))
+
+/** The provider named by `--provider` (or the default one) and its config for the request's fields. */
+const providerFor = (request: OneShot.Options) =>
+  Effect.flatMap(CliRegistries, (registries) =>
+    OneShot.providerConfig(registries, request).pipe(
+      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
+    ))
+
+/**
+ * `asrflow doctor`: resolves the provider's key (saying where it came from, never what it is) and makes
+ * the provider's one read-only call.
  *
  * @since 0.1.0
  * @category commands
  */
-export const doctor = (options: { readonly region: Option.Option<Regions.Region>; readonly emulator: boolean }) =>
-  Effect.gen(function*() {
-    const report = yield* Doctor.run({ region: Option.getOrUndefined(options.region) })
-    const lines = [
-      `key: ${report.keySource === undefined ? "not found" : `found in ${report.keySource}`}`,
-      `region: ${report.region}`,
-      `endpoint: ${report.baseUrl}`,
-      `check: ${report.ok ? "ok" : report.outcome} - ${report.message}`
-    ]
-    yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
-    if (!report.ok) return yield* new CliExit({ code: report.exitCode })
-  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
+export const doctor = (options: {
+  readonly provider: Option.Option<string>
+  readonly region: Option.Option<string>
+  readonly emulator: boolean
+}) =>
+  withEmulator(
+    options.emulator,
+    Effect.gen(function*() {
+      const { component, config } = yield* providerFor({
+        audio: "",
+        provider: Option.getOrUndefined(options.provider),
+        region: Option.getOrUndefined(options.region)
+      })
+      const credentials = yield* Effect.either(component.credentials.resolve())
+      if (Either.isLeft(credentials)) {
+        yield* Console.error(
+          `key: not found\ncheck: ${credentials.left.reason.toLowerCase()} - ${credentials.left.message}`
+        )
+        return yield* new CliExit({ code: 3 })
+      }
+      const report = yield* component.doctor(config, credentials.right)
+      const lines = [
+        `key: found in ${credentials.right.source}`,
+        ...report.facts.map(([label, value]) => `${label}: ${value}`),
+        `check: ${report.ok ? "ok" : "failed"} - ${report.message}`
+      ]
+      yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
+      if (!report.ok) return yield* new CliExit({ code: report.exitCode })
+    })
+  )
 
 const splitList = (value: Option.Option<string>) =>
   Option.getOrUndefined(
@@ -236,7 +303,7 @@ const splitList = (value: Option.Option<string>) =>
 export const transcribe = (flags: {
   readonly audio: Option.Option<string>
   readonly taskId: Option.Option<string>
-  readonly model: string
+  readonly model: Option.Option<string>
   readonly languageHints: Option.Option<string>
   readonly sampleRate: Option.Option<number>
   readonly vocabularyId: Option.Option<string>
@@ -251,104 +318,135 @@ export const transcribe = (flags: {
   readonly printResponse: boolean
   readonly context: Option.Option<string>
   readonly itn: boolean
-  readonly region: Option.Option<Regions.Region>
+  readonly provider: Option.Option<string>
+  readonly region: Option.Option<string>
   readonly format: Option.Option<OneShot.Format>
   readonly emulator: boolean
 }) =>
-  Effect.gen(function*() {
-    const path = yield* Path.Path
-    const granularities = splitList(flags.timestampGranularities)
-    const invalid = granularities?.filter((value) => value !== "sentence" && value !== "word") ?? []
-    if (invalid.length > 0) {
-      return yield* new CliExit({
-        code: 2,
-        message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
-      })
-    }
-    if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
-      return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
-    }
-    const options: OneShot.Options = {
-      audio: Option.getOrElse(flags.audio, () => ""),
-      task_id: Option.getOrUndefined(flags.taskId),
-      wait: flags.wait,
-      model: flags.model,
-      language_hints: splitList(flags.languageHints),
-      sample_rate: Option.getOrUndefined(flags.sampleRate),
-      vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
-      disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
-      timestamp_granularities: granularities as ReadonlyArray<"sentence" | "word"> | undefined,
-      async: flags.async || undefined,
-      context: Option.getOrUndefined(flags.context),
-      enable_itn: flags.itn || undefined,
-      region: Option.getOrUndefined(flags.region),
-      poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
-      max_waits: Option.getOrUndefined(flags.maxWaits),
-      output: Option.getOrUndefined(flags.output),
-      output_dir: Option.getOrUndefined(flags.outputDir),
-      format: Option.getOrUndefined(flags.format)
-    }
-    const config = yield* OneShot.providerConfig(options).pipe(
-      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message }))
-    )
-    for (const warning of QwenProvider.check(config)) yield* Console.error(`asrflow: warning: ${warning}`)
-    const done = yield* OneShot.execute(options).pipe(
-      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
-      Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
-      Effect.catchTag("TranscriptionError", (error) =>
-        new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
-    )
-    for (const warning of done.transcript.warnings) {
-      if (!QwenProvider.check(config).includes(warning)) {
-        yield* Console.error(`asrflow: warning: ${warning}`)
+  withEmulator(
+    flags.emulator,
+    Effect.gen(function*() {
+      const path = yield* Path.Path
+      const registries = yield* CliRegistries
+      const granularities = splitList(flags.timestampGranularities)
+      const invalid = granularities?.filter((value) => value !== "sentence" && value !== "word") ?? []
+      if (invalid.length > 0) {
+        return yield* new CliExit({
+          code: 2,
+          message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
+        })
       }
-    }
-    if (flags.printResponse) {
-      yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
-    } else if (done.submitOnly) {
-      yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
-      yield* Console.error(
-        `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
+      if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
+        return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
+      }
+      const options: OneShot.Options = {
+        audio: Option.getOrElse(flags.audio, () => ""),
+        provider: Option.getOrUndefined(flags.provider),
+        task_id: Option.getOrUndefined(flags.taskId),
+        wait: flags.wait,
+        model: Option.getOrUndefined(flags.model),
+        language_hints: splitList(flags.languageHints),
+        sample_rate: Option.getOrUndefined(flags.sampleRate),
+        vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
+        disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
+        timestamp_granularities: granularities as ReadonlyArray<"sentence" | "word"> | undefined,
+        async: flags.async || undefined,
+        context: Option.getOrUndefined(flags.context),
+        enable_itn: flags.itn || undefined,
+        region: Option.getOrUndefined(flags.region),
+        poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
+        max_waits: Option.getOrUndefined(flags.maxWaits),
+        output: Option.getOrUndefined(flags.output),
+        output_dir: Option.getOrUndefined(flags.outputDir),
+        format: Option.getOrUndefined(flags.format)
+      }
+      const { component, config } = yield* providerFor(options)
+      const warnings = component.check(config)
+      for (const warning of warnings) yield* Console.error(`asrflow: warning: ${warning}`)
+      const done = yield* OneShot.execute(registries, options).pipe(
+        Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
+        Effect.catchTag("CredentialsError", exitOnCredentials),
+        Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
+        Effect.catchTag("TranscriptionError", (error) =>
+          new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
       )
-    } else {
-      yield* Console.log(done.transcript.text)
-    }
-    yield* Console.error(`asrflow: wrote ${
-      done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
-    }`)
-  }).pipe(Effect.provide(KeylessMode.layer(flags.emulator)))
+      for (const warning of done.transcript.warnings) {
+        if (!warnings.includes(warning)) {
+          yield* Console.error(`asrflow: warning: ${warning}`)
+        }
+      }
+      if (flags.printResponse) {
+        yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
+      } else if (done.submitOnly) {
+        yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
+        yield* Console.error(
+          `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
+        )
+      } else {
+        yield* Console.log(done.transcript.text)
+      }
+      yield* Console.error(`asrflow: wrote ${
+        done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
+      }`)
+    })
+  )
 
 /**
- * `asrflow cancel <output root>`: cancels the PENDING async tasks of an unfinished run.
+ * `asrflow cancel <output root>`: cancels the queued remote jobs of an unfinished run, provider by
+ * provider (each that can cancel).
  *
  * @since 0.1.0
  * @category commands
  */
 export const cancel = (options: {
   readonly outputRoot: string
-  readonly region: Option.Option<Regions.Region>
+  readonly region: Option.Option<string>
   readonly emulator: boolean
 }) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const path = yield* Path.Path
-    const ledgerFile = path.join(path.resolve(options.outputRoot), "ledger.sqlite")
-    if (!(yield* fs.exists(ledgerFile))) {
-      return yield* new CliExit({
-        code: 2,
-        message: `asrflow: no ledger at ${ledgerFile}: give the output root of a run (e.g. output/aliyun-qwen-asr)`
-      })
-    }
-    const config = QwenConfig.decode({ type: "qwen", region: Option.getOrUndefined(options.region) })
-    const outcome = yield* Cancel.run({ retry: config.retry }).pipe(
-      Effect.provide(Ledger.layer.pipe(Layer.provide(SqliteClient.layer({ filename: ledgerFile })))),
-      Effect.provide(QwenProvider.clientLayer(config))
-    )
-    for (const taskId of outcome.cancelled) yield* Console.log(`cancelled  ${taskId}`)
-    for (const skipped of outcome.skipped) {
-      yield* Console.log(`kept       ${skipped.taskId || "(no task id)"}  ${skipped.itemId}  ${skipped.status}`)
-    }
-    yield* Console.error(
-      `asrflow: cancelled ${outcome.cancelled.length} pending task(s); ${outcome.skipped.length} left as they are`
-    )
-  }).pipe(Effect.provide(KeylessMode.layer(options.emulator)))
+  withEmulator(
+    options.emulator,
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const registries = yield* CliRegistries
+      const file = RunLayer.ledgerFile(path, path.resolve(options.outputRoot))
+      if (!(yield* fs.exists(file))) {
+        return yield* new CliExit({
+          code: 2,
+          message: `asrflow: no ledger at ${file}: give the output root of a run (e.g. output/aliyun-qwen-asr)`
+        })
+      }
+      const ledger = RunLayer.ledgerLayer(file, registries)
+      const open = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openJobs()).pipe(Effect.provide(ledger))
+      const providers = [...new Set(open.map((job) => job.provider))]
+      let cancelled = 0
+      let kept = 0
+      for (const type of providers) {
+        const component = registries.providers.get(type)
+        if (component?.cancel === undefined) {
+          yield* Console.error(
+            `asrflow: ${type}: ${
+              component === undefined ? "not a registered provider" : "cannot cancel"
+            }; its jobs are left as they are`
+          )
+          continue
+        }
+        const { config } = yield* providerFor({
+          audio: "",
+          provider: type,
+          region: Option.getOrUndefined(options.region)
+        })
+        const credentials = yield* component.credentials.resolve().pipe(
+          Effect.catchTag("CredentialsError", exitOnCredentials)
+        )
+        const outcome = yield* component.cancel(config, credentials).pipe(Effect.provide(ledger))
+        for (const remoteId of outcome.cancelled) yield* Console.log(`cancelled  ${remoteId}`)
+        for (const entry of outcome.kept) {
+          yield* Console.log(`kept       ${entry.remoteId || "(no task id)"}  ${entry.itemId}  ${entry.status}`)
+        }
+        cancelled += outcome.cancelled.length
+        kept += outcome.kept.length
+      }
+      yield* Console.error(`asrflow: cancelled ${cancelled} pending task(s); ${kept} left as they are`)
+    })
+  )

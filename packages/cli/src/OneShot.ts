@@ -1,6 +1,7 @@
 /**
  * One recording, for parity with the original helper script: `asrflow transcribe --audio …` and the
- * Promise `transcribe(request)`.
+ * Promise `transcribe(request)`. The request's fields are mapped onto the provider's own config by the
+ * provider (`fromRequest`), and the run's services come from the same builder as a pipeline run.
  *
  * @since 0.1.0
  */
@@ -9,23 +10,20 @@ import {
   AudioProbe,
   Fingerprint,
   Ledger,
-  Redact,
-  RunContext,
+  OutputRoot,
+  Pipeline,
   Transcriber,
   Transcript,
   UrlsSource
 } from "@asrflow/core"
-import type { Component, Pipeline, Sink } from "@asrflow/core"
+import type { Component, PipelineConfig, Sink, TranscribeRequest } from "@asrflow/core"
 import type { SinkError } from "@asrflow/core/Sink"
-import { Credentials, Models, QwenConfig, QwenProvider, RateLimiter } from "@asrflow/providers"
-import * as QwenAsrAsync from "@asrflow/providers/QwenAsrAsync"
-import { Sinks } from "@asrflow/sinks"
-import { FileSystem, Path } from "@effect/platform"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Data, Effect, Layer, Schema } from "effect"
+import { Path } from "@effect/platform"
+import { Data, Effect, Option, Schema } from "effect"
 import type { Scope } from "effect"
-import * as OutputRoot from "./OutputRoot.js"
 import * as PcmInput from "./PcmInput.js"
+import * as Registries from "./Registries.js"
+import * as RunLayer from "./RunLayer.js"
 
 /**
  * @since 0.1.0
@@ -49,26 +47,15 @@ export class UsageError extends Data.TaggedError("UsageError")<{ readonly messag
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options extends TranscribeRequest.RequestOptions {
   /** A local path or a URL; not needed with `task_id`. */
   readonly audio: string
+  /** The provider type (default: the first registered, qwen for the built-ins). */
+  readonly provider?: string | undefined
   /** Async: wait for the task (default true); false only submits and returns the task id. */
   readonly wait?: boolean | undefined
   /** Pick up a task submitted earlier (implies waiting for it). */
   readonly task_id?: string | undefined
-  readonly model?: string | undefined
-  readonly language_hints?: ReadonlyArray<string> | undefined
-  readonly sample_rate?: number | undefined
-  readonly vocabulary_id?: string | undefined
-  readonly disfluency_removal_enabled?: boolean | undefined
-  readonly timestamp_granularities?: ReadonlyArray<"sentence" | "word"> | undefined
-  readonly async?: boolean | undefined
-  readonly context?: string | undefined
-  readonly enable_itn?: boolean | undefined
-  readonly channel_id?: ReadonlyArray<number> | undefined
-  readonly region?: "cn-beijing" | "ap-southeast-1" | "us-east-1" | undefined
-  readonly poll_interval_secs?: number | undefined
-  readonly max_waits?: number | undefined
   /** Write exactly this file instead of `<output root>/transcripts/<key>.<ext>`. */
   readonly output?: string | undefined
   readonly output_dir?: string | undefined
@@ -101,38 +88,24 @@ export const normalized = (transcript: Transcript.Transcript): NormalizedRespons
 })
 
 /**
- * The provider config for the options: the seed flags map one to one onto the pipeline's `qwen` block.
+ * The provider and its decoded config for the options: the provider maps the request's fields onto its
+ * own block, and a field it rejects is a usage error.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const providerConfig = (options: Options): Effect.Effect<QwenConfig.QwenConfig, UsageError> => {
-  const interval = options.poll_interval_secs
-  const poll = interval === undefined ? undefined : {
-    initial_interval_ms: interval * 1000,
-    max_interval_ms: interval * 1000,
-    ...(options.max_waits === undefined ? {} : { timeout_secs: interval * options.max_waits })
-  }
-  const raw = {
-    type: "qwen",
-    model: options.model,
-    region: options.region,
-    language_hints: options.language_hints,
-    sample_rate: options.sample_rate,
-    vocabulary_id: options.vocabulary_id,
-    disfluency_removal_enabled: options.disfluency_removal_enabled,
-    timestamp_granularities: options.timestamp_granularities,
-    async: options.async,
-    context: options.context,
-    enable_itn: options.enable_itn,
-    channel_id: options.channel_id,
-    poll
-  }
-  const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
-  return Schema.decodeUnknown(QwenConfig.QwenConfig, { errors: "all", onExcessProperty: "error" })(defined).pipe(
-    Effect.mapError((error) => new UsageError({ message: error.message }))
-  )
-}
+export const providerConfig = (registries: PipelineConfig.Registries, options: Options) =>
+  Effect.gen(function*() {
+    const component = yield* Registries.provider(registries, options.provider).pipe(
+      Effect.mapError((exit) => new UsageError({ message: exit.message ?? "unknown provider" }))
+    )
+    const raw = component.fromRequest(options)
+    const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
+    const config = yield* Schema.decodeUnknown(component.config, { errors: "all", onExcessProperty: "error" })(
+      defined
+    ).pipe(Effect.mapError((error) => new UsageError({ message: error.message })))
+    return { component, config: config as Component.Typed }
+  })
 
 const isUrl = (audio: string) => /^(https?|oss):\/\//i.test(audio)
 
@@ -151,11 +124,12 @@ const formatOf = (options: Options, path: Path.Path): Effect.Effect<Format, Usag
 }
 
 const makeSink = (
+  registries: PipelineConfig.Registries,
   type: string,
   fields: Record<string, unknown>
 ): Effect.Effect<Sink.Sink.Service, SinkError, Pipeline.ComponentEnvironment | Scope.Scope> =>
   Effect.flatMap(
-    Effect.fromNullable<Component.SinkComponent | undefined>(Sinks.registry.get(type)).pipe(
+    Effect.fromNullable<Component.SinkComponent | undefined>(registries.sinks.get(type)).pipe(
       Effect.orDieWith(() => `no ${type} sink registered`)
     ),
     (component) =>
@@ -171,7 +145,7 @@ const makeSink = (
  * @since 0.1.0
  * @category constructors
  */
-export const itemFor = (options: Options) =>
+export const itemFor = (options: Pick<Options, "audio" | "sample_rate">) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
     if (isUrl(options.audio)) {
@@ -196,105 +170,24 @@ export const itemFor = (options: Options) =>
   })
 
 /**
- * Transcribes one recording and writes it as `format` (plus its evidence under the output root).
- * Returns the transcript, the files written and the warnings about options the model cannot honour.
+ * The item of a known remote job (`--task-id`): the one the ledger recorded it for, or, for a job
+ * submitted elsewhere, a stand-in named after the task.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const execute = (options: Options) =>
-  Effect.scoped(Effect.gen(function*() {
-    const path = yield* Path.Path
-    const fs = yield* FileSystem.FileSystem
-    const format = yield* formatOf(options, path)
-    const outputRoot = yield* OutputRoot.resolve(options.output_dir, undefined)
-    const { key } = yield* Credentials.resolveApiKey(options.api_key).pipe(Effect.mapError(QwenProvider.missingKey))
-    yield* fs.makeDirectory(outputRoot, { recursive: true })
-    const context = Layer.succeed(
-      RunContext.RunContext,
-      RunContext.RunContext.of({
-        baseDir: path.resolve("."),
-        outputRoot,
-        runId: OutputRoot.makeRunId(new Date()),
-        startedAt: new Date()
-      })
-    )
-    // the same ledger as pipeline runs: an interrupted async transcription resumes its task
-    const ledger = Ledger.layer.pipe(
-      Layer.provide(SqliteClient.layer({ filename: path.join(outputRoot, "ledger.sqlite") }))
-    )
-    const environment = Layer.mergeAll(context, Redact.layer([key]), AudioProbe.AudioProbe.Default, ledger)
-    // a known task keeps the model it was submitted with, so the transcriber re-attaches to it
-    const taskModel = options.task_id === undefined ? undefined : yield* Effect.provide(
-      Effect.map(
-        Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openTasks),
-        (open) => open.find((entry) => entry.task_id === options.task_id)?.model ?? Models.auto.async
-      ),
-      ledger
-    )
-    const config = yield* providerConfig(taskModel === undefined ? options : { ...options, model: taskModel })
-    const client = Layer.mergeAll(QwenProvider.clientLayer(config, { apiKey: key }), RateLimiter.layer)
-    return yield* Effect.gen(function*() {
-      const transcriber = yield* Transcriber.Transcriber
-      const asyncTasks = yield* QwenAsrAsync.make(config)
-      const item = options.task_id === undefined
-        ? yield* Effect.flatMap(itemFor(options), (item) => Fingerprint.apply(item, transcriber.requestKey(item)))
-        : yield* itemForTask(options.task_id, config)
-      const submitOnly = options.task_id === undefined && options.wait === false &&
-        QwenProvider.isAsync(config, item)
-      const transcript = options.task_id !== undefined
-        ? yield* asyncTasks.transcribe(item)
-        : submitOnly
-        ? yield* asyncTasks.submit(item)
-        : yield* transcriber.transcribe(item)
-      const evidence = yield* makeSink("evidence", {})
-      const evidenceResult = new Transcript.Transcribed({ item, transcript })
-      yield* evidence.write(evidenceResult)
-      const files = [...(evidence.outputsFor?.(evidenceResult) ?? [])]
-      if (!submitOnly) {
-        const target = options.output === undefined ? undefined : path.resolve(options.output)
-        // --output names the file: its directory becomes the sink's dir and its basename the output key
-        const written = target === undefined
-          ? item
-          : new AudioItem.AudioItem({ ...item, outputKey: path.basename(target, path.extname(target)) })
-        const sink = yield* makeSink(sinkType[format], target === undefined ? {} : { dir: path.dirname(target) })
-        const result = new Transcript.Transcribed({ item: written, transcript })
-        yield* sink.write(result)
-        files.unshift(...(sink.outputsFor?.(result) ?? []))
-        // finished: a later transcribe of the same audio is a new transcription, not a re-attachment
-        if (item.fingerprint !== undefined) {
-          yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.markDone(item.fingerprint!, item.id))
-        }
-      }
-      return { transcript, item, files, warnings: QwenProvider.check(config), outputRoot, submitOnly } as const
-    }).pipe(
-      Effect.provide(QwenProvider.layerTranscriber(config).pipe(Layer.provideMerge(client))),
-      Effect.provide(environment)
-    )
-  }))
-
-/**
- * The item of a known task (`--task-id`): the one the ledger recorded it for, or, for a task
- * submitted elsewhere, a stand-in that the async transcriber re-attaches to instead of submitting.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const itemForTask = (taskId: string, config: QwenConfig.QwenConfig) =>
+export const itemForTask = (provider: string, taskId: string) =>
   Effect.gen(function*() {
     const ledger = yield* Ledger.Ledger
-    const known = (yield* ledger.openTasks).find((entry) => entry.task_id === taskId)
-    if (known !== undefined) {
-      const item = yield* itemFor({ audio: known.item_id }).pipe(
-        Effect.orElseSucceed(() => standIn(taskId))
-      )
-      return new AudioItem.AudioItem({ ...item, fingerprint: known.fingerprint })
+    const known = Option.flatMap(yield* ledger.jobByRemoteId(provider, taskId), (job) =>
+      Option.fromNullable(job.items[0]))
+    if (Option.isSome(known)) {
+      const item = yield* itemFor({ audio: known.value.itemId }).pipe(Effect.orElseSucceed(() =>
+        standIn(taskId)
+      ))
+      return new AudioItem.AudioItem({ ...item, fingerprint: known.value.fingerprint })
     }
-    const item = standIn(taskId)
-    const model = QwenAsrAsync.isFiletrans(config.model) ? config.model : Models.auto.async
-    yield* ledger.recordSubmitIntent(item.fingerprint!, { itemId: item.id, model, fileUrl: item.source })
-    yield* ledger.recordTask(item.fingerprint!, taskId)
-    return item
+    return standIn(taskId)
   })
 
 const standIn = (taskId: string) =>
@@ -306,3 +199,72 @@ const standIn = (taskId: string) =>
     origin: "--task-id",
     fingerprint: `task:${taskId}`
   })
+
+/**
+ * Transcribes one recording and writes it as `format` (plus its evidence under the output root).
+ * Returns the transcript, the files written and the warnings about options the model cannot honour.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const execute = (registries: PipelineConfig.Registries, options: Options) =>
+  Effect.scoped(Effect.gen(function*() {
+    const path = yield* Path.Path
+    const format = yield* formatOf(options, path)
+    const { component, config } = yield* providerConfig(registries, options)
+    const outputRoot = yield* OutputRoot.resolve({ flag: options.output_dir, providerFolder: component.outputFolder })
+    const credentials = yield* component.credentials.resolve(options.api_key)
+    const services = RunLayer.make({
+      baseDir: path.resolve("."),
+      outputRoot,
+      runId: yield* OutputRoot.runId,
+      registries,
+      credentials,
+      events: "log"
+    })
+    const pipeline = { version: 1, concurrency: 1, sources: [], provider: config, sinks: [] } as const
+    return yield* Effect.gen(function*() {
+      const transcriber = yield* Transcriber.Transcriber
+      const unsupported = (what: string) => new UsageError({ message: `the ${component.type} provider cannot ${what}` })
+      const item = options.task_id === undefined
+        ? yield* Effect.flatMap(itemFor(options), (item) => Fingerprint.apply(item, transcriber.requestKey(item)))
+        : yield* itemForTask(component.type, options.task_id)
+      const submitOnly = options.task_id === undefined && options.wait === false &&
+        transcriber.plan(item).route === "async"
+      const transcript = options.task_id !== undefined
+        ? yield* (transcriber.attach ?? (() => Effect.fail(unsupported("pick up a task by id (--task-id)"))))(
+          options.task_id,
+          item
+        )
+        : submitOnly
+        ? yield* (transcriber.submit ?? (() => Effect.fail(unsupported("submit without waiting"))))(item)
+        : yield* transcriber.transcribe(item)
+      const evidence = yield* makeSink(registries, "evidence", {})
+      const evidenceResult = new Transcript.Transcribed({ item, transcript })
+      yield* evidence.write(evidenceResult)
+      const files = [...(evidence.outputsFor?.(evidenceResult) ?? [])]
+      if (!submitOnly) {
+        const target = options.output === undefined ? undefined : path.resolve(options.output)
+        // --output names the file: its directory becomes the sink's dir and its basename the output key
+        const written = target === undefined
+          ? item
+          : new AudioItem.AudioItem({ ...item, outputKey: path.basename(target, path.extname(target)) })
+        const sink = yield* makeSink(
+          registries,
+          sinkType[format],
+          target === undefined ? {} : { dir: path.dirname(target) }
+        )
+        const result = new Transcript.Transcribed({ item: written, transcript })
+        yield* sink.write(result)
+        files.unshift(...(sink.outputsFor?.(result) ?? []))
+        // finished: a later transcribe of the same audio is a new transcription, not a re-attachment
+        if (item.fingerprint !== undefined) {
+          yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.markDone(item.fingerprint!, item.id))
+        }
+      }
+      return { transcript, item, files, warnings: component.check(config), outputRoot, submitOnly } as const
+    }).pipe(
+      Effect.provide(Pipeline.transcriberLayer(pipeline, registries, credentials)),
+      Effect.provide(services)
+    )
+  }))

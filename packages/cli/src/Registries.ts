@@ -1,19 +1,57 @@
 /**
- * Every component asrflow ships, in explicit registries. Adding a component means one line here.
+ * The components a CLI knows. The built-in registries hold every component asrflow ships; a program
+ * that embeds asrflow builds its own CLI with more (`Cli.make({ registries })`), without touching any
+ * command. Adding a built-in component means one line in its package's registry.
  *
  * @since 0.1.0
  */
 import { Sources } from "@asrflow/core"
-import type { PipelineConfig } from "@asrflow/core"
+import type { Component, PipelineConfig } from "@asrflow/core"
 import { Providers } from "@asrflow/providers"
 import { Sinks } from "@asrflow/sinks"
+import { Context, Effect } from "effect"
+import { CliExit } from "./CliExit.js"
 
 /**
  * @since 0.1.0
  * @category components
  */
-export const registries: PipelineConfig.Registries = {
+export const builtIn: PipelineConfig.Registries = {
   sources: Sources.registry,
   providers: Providers.registry,
   sinks: Sinks.registry
+}
+
+/**
+ * The registries the commands of this CLI use.
+ *
+ * @since 0.2.0
+ * @category context
+ */
+export class CliRegistries extends Context.Tag("@asrflow/cli/CliRegistries")<
+  CliRegistries,
+  PipelineConfig.Registries
+>() {}
+
+/**
+ * The provider a command names (`--provider`), or the first registered one (for the built-ins: qwen).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const provider = (
+  registries: PipelineConfig.Registries,
+  type?: string | undefined
+): Effect.Effect<Component.ProviderComponent, CliExit> => {
+  const known = registries.providers.types.join(", ")
+  if (type === undefined) {
+    const first = registries.providers.components[0]
+    return first === undefined ?
+      new CliExit({ code: 2, message: "asrflow: no provider is registered" }) :
+      Effect.succeed(first)
+  }
+  const found = registries.providers.get(type)
+  return found === undefined
+    ? new CliExit({ code: 2, message: `asrflow: unknown provider "${type}"; known providers: ${known}` })
+    : Effect.succeed(found)
 }

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { PipelineLoader } from "@asrflow/core"
-import type { Summary, Transcript } from "@asrflow/core"
+import type { PipelineConfig, Summary, Transcript } from "@asrflow/core"
 import type { HttpClient } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
@@ -20,7 +20,7 @@ import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from 
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
-import { registries } from "./Registries.js"
+import * as Registries from "./Registries.js"
 
 /**
  * Every rejection of the Promise API. `reason` is machine-readable: `Config` (a bad pipeline),
@@ -44,25 +44,29 @@ export class AsrflowError extends Error {
 export interface CommonOptions {
   /** Run against the embedded emulator (no key; synthetic transcripts). */
   readonly emulator?: boolean | undefined
-  /** Write under this directory instead of `${OUTPUT_DIR:-output}/aliyun-qwen-asr`. */
+  /** Write under this directory instead of `${OUTPUT_DIR:-output}/<the provider's folder>`. */
   readonly outputDir?: string | undefined
+  /** The components to use (e.g. with a provider of your own); by default every component asrflow ships. */
+  readonly registries?: PipelineConfig.Registries | undefined
 }
 
 const reasonOf = (error: unknown): string => {
   if (Predicate.isTagged(error, "PipelineConfigError")) return "Config"
   if (Predicate.isTagged(error, "UsageError")) return "Usage"
-  if (Predicate.isTagged(error, "MissingApiKeyError")) return "MissingApiKey"
+  if (Predicate.isTagged(error, "CredentialsError")) return "MissingApiKey"
   if (Predicate.hasProperty(error, "reason") && typeof error.reason === "string") return error.reason
   return "Internal"
 }
 
 const runPromise = <A, E>(
   effect: Effect.Effect<A, E, NodeContext.NodeContext | PipelineLoader.PipelineLoader | HttpClient.HttpClient>,
-  emulator: boolean
+  options: CommonOptions
 ) =>
   Effect.runPromiseExit(
     effect.pipe(
-      Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+      Effect.provide(
+        KeylessMode.layer(options.emulator ?? false, options.registries ?? Registries.builtIn, { quiet: true })
+      ),
       Effect.provide(
         Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici).pipe(
           Layer.provideMerge(NodeContext.layer)
@@ -109,7 +113,7 @@ export const transcribe = (
 > =>
   runPromise(
     Effect.map(
-      OneShot.execute({ ...request, output_dir: options.outputDir }),
+      OneShot.execute(options.registries ?? Registries.builtIn, { ...request, output_dir: options.outputDir }),
       (done) => ({
         ...OneShot.normalized(done.transcript),
         transcript: done.transcript,
@@ -117,7 +121,7 @@ export const transcribe = (
         warnings: done.warnings
       })
     ),
-    options.emulator ?? false
+    options
   )
 
 /**
@@ -129,6 +133,8 @@ export interface RunOptions extends CommonOptions {
   readonly force?: boolean | undefined
   /** Where relative paths of a pipeline given as an object resolve (default: the current directory). */
   readonly baseDir?: string | undefined
+  /** The provider's key (otherwise the provider looks where it looks, e.g. DASHSCOPE_API_KEY). */
+  readonly apiKey?: string | undefined
 }
 
 /**
@@ -142,6 +148,7 @@ export const runPipeline = (pipeline: string | object, options: RunOptions = {})
   runPromise(
     Effect.gen(function*() {
       const path = yield* Path.Path
+      const registries = options.registries ?? Registries.builtIn
       const loaded: PipelineLoader.Loaded = typeof pipeline === "string"
         ? yield* PipelineLoader.PipelineLoader.load(pipeline, registries)
         : {
@@ -150,12 +157,15 @@ export const runPipeline = (pipeline: string | object, options: RunOptions = {})
           baseDir: path.resolve(options.baseDir ?? ".")
         }
       const outcome = yield* PipelineRun.execute(loaded, {
+        registries,
         outputDir: options.outputDir,
         concurrency: options.concurrency,
-        force: options.force
+        force: options.force,
+        apiKey: options.apiKey,
+        events: "log"
       })
       if (outcome._tag !== "Finished") return yield* Effect.dieMessage("a run without dryRun always finishes")
       return outcome.summary
     }),
-    options.emulator ?? false
+    options
   )

@@ -1,0 +1,83 @@
+/**
+ * The one builder of a run's services, used by `asrflow run`, `asrflow transcribe` and the Promise API:
+ * the run's context, a redactor that knows the provider's key, the ledger in the output root (SQLite,
+ * migrated with every registered provider's migrations), the run log (with progress lines on stderr
+ * for the CLI), and the audio probe.
+ *
+ * @since 0.2.0
+ */
+import { AudioProbe, Ledger, Redact, RunContext } from "@asrflow/core"
+import type { Credentials, PipelineConfig, RunEvents } from "@asrflow/core"
+import { RunLog } from "@asrflow/sinks"
+import { FileSystem, Path } from "@effect/platform"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { Clock, Effect, Layer } from "effect"
+import * as Progress from "./Progress.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** The directory relative source paths resolve against. */
+  readonly baseDir: string
+  readonly outputRoot: string
+  readonly runId: string
+  readonly registries: PipelineConfig.Registries
+  /** The provider's key: the redactor removes it from everything written. */
+  readonly credentials: Credentials.Resolved
+  /** `progress`: the run log plus a line per item on stderr (the CLI); `log`: the run log only (a library). */
+  readonly events: "progress" | "log"
+}
+
+/**
+ * The ledger file of an output root.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const ledgerFile = (path: Path.Path, outputRoot: string): string => path.join(outputRoot, "ledger.sqlite")
+
+/**
+ * The ledger of an output root, migrated with the migrations of every registered provider.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const ledgerLayer = (file: string, registries: PipelineConfig.Registries) =>
+  Ledger.layer(registries.providers.components.flatMap((component) => component.migrations ?? [])).pipe(
+    Layer.provide(SqliteClient.layer({ filename: file }))
+  )
+
+/**
+ * Creates the output root and builds the run's services.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const make = (options: Options) =>
+  Layer.unwrapEffect(Effect.gen(function*() {
+    const path = yield* Path.Path
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.makeDirectory(options.outputRoot, { recursive: true })
+    const startedAt = new Date(yield* Clock.currentTimeMillis)
+    const context = Layer.succeed(
+      RunContext.RunContext,
+      RunContext.RunContext.of({
+        baseDir: options.baseDir,
+        outputRoot: options.outputRoot,
+        runId: options.runId,
+        startedAt
+      })
+    )
+    const events: Layer.Layer<
+      RunEvents.RunEvents,
+      unknown,
+      RunContext.RunContext | Redact.Redactor | FileSystem.FileSystem | Path.Path
+    > = options.events === "progress" ? Progress.layer : RunLog.layer
+    return Layer.mergeAll(
+      events,
+      ledgerLayer(ledgerFile(path, options.outputRoot), options.registries),
+      AudioProbe.AudioProbe.Default
+    ).pipe(Layer.provideMerge(Layer.mergeAll(context, Redact.layer([options.credentials.key]))))
+  }))

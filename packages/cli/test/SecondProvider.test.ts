@@ -1,0 +1,175 @@
+/**
+ * A second provider, registered from outside through the public registry API (test/fixtures/echo), runs
+ * through `run`, `validate`, `doctor` and the Promise API without any change to the CLI's code.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { runPipeline, transcribe } from "../src/api.js"
+import { wavHeader } from "../src/PcmInput.js"
+import { registries } from "./fixtures/echo/registries.js"
+import { listFiles } from "./utils/Static.js"
+
+const echoBinary = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/echo/asrflow-echo.ts")
+const key = "echo-secret-key-0123456789"
+
+/** Runs the echo-enabled asrflow as its own process (through tsx), with a clean environment plus `env`. */
+const runEcho = (
+  args: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env?: Record<string, string> }
+) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const env = { PATH: process.env.PATH ?? "", HOME: options.cwd, ...options.env }
+    const child = spawn(process.execPath, ["--import", "tsx", echoBinary, ...args], { cwd: options.cwd, env })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/** One second of 16 kHz silence as a WAV file. */
+const writeWav = (file: string) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const samples = new Uint8Array(32_000)
+  fs.writeFileSync(file, Buffer.concat([wavHeader(samples.length, 16_000), samples]))
+}
+
+const setup = (provider: ReadonlyArray<string>) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-echo-"))
+  writeWav(path.join(dir, "audio/a.wav"))
+  writeWav(path.join(dir, "audio/sub/b.wav"))
+  fs.writeFileSync(
+    path.join(dir, "pipeline.yaml"),
+    [
+      "version: 1",
+      "sources:",
+      "  - type: files",
+      "    include: [audio]",
+      "provider:",
+      ...provider.map((line) => `  ${line}`),
+      "sinks:",
+      "  - type: text",
+      "  - type: evidence",
+      "  - type: jsonl",
+      ""
+    ].join("\n")
+  )
+  return dir
+}
+
+const everyFileLacks = (root: string, secret: string) => {
+  for (const file of listFiles(root)) {
+    assert.notInclude(fs.readFileSync(path.join(root, file), "latin1"), secret, file)
+  }
+}
+
+describe("a second provider through the public registry", () => {
+  it("runs a pipeline with it: its folder, its transcripts, its key redacted everywhere", async () => {
+    const dir = setup(["type: echo", "model: echo-2", "context: glossary"])
+    try {
+      const result = await runEcho(["run", "pipeline.yaml"], { cwd: dir, env: { ECHO_API_KEY: key } })
+      assert.strictEqual(result.code, 0, result.stderr)
+      const root = path.join(dir, "output/echo-asr")
+      assert.strictEqual(
+        fs.readFileSync(path.join(root, "transcripts/sub/b.txt"), "utf8").trim(),
+        "echo sub/b via echo-2 in here with context glossary"
+      )
+      assert.match(result.stderr, /2 done, 0 failed, 0 skipped of 2 item\(s\)/)
+      assert.isTrue(fs.existsSync(path.join(root, "ledger.sqlite")))
+      everyFileLacks(dir, key)
+      assert.notInclude(result.stdout + result.stderr, key)
+
+      const again = await runEcho(["run", "pipeline.yaml"], { cwd: dir, env: { ECHO_API_KEY: key } })
+      assert.strictEqual(again.code, 0, again.stderr)
+      assert.match(again.stderr, /0 done, 0 failed, 2 skipped of 2 item\(s\)/)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("stops a run without its key with the provider's own message and exit code 3", async () => {
+    const dir = setup(["type: echo"])
+    try {
+      const result = await runEcho(["run", "pipeline.yaml"], { cwd: dir })
+      assert.strictEqual(result.code, 3)
+      assert.include(result.stderr, "No echo key found: set ECHO_API_KEY.")
+      assert.isFalse(fs.existsSync(path.join(dir, "output/echo-asr/transcripts")))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("validates with the provider's warnings from its capability table", async () => {
+    const dir = setup(["type: echo", "model: echo-1", "context: glossary"])
+    try {
+      const result = await runEcho(["validate", "pipeline.yaml"], { cwd: dir })
+      assert.strictEqual(result.code, 0, result.stderr)
+      const report = fs.readFileSync(path.join(dir, "output/echo-asr/validate.txt"), "utf8")
+      assert.include(report, "provider echo")
+      assert.include(report, "warning: echo-1 cannot honour context; it is not sent")
+      assert.include(report, "source 0 (files): 2 item(s)")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("checks it with doctor: where the key came from, its facts, and exit 3 when its check fails", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-echo-"))
+    try {
+      const ok = await runEcho(["doctor", "--provider", "echo"], { cwd: dir, env: { ECHO_API_KEY: key } })
+      assert.strictEqual(ok.code, 0, ok.stderr)
+      assert.include(ok.stdout, "key: found in ECHO_API_KEY")
+      assert.include(ok.stdout, "region: here")
+      assert.include(ok.stdout, "check: ok - the key from ECHO_API_KEY echoes back")
+      assert.notInclude(ok.stdout, key)
+
+      const far = await runEcho(["doctor", "--provider", "echo", "--region", "there"], {
+        cwd: dir,
+        env: { ECHO_API_KEY: key }
+      })
+      assert.strictEqual(far.code, 3)
+      assert.include(far.stderr, "try --region here")
+
+      const unknownRegion = await runEcho(["doctor", "--provider", "echo", "--region", "elsewhere"], { cwd: dir })
+      assert.strictEqual(unknownRegion.code, 2)
+      assert.include(unknownRegion.stderr, "elsewhere")
+
+      const missing = await runEcho(["doctor", "--provider", "echo"], { cwd: dir })
+      assert.strictEqual(missing.code, 3)
+      assert.include(missing.stderr, "No echo key found")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("runs through the Promise API with the same registries", async () => {
+    const dir = setup(["type: echo"])
+    try {
+      const summary = await runPipeline(path.join(dir, "pipeline.yaml"), {
+        registries,
+        apiKey: key,
+        outputDir: path.join(dir, "out")
+      })
+      assert.strictEqual(summary.done, 2)
+      assert.strictEqual(
+        fs.readFileSync(path.join(dir, "out/transcripts/a.txt"), "utf8").trim(),
+        "echo a via echo-1 in here"
+      )
+
+      const response = await transcribe(
+        { audio: path.join(dir, "audio/a.wav"), provider: "echo", model: "echo-2", context: "terms", api_key: key },
+        { registries, outputDir: path.join(dir, "one") }
+      )
+      assert.strictEqual(response.text, "echo a via echo-2 in here with context terms")
+      assert.strictEqual(response.status, "SUCCEEDED")
+      everyFileLacks(dir, key)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
