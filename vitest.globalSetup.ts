@@ -2,7 +2,7 @@
  * Around the whole test run: every test and every process it spawns gets a private temp dir (TMPDIR =
  * `<system temp>/asrflow-test-XXXXXX`). At the end, anything a test left there fails the run with its
  * name, and the folder is removed, so the system temp dir never keeps an entry from the tests
- * (docs/CONTRIBUTING.md, Tests: temporary files).
+ * (docs/CONTRIBUTING.md §4.6).
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
