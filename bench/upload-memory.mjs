@@ -1,5 +1,5 @@
 // Peak memory of the temporary-upload path (TempUpload.stage: getPolicy, then the streamed multipart POST)
-// for a 1 GiB WAV made with sox, against the 200 MB budget of DESIGN.md §10.
+// for a 1 GiB WAV made with sox, against the 200 MB budget of docs/CONTRIBUTING.md §5.
 //
 // The emulator runs as its own process; the upload runs in a child process bundled with esbuild (no
 // TypeScript loader in the measured process), and its peak RSS is both sampled from /proc/<pid>/status

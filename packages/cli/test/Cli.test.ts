@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { repoRoot, runCli } from "./utils/Cli.js"
+import { repoRoot, runCli, tempDir } from "./utils/Cli.js"
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-cli-"))
+const work = tempDir("asrflow-cli-")
+const caseDir = () => fs.mkdtempSync(path.join(work, "case-"))
 
 describe("asrflow CLI", () => {
   it("lists its commands in --help", async () => {
@@ -35,7 +35,7 @@ describe("asrflow CLI", () => {
   })
 
   it("reports three mistakes as three file:line:col lines with exit code 2", async () => {
-    const dir = tempDir()
+    const dir = caseDir()
     const file = path.join(dir, "pipeline.yaml")
     fs.writeFileSync(
       file,
@@ -63,7 +63,7 @@ describe("asrflow CLI", () => {
   })
 
   it("rejects an unknown provider type with the list of known ones", async () => {
-    const dir = tempDir()
+    const dir = caseDir()
     const file = path.join(dir, "pipeline.yaml")
     fs.writeFileSync(
       file,
@@ -75,7 +75,7 @@ describe("asrflow CLI", () => {
   })
 
   it("validates the quickstart pipeline without network and writes validate.txt", async () => {
-    const dir = tempDir()
+    const dir = caseDir()
     const { code, stdout } = await runCli(["validate", path.join(repoRoot, "examples/quickstart/pipeline.yaml")], {
       cwd: dir,
       env: { OUTPUT_DIR: path.join(dir, "out") }
@@ -89,7 +89,7 @@ describe("asrflow CLI", () => {
 
 describe("asrflow run --dry-run", () => {
   it("lists each item with its route, cost and outputs, needs no key, and writes nothing", async () => {
-    const dir = tempDir()
+    const dir = caseDir()
     const { code, stdout, stderr } = await runCli(
       ["run", path.join(repoRoot, "examples/quickstart/pipeline.yaml"), "--dry-run"],
       { cwd: dir, env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") } }

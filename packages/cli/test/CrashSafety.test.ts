@@ -4,14 +4,15 @@ import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { binary, runCli } from "./utils/Cli.js"
+import { binary, runCli, tempDir } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const work = tempDir("asrflow-crash-")
 
 describe("crash safety", () => {
   it("a run killed with SIGKILL after some submissions completes on re-run with one submission per audio", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-crash-"))
+    const dir = fs.mkdtempSync(path.join(work, "run-"))
     const audio = path.join(dir, "audio")
     fs.mkdirSync(audio)
     execFileSync("espeak-ng", ["-w", path.join(dir, "speech.wav"), "A long recording for the crash test."])
@@ -59,6 +60,7 @@ describe("crash safety", () => {
       const env = {
         PATH: process.env.PATH ?? "",
         HOME: dir,
+        TMPDIR: os.tmpdir(),
         DASHSCOPE_API_KEY: emulator.apiKey,
         DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
         DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,

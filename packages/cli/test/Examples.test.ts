@@ -1,15 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { repoRoot, runCli } from "./utils/Cli.js"
+import { repoRoot, runCli, tempDir } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const examples = fs.readdirSync(path.join(repoRoot, "examples"), { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(repoRoot, "examples", entry.name, "pipeline.yaml")))
   .map((entry) => entry.name)
   .sort()
+const work = tempDir("asrflow-examples-")
 
 describe("examples", () => {
   it("has the documented examples", () => {
@@ -18,7 +18,7 @@ describe("examples", () => {
 
   for (const name of examples) {
     it(`${name}/pipeline.yaml runs against the emulator`, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `asrflow-example-${name}-`))
+      const dir = fs.mkdtempSync(path.join(work, `${name}-`))
       const result = await runCli(["run", path.join(repoRoot, "examples", name, "pipeline.yaml"), "--emulator"], {
         cwd: dir,
         env: { OUTPUT_DIR: path.join(dir, "out") }
@@ -43,7 +43,7 @@ describe("examples", () => {
   }
 
   it("embed.ts runs under tsx and prints transcripts from both APIs", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-embed-"))
+    const dir = fs.mkdtempSync(path.join(work, "embed-"))
     const { code, stderr, stdout } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
       (resolve) => {
         const child = spawn(path.join(repoRoot, "node_modules/.bin/tsx"), [path.join(repoRoot, "examples/embed.ts")], {

@@ -2,14 +2,13 @@ import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { longWav, speak } from "./utils/Audio.js"
-import { runCli } from "./utils/Cli.js"
+import { runCli, tempDir } from "./utils/Cli.js"
 import { filesContaining, listFiles, serveDirectory } from "./utils/Static.js"
 
 // One folder of real speech in every common container, nested, with two files sharing a basename.
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-sync-"))
+const work = tempDir("asrflow-sync-")
 const audio = path.join(work, "audio")
 const served = path.join(work, "served")
 let server: Awaited<ReturnType<typeof serveDirectory>>

@@ -2,13 +2,12 @@ import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { longWav, speak } from "./utils/Audio.js"
-import { runCli } from "./utils/Cli.js"
+import { runCli, tempDir } from "./utils/Cli.js"
 import { serveDirectory } from "./utils/Static.js"
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-transcribe-"))
+const work = tempDir("asrflow-transcribe-")
 const served = path.join(work, "served")
 let server: Awaited<ReturnType<typeof serveDirectory>>
 let emulator: StartedEmulator

@@ -61,7 +61,7 @@ const minimal = (body: string) =>
 ${body}`
 
 describe("PipelineLoader", () => {
-  it.effect("decodes the STYLE.md example, interpolating a default", () =>
+  it.effect("decodes the docs/CONTRIBUTING.md example, interpolating a default", () =>
     Effect.gen(function*() {
       const config = yield* decode(styleExample)
       assert.strictEqual(config.output_dir, "output/aliyun-qwen-asr")

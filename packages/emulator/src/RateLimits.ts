@@ -3,7 +3,7 @@
  * getPolicy.
  *
  * The bucket for a model holds `rpm * burst_seconds / 60` tokens (by default a full minute, i.e. `rpm`) and
- * refills continuously at `rpm / 60` tokens per second (the capacity is at least one token). PROTOCOL.md §7 says limits are per root account and
+ * refills continuously at `rpm / 60` tokens per second (the capacity is at least one token). docs/PROTOCOL.md §10 says limits are per root account and
  * per model and "may also be enforced per second"; `burst_seconds: 1` gives that stricter per-second mode.
  *
  * @since 0.1.0

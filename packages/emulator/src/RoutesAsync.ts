@@ -1,5 +1,5 @@
 /**
- * Async file transcription (PROTOCOL.md §5): submit, query, cancel, list, and the signed result document.
+ * Async file transcription (docs/PROTOCOL.md §7): submit, query, cancel, list, and the signed result document.
  *
  * @since 0.1.0
  */
@@ -210,7 +210,7 @@ export const cancel = async (ctx: Ctx, id: string): Promise<void> => {
 }
 
 /**
- * `GET /api/v1/tasks?…` (flat body, PROTOCOL.md §5.4).
+ * `GET /api/v1/tasks?…` (flat body, docs/PROTOCOL.md §7.6).
  *
  * @since 0.1.0
  * @category routes

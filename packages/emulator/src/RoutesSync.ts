@@ -1,6 +1,6 @@
 /**
- * Sync recognition: OpenAI-compatible chat completions (PROTOCOL.md §2) and DashScope native
- * multimodal-generation (§3), each with and without SSE.
+ * Sync recognition: OpenAI-compatible chat completions (docs/PROTOCOL.md §4) and DashScope native
+ * multimodal-generation (§5), each with and without SSE.
  *
  * @since 0.1.0
  */

@@ -13,7 +13,7 @@ import { mulberry32, seedOf } from "./internal/random.js"
 export const EMOTIONS = ["surprised", "neutral", "happy", "sad", "disgusted", "angry", "fearful"] as const
 
 /**
- * The 27 language codes of PROTOCOL.md §2.1.
+ * The 27 language codes of docs/PROTOCOL.md §4.1.
  *
  * @since 0.1.0
  * @category models

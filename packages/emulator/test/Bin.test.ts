@@ -46,7 +46,7 @@ const run = (args: Array<string>) => {
 
 describe("asrflow-emulator binary", () => {
   it("prints one JSON line with the base URLs and serves until SIGTERM", async () => {
-    const dir = tempDir()
+    const dir = fs.mkdtempSync(path.join(buildDir, "case-"))
     const config = path.join(dir, "emulator.json")
     fs.writeFileSync(config, JSON.stringify({ api_key: "sk-from-config", seed: 5 }))
     const proc = run(["--port", "0", "--config", config])
@@ -62,7 +62,6 @@ describe("asrflow-emulator binary", () => {
     proc.child.kill("SIGTERM")
     await proc.exit
     expect(proc.output().stdout.trim().split("\n")).toHaveLength(1)
-    fs.rmSync(dir, { recursive: true })
   })
 
   it("takes --api-key over the config, and defaults to sk-emulator", async () => {
@@ -80,7 +79,7 @@ describe("asrflow-emulator binary", () => {
     const missing = run(["--config", "/nonexistent/emulator.json"])
     expect(await missing.exit).toBe(2)
     expect(missing.output().stderr).toContain("cannot read config /nonexistent/emulator.json")
-    const dir = tempDir()
+    const dir = fs.mkdtempSync(path.join(buildDir, "case-"))
     const bad = path.join(dir, "bad.json")
     fs.writeFileSync(bad, JSON.stringify({ rate_limit: {} }))
     const invalid = run(["--config", bad])
@@ -91,6 +90,5 @@ describe("asrflow-emulator binary", () => {
     const notJson = run(["--config", bad])
     expect(await notJson.exit).toBe(2)
     expect(notJson.output().stderr).toContain("not valid JSON")
-    fs.rmSync(dir, { recursive: true })
   })
 })

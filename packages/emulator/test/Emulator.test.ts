@@ -2,6 +2,8 @@ import { Emulator, startEmulator } from "@asrflow/emulator"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Scope } from "effect"
 import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { expect } from "vitest"
 
 const ping = (url: string) => Effect.promise(() => fetch(url).then((r) => r.status, () => -1))
@@ -55,11 +57,14 @@ describe("Emulator", () => {
   })
 
   it("keeps a configured storage_dir", async () => {
-    const dir = fs.mkdtempSync("/tmp/emulator-storage-")
-    const emulator = await startEmulator({ storage_dir: dir })
-    expect(emulator.storageDir).toBe(dir)
-    await emulator.close()
-    expect(fs.existsSync(dir)).toBe(true)
-    fs.rmSync(dir, { recursive: true })
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-storage-"))
+    try {
+      const emulator = await startEmulator({ storage_dir: dir })
+      expect(emulator.storageDir).toBe(dir)
+      await emulator.close()
+      expect(fs.existsSync(dir)).toBe(true)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

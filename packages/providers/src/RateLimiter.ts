@@ -1,7 +1,7 @@
 /**
  * A per-model request pacer shared by the whole run: request starts are spaced 60 s / RPM apart.
  *
- * A token bucket that starts full lets the first burst equal the whole per-minute limit (DESIGN.md §11),
+ * A token bucket that starts full lets the first burst equal the whole per-minute limit (docs/PROTOCOL.md §10),
  * which a provider that also enforces per-second limits answers with 429s. Pacing the starts keeps a batch
  * at the limit without bursts. Built on `Ref` and `Clock`, so it runs on the `TestClock`.
  *

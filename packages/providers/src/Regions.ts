@@ -24,7 +24,7 @@ export type Region = typeof Region.Type
  *
  * The US host is documented two ways: the English API reference (Jan 2026) names
  * `dashscope-intl.aliyuncs.com`, while the official US sample's code comment names
- * `dashscope-us.aliyuncs.com` (PROTOCOL.md §1.1). We follow the sample; override with
+ * `dashscope-us.aliyuncs.com` (docs/PROTOCOL.md §2.1). We follow the sample; override with
  * `base_url.native` or `DASHSCOPE_HTTP_BASE_URL` if it proves wrong.
  *
  * @since 0.1.0

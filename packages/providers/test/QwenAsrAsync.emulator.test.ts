@@ -15,19 +15,19 @@ import { Effect, Either, Fiber, Layer, Option, Redacted, Schedule } from "effect
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as Cancel from "../src/Cancel.js"
 import * as DashScopeClient from "../src/DashScopeClient.js"
 import * as QwenAsrAsync from "../src/QwenAsrAsync.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as RateLimiter from "../src/RateLimiter.js"
+import * as Audio from "./utils/Audio.js"
 
 // =============================================================================
 // Real audio, made at test time
 // =============================================================================
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-async-"))
+const work = Audio.tempDir("asrflow-async-")
 
 /** espeak-ng speech, resampled to 16 kHz mono and repeated by sox to exactly `seconds`. */
 const longSpeech = (file: string, seconds: number, text: string): string => {

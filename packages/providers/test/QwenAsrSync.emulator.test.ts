@@ -23,6 +23,7 @@ import * as Audio from "./utils/Audio.js"
 // =============================================================================
 
 const dir = Audio.tempDir()
+const emptyHome = Audio.tempDir("asrflow-home-")
 const spoken: ReadonlyArray<[Audio.Format, string]> = [
   ["wav", "the quick brown fox"],
   ["mp3", "jumps over the lazy dog"],
@@ -294,7 +295,7 @@ describe("Doctor against the emulator", () => {
   it.live("reports a missing key (exit 3) naming the four places", () =>
     Effect.gen(function*() {
       const report = yield* Doctor.run({}).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", Audio.tempDir()]])))
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", emptyHome]])))
       )
       assert.strictEqual(report.outcome, "missing-key")
       assert.strictEqual(report.exitCode, 3)

@@ -10,6 +10,7 @@ import * as QwenProvider from "../src/QwenProvider.js"
 import * as Audio from "./utils/Audio.js"
 
 const config = (fields: Record<string, unknown> = {}) => QwenConfig.decode({ type: "qwen", ...fields })
+const emptyHome = Audio.tempDir("asrflow-home-")
 
 const urlItem = (durationMs: number, overrides?: AudioItem["overrides"]) =>
   new AudioItem({
@@ -112,7 +113,7 @@ layer(NodeContext.layer)("QwenProvider.layer", (it) => {
     Effect.gen(function*() {
       const result = yield* Effect.either(Layer.build(QwenProvider.layer(config())).pipe(Effect.scoped)).pipe(
         Effect.provide(noHttp),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", Audio.tempDir()]])))
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", emptyHome]])))
       )
       assert.isTrue(Either.isLeft(result))
       if (Either.isLeft(result) && result.left._tag === "TranscriptionError") {

@@ -7,17 +7,14 @@ import { Effect } from "effect"
 import * as EvidenceSink from "../src/EvidenceSink.js"
 import * as fixtures from "./fixtures.js"
 import { assertAllRight, assertGolden, runSink, tempRoot } from "./utils.js"
+import * as Goldens from "./utils/goldens.js"
 
 const config = new EvidenceSink.Config({ type: "evidence" })
 
 layer(NodeContext.layer)("EvidenceSink", (it) => {
   it.scoped("writes every raw response of an item, redacted, to responses/<key>.json", () =>
     Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      const { dir, outputRoot } = yield* tempRoot
-      assertAllRight(yield* runSink(EvidenceSink.component, config, dir, [fixtures.chinese]))
-      const text = yield* fs.readFileString(`${outputRoot}/responses/zh/hello.json`)
-      yield* assertGolden("chinese.evidence.json", text)
+      const text = yield* assertGolden(Goldens.evidence)
       const json = JSON.parse(text)
       assert.deepStrictEqual(json.responses.map((response: { phase: string }) => response.phase), [
         "submit",

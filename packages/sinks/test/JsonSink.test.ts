@@ -7,18 +7,16 @@ import { Effect } from "effect"
 import * as JsonSink from "../src/JsonSink.js"
 import * as fixtures from "./fixtures.js"
 import { assertAllRight, assertGolden, runSink, tempRoot } from "./utils.js"
+import * as Goldens from "./utils/goldens.js"
 
 const config = new JsonSink.Config({ type: "json" })
 
 layer(NodeContext.layer)("JsonSink", (it) => {
-  for (const [name, result] of Object.entries(fixtures.goldens)) {
-    it.scoped(`writes the ${name} golden`, () =>
+  for (const golden of Goldens.json) {
+    const result = golden.result
+    it.scoped(`writes the ${golden.name} golden`, () =>
       Effect.gen(function*() {
-        const fs = yield* FileSystem.FileSystem
-        const { dir, outputRoot } = yield* tempRoot
-        assertAllRight(yield* runSink(JsonSink.component, config, dir, [result]))
-        const text = yield* fs.readFileString(`${outputRoot}/transcripts/${result.item.outputKey}.json`)
-        yield* assertGolden(`${name}.json`, text)
+        const text = yield* assertGolden(golden)
         const json = JSON.parse(text)
         assert.strictEqual(json.text, result.transcript.text)
         assert.strictEqual(json.status, "SUCCEEDED")

@@ -1,12 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Timecode from "../src/internal/timecode.js"
 import * as SrtSink from "../src/SrtSink.js"
+import * as Goldens from "./utils/goldens.js"
 import { subtitleSuite } from "./utils/subtitleSuite.js"
 
 subtitleSuite({
   name: "SrtSink",
   ext: "srt",
   component: SrtSink.component,
+  goldens: Goldens.srt,
   config: (fields) => new SrtSink.Config({ type: "srt", ...fields }),
   checkHeader: (text) => assert.isFalse(text.startsWith("WEBVTT"))
 })

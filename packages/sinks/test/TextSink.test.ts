@@ -5,18 +5,16 @@ import { Effect, Either } from "effect"
 import * as TextSink from "../src/TextSink.js"
 import * as fixtures from "./fixtures.js"
 import { assertAllRight, assertGolden, runSink, tempRoot } from "./utils.js"
+import * as Goldens from "./utils/goldens.js"
 
 const config = new TextSink.Config({ type: "text" })
 
 layer(NodeContext.layer)("TextSink", (it) => {
-  for (const [name, result] of Object.entries(fixtures.goldens)) {
-    it.scoped(`writes the ${name} golden`, () =>
+  for (const golden of Goldens.text) {
+    const result = golden.result
+    it.scoped(`writes the ${golden.name} golden`, () =>
       Effect.gen(function*() {
-        const fs = yield* FileSystem.FileSystem
-        const { dir, outputRoot } = yield* tempRoot
-        assertAllRight(yield* runSink(TextSink.component, config, dir, [result]))
-        const text = yield* fs.readFileString(`${outputRoot}/transcripts/${result.item.outputKey}.txt`)
-        yield* assertGolden(`${name}.txt`, text)
+        const text = yield* assertGolden(golden)
         assert.strictEqual(text, result.transcript.text === "" ? "" : `${result.transcript.text}\n`)
       }))
   }

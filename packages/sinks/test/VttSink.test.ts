@@ -1,12 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Timecode from "../src/internal/timecode.js"
 import * as VttSink from "../src/VttSink.js"
+import * as Goldens from "./utils/goldens.js"
 import { subtitleSuite } from "./utils/subtitleSuite.js"
 
 subtitleSuite({
   name: "VttSink",
   ext: "vtt",
   component: VttSink.component,
+  goldens: Goldens.vtt,
   config: (fields) => new VttSink.Config({ type: "vtt", ...fields }),
   checkHeader: (text, nodes) => {
     assert.isTrue(text.startsWith("WEBVTT\n"), "the WEBVTT header")

@@ -4,7 +4,7 @@
 import { AudioItem } from "@asrflow/core/AudioItem"
 import { Evidence, Failed, Sentence, Transcribed, Transcript, Word } from "@asrflow/core/Transcript"
 
-/** One word per character (Chinese), punctuation on the preceding word, as PROTOCOL §5.3 describes. */
+/** One word per character (Chinese), punctuation on the preceding word, as docs/PROTOCOL.md §7.5 describes. */
 const charWords = (text: string, beginMs: number, stepMs: number): Array<Word> => {
   const words: Array<Word> = []
   let at = beginMs

@@ -1,4 +1,7 @@
+import { afterAll } from "@effect/vitest"
 import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -11,14 +14,31 @@ export interface CliResult {
   readonly stderr: string
 }
 
-/** Runs the built `asrflow` binary as a user would, with a clean environment plus `env`. */
+/**
+ * A temp dir for one test file, removed after its last test whatever the outcome. Call it at module level
+ * (it registers an `afterAll` hook) and make per-test folders inside it.
+ */
+export const tempDir = (prefix: string): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/**
+ * Runs the built `asrflow` binary as a user would, with a clean environment plus `env`. TMPDIR is passed on,
+ * so whatever the binary leaves in the temp dir stays in the test run's own (vitest.globalSetup.ts).
+ */
 export const runCli = (
   args: ReadonlyArray<string>,
   options: { readonly cwd?: string; readonly env?: Record<string, string | undefined>; readonly timeoutMs?: number } =
     {}
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" }
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      TMPDIR: os.tmpdir()
+    }
     for (const [key, value] of Object.entries(options.env ?? {})) {
       if (value !== undefined) env[key] = value
     }

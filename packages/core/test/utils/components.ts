@@ -1,6 +1,6 @@
 /**
  * Fake provider and sink components for tests of the loader and registries. Their configs follow the
- * public keys of STYLE.md §5 so that the example pipeline decodes.
+ * public keys of the example pipeline in docs/CONTRIBUTING.md §3.5, so that it decodes.
  */
 import { Effect, Layer, Redacted, Schema } from "effect"
 import type * as Component from "../../src/Component.js"

@@ -71,7 +71,7 @@ export const sendText = (
 }
 
 /**
- * `{code, message, request_id}` (PROTOCOL.md §3.4).
+ * `{code, message, request_id}` (docs/PROTOCOL.md §5.4).
  *
  * @since 0.1.0
  */
@@ -96,7 +96,7 @@ const COMPAT_CODES: Record<number, { readonly code: string; readonly type: strin
 }
 
 /**
- * `{error:{code,param,message,type},id,request_id}` (PROTOCOL.md §2.4). The message carries the native code as
+ * `{error:{code,param,message,type},id,request_id}` (docs/PROTOCOL.md §4.4). The message carries the native code as
  * `<status> Code: detail`, except for 401 and 429 whose documented bodies are used verbatim.
  *
  * @since 0.1.0

@@ -37,13 +37,30 @@ export const wavHeader = (dataBytes: number, rate = 16000, channels = 1): Buffer
 
 export const dataUri = (bytes: Buffer, mime = "audio/wav"): string => `data:${mime};base64,${bytes.toString("base64")}`
 
-export const hasTool = (tool: string): boolean => {
+const hasTool = (tool: string): boolean => {
   try {
     execFileSync("which", [tool], { stdio: "ignore" })
     return true
   } catch {
     return false
   }
+}
+
+/** Whether this is a CI run (`CI` set to anything but empty, `0` or `false`). */
+const isCi = (): boolean => !["", "0", "false"].includes(process.env.CI ?? "")
+
+/**
+ * Whether every tool that real-audio tests need is on PATH. Outside CI a missing tool skips those tests
+ * with a warning; in CI it throws, so the suite fails instead of passing without them (`.ci/run` installs
+ * the tools).
+ */
+export const toolsAvailable = (testFile: string, tools: ReadonlyArray<string>): boolean => {
+  const missing = tools.filter((tool) => !hasTool(tool))
+  if (missing.length === 0) return true
+  const message = `${testFile}: ${missing.join(", ")} not found on PATH`
+  if (isCi()) throw new Error(`${message}; CI must run the real-audio tests (.ci/run installs the tools)`)
+  console.warn(`${message}; its real-audio tests are skipped`)
+  return false
 }
 
 export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "emulator-test-"))

@@ -1,6 +1,6 @@
 /**
  * Wire schemas of the async (filetrans) path that `internal/schemas.ts` does not hold: the result document
- * at `transcription_url` (PROTOCOL.md §5.3). Unknown keys are tolerated; the raw document is kept as evidence.
+ * at `transcription_url` (docs/PROTOCOL.md §7.5). Unknown keys are tolerated; the raw document is kept as evidence.
  *
  * @since 0.1.0
  */

@@ -1,4 +1,5 @@
 import { AudioItem } from "@asrflow/core/AudioItem"
+import { afterAll } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -76,4 +77,12 @@ export const item = (file: string, overrides?: AudioItem["overrides"]): AudioIte
   })
 }
 
-export const tempDir = (): string => fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "asrflow-providers-"))
+/**
+ * A temp dir for one test file, removed after its last test whatever the outcome. Call it at module level
+ * (it registers an `afterAll` hook).
+ */
+export const tempDir = (prefix = "asrflow-providers-"): string => {
+  const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), prefix))
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return dir
+}

@@ -1,16 +1,22 @@
 /**
- * What the `srt` and `vtt` sinks share: the line-shaping config fields, the warning for transcripts
- * without timestamps, and the renderers.
+ * The one subtitle-sink factory behind the `srt` and `vtt` sinks: the line-shaping config fields, the
+ * warning for transcripts without timestamps, the renderers, and the component itself. A format supplies
+ * only its config class, type, description and renderer.
  *
  * @since 0.1.0
  */
+import type { SinkComponent } from "@asrflow/core/Component"
+import type { RunContext } from "@asrflow/core/RunContext"
 import type { Transcribed } from "@asrflow/core/Transcript"
-import { Effect, Schema } from "effect"
+import type { FileSystem, Path } from "@effect/platform"
+import { Effect, Option, Schema } from "effect"
 import * as Cues from "./cues.js"
+import * as ItemSink from "./itemSink.js"
 import * as Timecode from "./timecode.js"
 
-/** Config fields of both subtitle sinks. */
-export const shapingFields = {
+/** The config fields of a subtitle sink of the given type: the `type` literal plus the line shaping. */
+export const configFields = <T extends string>(type: T) => ({
+  type: Schema.Literal(type),
   dir: Schema.optionalWith(Schema.NonEmptyString, { default: () => "transcripts" }).annotations({
     description: "Directory for the subtitle files, relative to the output root.",
     examples: ["transcripts", "subtitles"]
@@ -22,10 +28,10 @@ export const shapingFields = {
   max_lines: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 4)), { default: () => 2 }).annotations({
     description: "The most lines in one cue; a longer sentence is split into several cues."
   })
-}
+})
 
 /** The warning logged when a transcript has no timestamps. */
-export const NO_TIMESTAMPS_WARNING =
+const NO_TIMESTAMPS_WARNING =
   "the transcript has no timestamps (sync models such as qwen3-asr-flash return none), so the subtitle is one cue spanning the whole audio. For timed cues use qwen3-asr-flash-filetrans with timestamp_granularities: [sentence, word]."
 
 const shape = (result: Transcribed, shaping: Cues.Shaping, format: string) =>
@@ -66,3 +72,46 @@ export const vtt = (result: Transcribed, shaping: Cues.Shaping): Effect.Effect<s
     shape(result, shaping, "vtt"),
     (shaped) => renderVtt(shaped.cues, shaped.untimed ? NO_TIMESTAMPS_WARNING : undefined)
   )
+
+/** A subtitle sink's config: its own `type` literal plus the shaping fields. */
+export interface ShapingConfig {
+  readonly type: string
+  readonly dir: string
+  readonly max_line_chars: number
+  readonly max_lines: number
+}
+
+/** What one subtitle format adds to the shared sink. */
+export interface Format<T extends string> {
+  /** The sink type, also the file extension. */
+  readonly type: T
+  readonly description: string
+  readonly render: (result: Transcribed, shaping: Cues.Shaping) => Effect.Effect<string>
+}
+
+/**
+ * A subtitle sink component: `<dir>/<output key>.<type>` for every transcribed item, shaped by the config,
+ * redacted and written atomically; failed items write nothing.
+ */
+export const component = <C extends ShapingConfig>(
+  config: Schema.Schema<C, any>,
+  format: Format<C["type"]>
+): SinkComponent<C, FileSystem.FileSystem | Path.Path | RunContext> => ({
+  kind: "sink",
+  type: format.type,
+  description: format.description,
+  config,
+  make: (config) =>
+    ItemSink.make({
+      name: format.type,
+      dir: config.dir,
+      ext: `.${format.type}`,
+      writes: (result) => result._tag === "Transcribed",
+      render: (result, redactor) =>
+        result._tag === "Transcribed"
+          ? format.render(result, { maxLineChars: config.max_line_chars, maxLines: config.max_lines }).pipe(
+            Effect.map((text) => Option.some(redactor.string(text)))
+          )
+          : Effect.succeedNone
+    })
+})
