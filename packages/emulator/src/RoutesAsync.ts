@@ -5,13 +5,14 @@
  */
 import type { Ctx } from "./internal/http.js"
 import { header, isObject, nativeError, ossError, readJson, sendJson, sleep } from "./internal/http.js"
+import { INVALID_URL, isRejection } from "./internal/rejection.js"
 import { parseCompact } from "./internal/time.js"
 import * as Models from "./Models.js"
+import * as OssReferences from "./OssReferences.js"
 import type { Rule } from "./Report.js"
 import type { Status } from "./Tasks.js"
 import * as Transcripts from "./Transcripts.js"
 
-const INVALID_URL = "The provided URL does not appear to be valid. Ensure it is correctly formatted."
 const SUBMIT_KEYS = new Set(["model", "input", "parameters"])
 const PARAMETER_KEYS = new Set(["language", "enable_itn", "enable_words", "channel_id", "corpus"])
 
@@ -116,25 +117,10 @@ export const submit = async (ctx: Ctx): Promise<void> => {
   let source
   let audioKey = fileUrl
   if (fileUrl.startsWith("oss://")) {
-    if (header(ctx.req, "x-dashscope-ossresourceresolve")?.toLowerCase() !== "enable") {
-      violate("missing_oss_resolve_header", `${fileUrl} sent without X-DashScope-OssResourceResolve: enable`)
-      return invalid(INVALID_URL)
-    }
-    const resolved = state.uploads.resolve(fileUrl, model)
-    if (resolved._tag === "NotFound") {
-      violate("oss_not_found", fileUrl)
-      return invalid(`${INVALID_URL} The oss resource does not exist.`)
-    }
-    if (resolved._tag === "Expired") {
-      violate("oss_expired", fileUrl)
-      return invalid(`${INVALID_URL} The oss resource has expired.`)
-    }
-    if (resolved._tag === "WrongModel") {
-      violate("oss_model_mismatch", `${fileUrl} was uploaded for ${resolved.boundTo}, used with ${model}`)
-      return nativeError(ctx, 403, "AccessDenied", "Access denied: the oss resource belongs to another model.")
-    }
-    source = { _tag: "Oss" as const, file: resolved.object.file, sha256: resolved.object.sha256 }
-    audioKey = resolved.object.sha256
+    const object = OssReferences.resolve(ctx, fileUrl, model)
+    if (isRejection(object)) return nativeError(ctx, object.status, object.code, object.message)
+    source = { _tag: "Oss" as const, file: object.file, sha256: object.sha256 }
+    audioKey = object.sha256
   } else if (/^https?:\/\//i.test(fileUrl)) {
     try {
       source = { _tag: "Url" as const, url: new URL(fileUrl) }

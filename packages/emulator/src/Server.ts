@@ -12,7 +12,8 @@ import type { State } from "./internal/state.js"
 import * as Models from "./Models.js"
 import type { EndpointName } from "./Report.js"
 import * as RoutesAsync from "./RoutesAsync.js"
-import * as RoutesSync from "./RoutesSync.js"
+import * as RoutesCompatible from "./RoutesCompatible.js"
+import * as RoutesNative from "./RoutesNative.js"
 import { getPolicy } from "./Uploads.js"
 
 // =============================================================================
@@ -29,10 +30,10 @@ const RESULT = /^\/__oss\/result\/([^/]+)\.json$/
 
 const route = (method: string, pathname: string): Route | undefined => {
   if (method === "POST" && pathname === "/compatible-mode/v1/chat/completions") {
-    return { endpoint: "compatible", run: RoutesSync.compatible }
+    return { endpoint: "compatible", run: RoutesCompatible.compatible }
   }
   if (method === "POST" && pathname === "/api/v1/services/aigc/multimodal-generation/generation") {
-    return { endpoint: "native", run: RoutesSync.native }
+    return { endpoint: "native", run: RoutesNative.native }
   }
   if (method === "POST" && pathname === "/api/v1/services/audio/asr/transcription") {
     return { endpoint: "submit", run: RoutesAsync.submit }

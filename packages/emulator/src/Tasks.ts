@@ -6,8 +6,8 @@
  */
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
-import type { Analysis } from "./Audio.js"
-import { fetchToFile, isReachable } from "./Audio.js"
+import type { Analysis } from "./AudioAnalyzer.js"
+import { fetchToFile, isReachable } from "./AudioFetch.js"
 import type { State } from "./internal/state.js"
 import { taskTime } from "./internal/time.js"
 import * as Transcripts from "./Transcripts.js"

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { AudioAnalyzer } from "../Audio.js"
+import { AudioAnalyzer } from "../AudioAnalyzer.js"
 import * as EmulatorConfig from "../EmulatorConfig.js"
 import { Faults } from "../Faults.js"
 import { RateLimits } from "../RateLimits.js"

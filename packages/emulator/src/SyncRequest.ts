@@ -1,0 +1,219 @@
+/**
+ * What the two sync protocols share: key checks, `asr_options`, reading the body and model, the per-model limit,
+ * recognition with the configured latency, and SSE framing.
+ *
+ * @since 0.1.0
+ */
+import type { AudioInfo } from "./AudioDuration.js"
+import type { Ctx } from "./internal/http.js"
+import { isObject, readJson, sleep } from "./internal/http.js"
+import type { Rejection } from "./internal/rejection.js"
+import { invalid, isRejection } from "./internal/rejection.js"
+import * as Models from "./Models.js"
+import * as SyncAudio from "./SyncAudio.js"
+import * as Transcripts from "./Transcripts.js"
+
+const MAX_BODY = 64 * 1024 * 1024
+
+/**
+ * Records a violation for every key of `object` that is not allowed (Paraformer keys get their own rule).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const checkKeys = (
+  ctx: Ctx,
+  where: string,
+  object: Record<string, unknown>,
+  allowed: ReadonlySet<string>,
+  paraformerAware = true
+): void => {
+  for (const key of Object.keys(object)) {
+    if (allowed.has(key)) continue
+    if (paraformerAware && Models.PARAFORMER_PARAMS.has(key)) {
+      ctx.state.recorder.violation(
+        "paraformer_param",
+        ctx.endpoint,
+        `${where}.${key} is a Paraformer/Fun-ASR parameter`
+      )
+    } else {
+      ctx.state.recorder.violation("unknown_key", ctx.endpoint, `${where}.${key}`)
+    }
+  }
+}
+
+const ASR_OPTION_KEYS = new Set(["language", "enable_itn", "enable_lid"])
+
+/**
+ * The `asr_options` the transcript honours.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AsrOptions {
+  readonly language: string | undefined
+  readonly itn: boolean
+}
+
+/**
+ * Validates `asr_options`; a missing block means the defaults.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const checkAsrOptions = (ctx: Ctx, where: string, value: unknown): AsrOptions | Rejection => {
+  if (value === undefined) return { language: undefined, itn: false }
+  if (!isObject(value)) return invalid(`${where} must be an object.`)
+  checkKeys(ctx, where, value, ASR_OPTION_KEYS)
+  const language = value.language
+  if (language !== undefined && (typeof language !== "string" || !Transcripts.LANGUAGES.has(language))) {
+    ctx.state.recorder.violation("invalid_parameter", ctx.endpoint, `${where}.language = ${JSON.stringify(language)}`)
+    return invalid(`The language ${JSON.stringify(language)} is not supported.`)
+  }
+  if (value.enable_itn !== undefined && typeof value.enable_itn !== "boolean") {
+    ctx.state.recorder.violation("invalid_parameter", ctx.endpoint, `${where}.enable_itn must be a boolean`)
+    return invalid(`${where}.enable_itn must be a boolean.`)
+  }
+  if (value.enable_lid !== undefined && typeof value.enable_lid !== "boolean") {
+    return invalid(`${where}.enable_lid must be a boolean.`)
+  }
+  return { language, itn: value.enable_itn === true }
+}
+
+/**
+ * A body that parsed, with its model.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Parsed {
+  readonly model: string
+  readonly body: Record<string, unknown>
+}
+
+/**
+ * Reads the body and checks the model; answers the error itself and returns undefined on failure.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const readModel = async (ctx: Ctx, reject: (r: Rejection) => void): Promise<Parsed | undefined> => {
+  const body = await readJson(ctx.req, MAX_BODY)
+  if (body._tag === "Aborted") return undefined
+  if (body._tag === "TooLarge") {
+    reject({ status: 413, code: "BadRequest.TooLarge", message: "Payload Too Large." })
+    return undefined
+  }
+  if (body._tag === "Invalid" || !isObject(body.json)) {
+    ctx.state.recorder.violation("invalid_json", ctx.endpoint, "the body is not a JSON object")
+    reject(invalid("The request body is not a valid JSON object."))
+    return undefined
+  }
+  const model = body.json.model
+  if (typeof model !== "string" || model.length === 0) {
+    reject({
+      status: 400,
+      code: "BadRequest.EmptyModel",
+      message: "Required parameter \"model\" missing from request."
+    })
+    return undefined
+  }
+  return { model, body: body.json }
+}
+
+/**
+ * Takes a token from the model's bucket; answers 429 and returns true when there is none.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const throttle = (ctx: Ctx, model: string, reject: (r: Rejection) => void): boolean => {
+  if (ctx.state.limits.takeModel(model, ctx.state.clock.now())) return false
+  reject({
+    status: 429,
+    code: "Throttling.RateQuota",
+    message: "Requests rate limit exceeded, please try again later."
+  })
+  return true
+}
+
+/**
+ * The `Retry-After` header of a 429, when configured.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const retryAfter = (ctx: Ctx): Record<string, string> | undefined => {
+  const seconds = ctx.state.config.rate_limits.retry_after_s
+  return seconds == null ? undefined : { "retry-after": String(seconds) }
+}
+
+const usageSeconds = (info: AudioInfo): number => Math.ceil(info.durationMs / 1000)
+
+/**
+ * Resolves and records the audio, makes its transcript and waits the configured latency.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const recognize = async (ctx: Ctx, audio: string, model: string, options: AsrOptions) => {
+  const resolved = await SyncAudio.resolve(ctx, audio, model)
+  if (isRejection(resolved)) return resolved
+  ctx.state.recorder.submission(resolved.keys[0]!)
+  const transcript = Transcripts.make({
+    hash: resolved.hash,
+    durationMs: resolved.info.durationMs,
+    configured: ctx.state.transcriptFor(resolved.keys),
+    language: options.language,
+    mimeMismatch: resolved.mimeMismatch,
+    itn: options.itn
+  })
+  const latency = ctx.state.config.latency_ms
+  await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
+  return { resolved, transcript, seconds: usageSeconds(resolved.info) }
+}
+
+/**
+ * The text of a system message: a string or a list of text items.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const systemText = (content: unknown): string | undefined => {
+  if (typeof content === "string") return content
+  if (Array.isArray(content)) {
+    const texts: Array<string> = []
+    for (const item of content) {
+      if (!isObject(item) || typeof item.text !== "string") return undefined
+      if (item.type !== undefined && item.type !== "text") return undefined
+      texts.push(item.text)
+    }
+    return texts.join("\n")
+  }
+  return undefined
+}
+
+/**
+ * Answers 200 with SSE events, paced by `latency_ms.stream_chunk`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sse = async (ctx: Ctx, events: string | ReadonlyArray<string>): Promise<void> => {
+  if (ctx.res.headersSent || ctx.res.destroyed) return
+  ctx.res.writeHead(200, {
+    "content-type": "text/event-stream;charset=UTF-8",
+    "cache-control": "no-cache",
+    "x-request-id": ctx.requestId
+  })
+  const pause = ctx.state.config.latency_ms.stream_chunk
+  if (typeof events === "string" || pause <= 0) {
+    return void ctx.res.end(typeof events === "string" ? events : events.join(""))
+  }
+  for (let i = 0; i < events.length; i++) {
+    if (ctx.res.destroyed) return
+    if (i > 0) await sleep(pause)
+    ctx.res.write(events[i])
+  }
+  ctx.res.end()
+}
