@@ -7,7 +7,7 @@ import * as fsp from "node:fs/promises"
 import type { AudioInfo } from "./AudioDuration.js"
 import { parseAdts, parseWav, probe } from "./AudioDuration.js"
 import type { Container } from "./AudioFormat.js"
-import { isPcmMime, sniff } from "./AudioFormat.js"
+import { isPcmMime, sniff, sniffFile } from "./AudioFormat.js"
 import { sha256 } from "./internal/random.js"
 
 /**
@@ -31,7 +31,7 @@ export class AudioAnalyzer {
     const hash = known ?? sha256(bytes)
     const cached = this.cache.get(hash)
     if (cached !== undefined) return cached
-    const container = sniff(bytes)
+    const container = await sniff(bytes)
     let analysis: Analysis
     if (container === undefined) {
       analysis = declaredMime !== undefined && isPcmMime(declaredMime)
@@ -67,7 +67,7 @@ export class AudioAnalyzer {
     } finally {
       await handle.close()
     }
-    const container = sniff(header)
+    const container = await sniffFile(file, header)
     let analysis: Analysis = { _tag: "Unsupported", sha256: hash }
     if (container !== undefined) {
       const info = container === "wav"

@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+import type { FileTypeResult } from "file-type"
+import { fileTypeFromBuffer, fileTypeFromFile } from "file-type"
 
 /**
  * @since 0.1.0
@@ -26,50 +28,69 @@ export type Container =
   | "avi"
   | "mpeg"
 
-const ascii = (bytes: Uint8Array, offset: number, text: string): boolean => {
-  if (bytes.length < offset + text.length) return false
-  for (let i = 0; i < text.length; i++) if (bytes[offset + i] !== text.charCodeAt(i)) return false
-  return true
+// file-type names containers by file extension; these are the ones the service accepts (PROTOCOL.md §7), folded
+// into the names the result document uses.
+const CONTAINERS: Readonly<Record<string, Container>> = {
+  wav: "wav",
+  mp3: "mp3",
+  mp2: "mp3",
+  mp1: "mp3",
+  flac: "flac",
+  ogg: "ogg",
+  oga: "ogg",
+  ogv: "ogg",
+  ogm: "ogg",
+  ogx: "ogg",
+  spx: "ogg",
+  opus: "opus",
+  m4a: "m4a",
+  m4b: "m4a",
+  m4p: "m4a",
+  f4a: "m4a",
+  f4b: "m4a",
+  mp4: "mp4",
+  m4v: "mp4",
+  f4v: "mp4",
+  f4p: "mp4",
+  mov: "mp4",
+  "3gp": "mp4",
+  "3g2": "mp4",
+  webm: "webm",
+  mkv: "mkv",
+  amr: "amr",
+  aac: "aac",
+  aif: "aiff",
+  asf: "wma",
+  flv: "flv",
+  avi: "avi",
+  mpg: "mpeg"
 }
 
-const indexOfAscii = (bytes: Uint8Array, text: string, limit: number): number => {
-  const end = Math.min(bytes.length - text.length, limit)
-  for (let i = 0; i <= end; i++) if (ascii(bytes, i, text)) return i
-  return -1
-}
+const fromFileType = (result: FileTypeResult | undefined): Container | undefined =>
+  result === undefined ? undefined : CONTAINERS[result.ext]
+
+// file-type does not know RF64, the WAV layout for files over 4 GiB.
+const isRf64 = (bytes: Uint8Array): boolean =>
+  bytes.length >= 12 && Buffer.from(bytes.subarray(0, 4)).toString("latin1") === "RF64" &&
+  Buffer.from(bytes.subarray(8, 12)).toString("latin1") === "WAVE"
 
 /**
- * Identifies the container from the first bytes.
+ * Identifies the container from the bytes (magic numbers, through `file-type`).
  *
  * @since 0.1.0
  * @category utils
  */
-export const sniff = (bytes: Uint8Array): Container | undefined => {
-  if (bytes.length < 4) return undefined
-  if ((ascii(bytes, 0, "RIFF") || ascii(bytes, 0, "RF64")) && ascii(bytes, 8, "WAVE")) return "wav"
-  if (ascii(bytes, 0, "RIFF") && ascii(bytes, 8, "AVI ")) return "avi"
-  if (ascii(bytes, 0, "fLaC")) return "flac"
-  if (ascii(bytes, 0, "OggS")) {
-    if (ascii(bytes, 28, "OpusHead")) return "opus"
-    return "ogg"
-  }
-  if (ascii(bytes, 4, "ftyp")) {
-    const brand = String.fromCharCode(...bytes.subarray(8, 12))
-    return brand === "M4A " || brand === "M4B " ? "m4a" : "mp4"
-  }
-  if (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3) {
-    return indexOfAscii(bytes, "webm", 64) >= 0 ? "webm" : "mkv"
-  }
-  if (ascii(bytes, 0, "#!AMR")) return "amr"
-  if (ascii(bytes, 0, "FORM") && (ascii(bytes, 8, "AIFF") || ascii(bytes, 8, "AIFC"))) return "aiff"
-  if (bytes[0] === 0x30 && bytes[1] === 0x26 && bytes[2] === 0xb2 && bytes[3] === 0x75) return "wma"
-  if (ascii(bytes, 0, "FLV")) return "flv"
-  if (bytes[0] === 0x00 && bytes[1] === 0x00 && bytes[2] === 0x01 && bytes[3] === 0xba) return "mpeg"
-  if (ascii(bytes, 0, "ID3")) return "mp3"
-  if (bytes[0] === 0xff && (bytes[1]! & 0xf6) === 0xf0) return "aac"
-  if (bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0 && (bytes[1]! & 0x06) !== 0) return "mp3"
-  return undefined
-}
+export const sniff = async (bytes: Uint8Array): Promise<Container | undefined> =>
+  isRf64(bytes) ? "wav" : fromFileType(await fileTypeFromBuffer(bytes))
+
+/**
+ * Identifies the container of a file, reading only as much of it as the magic numbers need.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const sniffFile = async (file: string, head: Uint8Array): Promise<Container | undefined> =>
+  isRf64(head) ? "wav" : fromFileType(await fileTypeFromFile(file))
 
 const MIME_FAMILIES: Record<string, ReadonlyArray<Container>> = {
   "audio/wav": ["wav"],

@@ -31,23 +31,26 @@ afterAll(async () => {
 beforeEach(() => emulator.reset())
 
 describe("AudioFormat.sniff", () => {
-  it("recognises containers from magic bytes", () => {
+  it("recognises containers from magic bytes", async () => {
     const b = (...parts: Array<string | Array<number>>) =>
       Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))))
-    expect(AudioFormat.sniff(wav(0.1))).toBe("wav")
-    expect(AudioFormat.sniff(b("ID3", [4, 0, 0, 0, 0, 0, 0]))).toBe("mp3")
-    expect(AudioFormat.sniff(b([0xff, 0xfb, 0x90, 0x00]))).toBe("mp3")
-    expect(AudioFormat.sniff(b([0xff, 0xf1, 0x50, 0x80]))).toBe("aac")
-    expect(AudioFormat.sniff(b([0xff, 0xf9, 0x50, 0x80]))).toBe("aac")
-    expect(AudioFormat.sniff(b("fLaC", [0, 0, 0, 34]))).toBe("flac")
-    expect(AudioFormat.sniff(b("OggS", new Array(24).fill(0), "OpusHead"))).toBe("opus")
-    expect(AudioFormat.sniff(b("OggS", new Array(24).fill(0), [1], "vorbis"))).toBe("ogg")
-    expect(AudioFormat.sniff(b([0, 0, 0, 32], "ftypM4A ", [0, 0, 0, 0]))).toBe("m4a")
-    expect(AudioFormat.sniff(b([0, 0, 0, 32], "ftypisom", [0, 0, 0, 0]))).toBe("mp4")
-    expect(AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84], "webm"))).toBe("webm")
-    expect(AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x88], "matroska"))).toBe("mkv")
-    expect(AudioFormat.sniff(b("#!AMR\n"))).toBe("amr")
-    expect(AudioFormat.sniff(b("hello world"))).toBeUndefined()
+    expect(await AudioFormat.sniff(wav(0.1))).toBe("wav")
+    expect(await AudioFormat.sniff(b("ID3", [4, 0, 0, 0, 0, 0, 0], [0xff, 0xfb, 0x90, 0x00], new Array(64).fill(0))))
+      .toBe("mp3")
+    expect(await AudioFormat.sniff(b([0xff, 0xfb, 0x90, 0x00]))).toBe("mp3")
+    expect(await AudioFormat.sniff(b([0xff, 0xf1, 0x50, 0x80]))).toBe("aac")
+    expect(await AudioFormat.sniff(b([0xff, 0xf9, 0x50, 0x80]))).toBe("aac")
+    expect(await AudioFormat.sniff(b("fLaC", [0, 0, 0, 34]))).toBe("flac")
+    expect(await AudioFormat.sniff(b("OggS", new Array(24).fill(0), "OpusHead"))).toBe("opus")
+    expect(await AudioFormat.sniff(b("OggS", new Array(24).fill(0), [1], "vorbis", new Array(16).fill(0)))).toBe("ogg")
+    expect(await AudioFormat.sniff(b([0, 0, 0, 32], "ftypM4A ", [0, 0, 0, 0]))).toBe("m4a")
+    expect(await AudioFormat.sniff(b([0, 0, 0, 32], "ftypisom", [0, 0, 0, 0]))).toBe("mp4")
+    expect(await AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84], "webm"))).toBe("webm")
+    expect(await AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x88], "matroska"))).toBe("mkv")
+    expect(await AudioFormat.sniff(b("#!AMR\n"))).toBe("amr")
+    expect(await AudioFormat.sniff(b("RF64", [0, 0, 0, 0], "WAVE"))).toBe("wav")
+    expect(await AudioFormat.sniff(b("FORM", [0, 0, 0, 4], "AIFF"))).toBe("aiff")
+    expect(await AudioFormat.sniff(b("hello world"))).toBeUndefined()
   })
 
   it("decides MIME contradictions by family", () => {
