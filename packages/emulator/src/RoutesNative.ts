@@ -23,7 +23,8 @@ import {
 import * as Transcripts from "./Transcripts.js"
 
 const NATIVE_KEYS = new Set(["model", "input", "parameters"])
-const NATIVE_PARAMETER_KEYS = new Set(["asr_options", "incremental_output", "result_format"])
+// The Python SDK puts every keyword argument in `parameters`, `stream` included (PROTOCOL.md Part B §2.2).
+const NATIVE_PARAMETER_KEYS = new Set(["asr_options", "incremental_output", "result_format", "stream"])
 
 /**
  * `POST /api/v1/services/aigc/multimodal-generation/generation`.
@@ -85,7 +86,10 @@ export const native = async (ctx: Ctx): Promise<void> => {
   const parameters = body.parameters === undefined ? {} : body.parameters
   if (!isObject(parameters)) return reject(invalid("parameters must be an object."))
   checkKeys(ctx, "parameters", parameters, NATIVE_PARAMETER_KEYS)
-  if (family === "qwen_audio_asr" && parameters.asr_options !== undefined) {
+  if (parameters.stream !== undefined && typeof parameters.stream !== "boolean") {
+    return reject(invalid("parameters.stream must be a boolean."))
+  }
+  if (family === "qwen_audio_asr" && parameters.asr_options != null) {
     violate("unknown_key", "parameters.asr_options is not supported by qwen-audio-asr")
   }
   const options = checkAsrOptions(ctx, "parameters.asr_options", parameters.asr_options)

@@ -56,13 +56,14 @@ export interface AsrOptions {
 }
 
 /**
- * Validates `asr_options`; a missing block means the defaults.
+ * Validates `asr_options`; a missing or null block means the defaults.
  *
  * @since 0.1.0
  * @category utils
  */
 export const checkAsrOptions = (ctx: Ctx, where: string, value: unknown): AsrOptions | Rejection => {
-  if (value === undefined) return { language: undefined, itn: false }
+  // The Python SDK sends `asr_options=None` as null: the same as leaving the block out.
+  if (value === undefined || value === null) return { language: undefined, itn: false }
   if (!isObject(value)) return invalid(`${where} must be an object.`)
   checkKeys(ctx, where, value, ASR_OPTION_KEYS)
   const language = value.language

@@ -300,6 +300,14 @@ describe("compatible mode", () => {
     expect(await rules()).toEqual(["invalid_parameter", "invalid_parameter"])
   })
 
+  it("treats a null asr_options as absent, and takes a boolean parameters.stream on native", async () => {
+    expect((await api.compatible(compatBody(uri, { asr_options: null }))).status).toBe(200)
+    expect((await api.native(nativeBody(uri, { asr_options: null, stream: false }))).status).toBe(200)
+    expect((await api.native(nativeBody(uri, { stream: "yes" }))).status).toBe(400)
+    expect((await api.native(nativeBody(uri, { asr_options: "zh" }))).status).toBe(400)
+    expect(await rules()).toEqual([])
+  })
+
   it("rejects unsupported URL schemes", async () => {
     const reply = await api.compatible(compatBody("file:///tmp/a.wav"))
     expect(reply.status).toBe(400)
