@@ -23,34 +23,70 @@ export interface AudioInfo {
 }
 
 /**
- * Reads the WAV header: fmt chunk and data size. `totalBytes` is the real size of the file (for streamed WAVs
- * whose data chunk size is a placeholder).
+ * Where a WAV's samples are and how they are laid out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WavLayout {
+  /** 1 = integer PCM, 3 = float, 0xfffe = extensible. */
+  readonly encoding: number
+  readonly bitsPerSample: number
+  readonly channels: number
+  readonly sampleRate: number
+  readonly byteRate: number
+  readonly dataOffset: number
+  readonly dataBytes: number
+}
+
+/**
+ * Walks the RIFF chunks to the fmt chunk and the data chunk. `totalBytes` is the real size of the file (for
+ * streamed WAVs whose data chunk size is a placeholder).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const wavLayout = (header: Uint8Array, totalBytes: number): WavLayout | undefined => {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength)
+  let offset = 12
+  let fmt: Omit<WavLayout, "dataOffset" | "dataBytes"> | undefined
+  while (offset + 8 <= header.length) {
+    const id = String.fromCharCode(...header.subarray(offset, offset + 4))
+    const size = view.getUint32(offset + 4, true)
+    if (id === "fmt " && offset + 24 <= header.length) {
+      fmt = {
+        encoding: view.getUint16(offset + 8, true),
+        channels: view.getUint16(offset + 10, true),
+        sampleRate: view.getUint32(offset + 12, true),
+        byteRate: view.getUint32(offset + 16, true),
+        bitsPerSample: view.getUint16(offset + 22, true)
+      }
+    } else if (id === "data") {
+      if (fmt === undefined) return undefined
+      const available = Math.max(0, totalBytes - offset - 8)
+      const dataBytes = size === 0xffffffff || size > available ? available : size
+      return { ...fmt, dataOffset: offset + 8, dataBytes }
+    }
+    offset += 8 + size + (size % 2)
+  }
+  return undefined
+}
+
+/**
+ * Reads the WAV header: fmt chunk and data size.
  *
  * @since 0.1.0
  * @category utils
  */
 export const parseWav = (header: Uint8Array, totalBytes: number): AudioInfo | undefined => {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength)
-  let offset = 12
-  let channels = 0
-  let sampleRate = 0
-  let byteRate = 0
-  while (offset + 8 <= header.length) {
-    const id = String.fromCharCode(...header.subarray(offset, offset + 4))
-    const size = view.getUint32(offset + 4, true)
-    if (id === "fmt " && offset + 24 <= header.length) {
-      channels = view.getUint16(offset + 10, true)
-      sampleRate = view.getUint32(offset + 12, true)
-      byteRate = view.getUint32(offset + 16, true)
-    } else if (id === "data") {
-      if (byteRate <= 0) return undefined
-      const available = Math.max(0, totalBytes - offset - 8)
-      const dataBytes = size === 0xffffffff || size > available ? available : size
-      return { format: "wav", sampleRate, channels, durationMs: (dataBytes / byteRate) * 1000 }
-    }
-    offset += 8 + size + (size % 2)
+  const layout = wavLayout(header, totalBytes)
+  if (layout === undefined || layout.byteRate <= 0) return undefined
+  return {
+    format: "wav",
+    sampleRate: layout.sampleRate,
+    channels: layout.channels,
+    durationMs: (layout.dataBytes / layout.byteRate) * 1000
   }
-  return undefined
 }
 
 const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350]

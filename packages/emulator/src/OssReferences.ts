@@ -10,6 +10,10 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, INVALID_URL } from "./internal/rejection.js"
 import type { OssObject } from "./Uploads.js"
 
+// PROTOCOL.md documents no exact answer for a missing object; this is the 400 InvalidParameter the service
+// gives for a URL it cannot use, naming the cause.
+const MISSING = `${INVALID_URL} The oss resource does not exist.`
+
 /**
  * Resolves `oss://key` for `model`, recording a violation for each way it can fail.
  *
@@ -26,13 +30,20 @@ export const resolve = (ctx: Ctx, url: string, model: string): OssObject | Rejec
     )
     return invalid(INVALID_URL)
   }
+  const key = url.slice("oss://".length)
+  if (state.faults.decide(ctx.endpoint, "oss") !== undefined) {
+    // An injected loss, not a client mistake: no violation.
+    state.recorder.fault("oss_missing")
+    void state.uploads.forget(key)
+    return invalid(MISSING)
+  }
   const resolved = state.uploads.resolve(url, model)
   switch (resolved._tag) {
     case "Ok":
       return resolved.object
     case "NotFound":
       state.recorder.violation("oss_not_found", ctx.endpoint, url)
-      return invalid(`${INVALID_URL} The oss resource does not exist.`)
+      return invalid(MISSING)
     case "Expired":
       state.recorder.violation("oss_expired", ctx.endpoint, url)
       return invalid(`${INVALID_URL} The oss resource has expired.`)

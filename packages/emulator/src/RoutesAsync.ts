@@ -4,13 +4,14 @@
  * @since 0.1.0
  */
 import type { Ctx } from "./internal/http.js"
-import { header, isObject, nativeError, ossError, readJson, sendJson, sleep } from "./internal/http.js"
+import { header, isObject, nativeError, ossError, readJson, sendJson } from "./internal/http.js"
 import { INVALID_URL, isRejection } from "./internal/rejection.js"
 import { parseCompact } from "./internal/time.js"
 import * as Models from "./Models.js"
 import * as OssReferences from "./OssReferences.js"
 import type { Rule } from "./Report.js"
 import type { Status } from "./Tasks.js"
+import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const SUBMIT_KEYS = new Set(["model", "input", "parameters"])
@@ -57,15 +58,8 @@ export const submit = async (ctx: Ctx): Promise<void> => {
     violate("missing_async_header", "X-DashScope-Async: enable is required on submit")
     return nativeError(ctx, 403, "AccessDenied", "current user api does not support synchronous calls")
   }
-  if (!state.limits.takeModel(model, state.clock.now())) {
-    const seconds = state.config.rate_limits.retry_after_s
-    return nativeError(
-      ctx,
-      429,
-      "Throttling.RateQuota",
-      "Requests rate limit exceeded, please try again later.",
-      seconds == null ? undefined : { "retry-after": String(seconds) }
-    )
+  if (!Throttling.takeModel(ctx, model)) {
+    return nativeError(ctx, 429, "Throttling.RateQuota", Throttling.MESSAGE, Throttling.headers(ctx))
   }
 
   for (const key of Object.keys(json)) {
@@ -146,7 +140,7 @@ export const submit = async (ctx: Ctx): Promise<void> => {
     source
   })
   state.recorder.submission(audioKey)
-  await sleep(state.config.latency_ms.submit)
+  await state.clock.sleep(state.config.latency_ms.submit)
   sendJson(ctx, 200, { request_id: ctx.requestId, output: { task_id: task.id, task_status: "PENDING" } })
 }
 
@@ -158,20 +152,13 @@ export const submit = async (ctx: Ctx): Promise<void> => {
  */
 export const query = async (ctx: Ctx, id: string): Promise<void> => {
   const state = ctx.state
-  const verdict = state.limits.taskQuery(state.clock.now())
+  const now = state.clock.now()
+  const verdict = state.limits.taskQuery(now)
+  state.recorder.start("task", now, verdict.allowed)
   if (verdict.rate > state.recorder.peakTaskQueryQps) state.recorder.peakTaskQueryQps = verdict.rate
   if (ctx.req.method === "POST") await readJson(ctx.req, 1024 * 1024)
-  if (!verdict.allowed) {
-    const seconds = state.config.rate_limits.retry_after_s
-    return nativeError(
-      ctx,
-      429,
-      "Throttling",
-      "Requests rate limit exceeded, please try again later.",
-      seconds == null ? undefined : { "retry-after": String(seconds) }
-    )
-  }
-  await sleep(state.config.latency_ms.task)
+  if (!verdict.allowed) return nativeError(ctx, 429, "Throttling", Throttling.MESSAGE, Throttling.headers(ctx))
+  await state.clock.sleep(state.config.latency_ms.task)
   sendJson(ctx, 200, state.tasks.queryBody(state.tasks.get(id), id, ctx.requestId))
 }
 
@@ -257,7 +244,7 @@ export const list = (ctx: Ctx): void => {
  */
 export const result = async (ctx: Ctx, id: string): Promise<void> => {
   const checked = ctx.state.tasks.checkResult(id, ctx.url.searchParams)
-  await sleep(ctx.state.config.latency_ms.result)
+  await ctx.state.clock.sleep(ctx.state.config.latency_ms.result)
   if (checked._tag === "BadSignature") {
     return ossError(
       ctx,

@@ -10,16 +10,8 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
 import type { Rule } from "./Report.js"
-import {
-  checkAsrOptions,
-  checkKeys,
-  readModel,
-  recognize,
-  retryAfter,
-  sse,
-  systemText,
-  throttle
-} from "./SyncRequest.js"
+import { checkAsrOptions, checkKeys, readModel, recognize, sse, systemText, throttle } from "./SyncRequest.js"
+import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const COMPAT_KEYS = new Set(["model", "messages", "stream", "stream_options", "asr_options"])
@@ -32,7 +24,7 @@ const COMPAT_KEYS = new Set(["model", "messages", "stream", "stream_options", "a
  */
 export const compatible = async (ctx: Ctx): Promise<void> => {
   const reject = (r: Rejection) =>
-    apiError(ctx, r.status, r.code, r.message, r.status === 429 ? retryAfter(ctx) : undefined)
+    apiError(ctx, r.status, r.code, r.message, r.status === 429 ? Throttling.headers(ctx) : undefined)
   const parsed = await readModel(ctx, reject)
   if (parsed === undefined) return
   const { body, model } = parsed

@@ -10,16 +10,8 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
 import type { Rule } from "./Report.js"
-import {
-  checkAsrOptions,
-  checkKeys,
-  readModel,
-  recognize,
-  retryAfter,
-  sse,
-  systemText,
-  throttle
-} from "./SyncRequest.js"
+import { checkAsrOptions, checkKeys, readModel, recognize, sse, systemText, throttle } from "./SyncRequest.js"
+import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const NATIVE_KEYS = new Set(["model", "input", "parameters"])
@@ -35,7 +27,7 @@ const NATIVE_PARAMETER_KEYS = new Set(["asr_options", "incremental_output", "res
 export const native = async (ctx: Ctx): Promise<void> => {
   const streaming = header(ctx.req, "x-dashscope-sse")?.toLowerCase() === "enable"
   const gateway = (r: Rejection) =>
-    apiError(ctx, r.status, r.code, r.message, r.status === 429 ? retryAfter(ctx) : undefined)
+    apiError(ctx, r.status, r.code, r.message, r.status === 429 ? Throttling.headers(ctx) : undefined)
   const reject = (r: Rejection) => {
     if (!streaming || r.status === 429) return gateway(r)
     void sse(

@@ -5,8 +5,9 @@
  * @since 0.1.0
  */
 import type { Analysis } from "./AudioAnalyzer.js"
-import type { AudioInfo } from "./AudioDuration.js"
+import type { AudioInfo, Source } from "./AudioDuration.js"
 import { fetchToMemory, isReachable } from "./AudioFetch.js"
+import type { Container } from "./AudioFormat.js"
 import { contradicts } from "./AudioFormat.js"
 import * as DataUri from "./DataUri.js"
 import type { Ctx } from "./internal/http.js"
@@ -23,6 +24,9 @@ export interface ResolvedAudio {
   /** Keys for configured transcripts and the submission count: the URL first (if any), then the sha256. */
   readonly keys: ReadonlyArray<string>
   readonly info: AudioInfo
+  readonly container: Container | "pcm"
+  /** Where the bytes are, for transcripts that follow the audio. */
+  readonly source: Source
   readonly mimeMismatch: boolean
 }
 
@@ -37,6 +41,7 @@ interface Loaded {
   readonly analysis: Analysis
   readonly declared: string | undefined
   readonly keys: ReadonlyArray<string>
+  readonly source: Source
 }
 
 const loadDataUri = async (ctx: Ctx, audio: string): Promise<Loaded | Rejection> => {
@@ -56,7 +61,7 @@ const loadDataUri = async (ctx: Ctx, audio: string): Promise<Loaded | Rejection>
   }
   if (decoded.bytes.length === 0) return invalid("The audio is empty.")
   const analysis = await ctx.state.analyzer.analyzeBytes(decoded.bytes, decoded.mime)
-  return { analysis, declared: decoded.mime, keys: [] }
+  return { analysis, declared: decoded.mime, keys: [], source: { bytes: decoded.bytes } }
 }
 
 const loadOss = async (ctx: Ctx, audio: string, model: string): Promise<Loaded | Rejection> => {
@@ -64,7 +69,7 @@ const loadOss = async (ctx: Ctx, audio: string, model: string): Promise<Loaded |
   if (isRejection(object)) return object
   if (object.bytes > ctx.state.config.max_data_uri_bytes) return invalid(TOO_LARGE)
   const analysis = await ctx.state.analyzer.analyzeFile(object.file, object.sha256)
-  return { analysis, declared: undefined, keys: [audio] }
+  return { analysis, declared: undefined, keys: [audio], source: { file: object.file } }
 }
 
 const loadUrl = async (ctx: Ctx, audio: string): Promise<Loaded | Rejection> => {
@@ -79,7 +84,8 @@ const loadUrl = async (ctx: Ctx, audio: string): Promise<Loaded | Rejection> => 
   const fetched = await fetchToMemory(url, ctx.state.config.max_data_uri_bytes)
   if (fetched._tag === "Failed") return DOWNLOAD_FAILED
   if (fetched._tag === "TooLarge") return invalid(TOO_LARGE)
-  return { analysis: await ctx.state.analyzer.analyzeBytes(fetched.bytes), declared: undefined, keys: [audio] }
+  const analysis = await ctx.state.analyzer.analyzeBytes(fetched.bytes)
+  return { analysis, declared: undefined, keys: [audio], source: { bytes: fetched.bytes } }
 }
 
 /**
@@ -119,5 +125,12 @@ export const resolve = async (ctx: Ctx, audio: string, model: string): Promise<R
   if (mimeMismatch) {
     state.recorder.violation("mime_mismatch", ctx.endpoint, `declared ${declared}, bytes are ${analysis.container}`)
   }
-  return { hash: analysis.sha256, keys: [...loaded.keys, analysis.sha256], info: analysis.info, mimeMismatch }
+  return {
+    hash: analysis.sha256,
+    keys: [...loaded.keys, analysis.sha256],
+    info: analysis.info,
+    container: analysis.container,
+    source: loaded.source,
+    mimeMismatch
+  }
 }

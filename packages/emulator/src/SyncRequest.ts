@@ -6,11 +6,12 @@
  */
 import type { AudioInfo } from "./AudioDuration.js"
 import type { Ctx } from "./internal/http.js"
-import { isObject, readJson, sleep } from "./internal/http.js"
+import { isObject, readJson, writeAnswer } from "./internal/http.js"
 import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
 import * as SyncAudio from "./SyncAudio.js"
+import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const MAX_BODY = 64 * 1024 * 1024
@@ -129,24 +130,9 @@ export const readModel = async (ctx: Ctx, reject: (r: Rejection) => void): Promi
  * @category utils
  */
 export const throttle = (ctx: Ctx, model: string, reject: (r: Rejection) => void): boolean => {
-  if (ctx.state.limits.takeModel(model, ctx.state.clock.now())) return false
-  reject({
-    status: 429,
-    code: "Throttling.RateQuota",
-    message: "Requests rate limit exceeded, please try again later."
-  })
+  if (Throttling.takeModel(ctx, model)) return false
+  reject({ status: 429, code: "Throttling.RateQuota", message: Throttling.MESSAGE })
   return true
-}
-
-/**
- * The `Retry-After` header of a 429, when configured.
- *
- * @since 0.1.0
- * @category utils
- */
-export const retryAfter = (ctx: Ctx): Record<string, string> | undefined => {
-  const seconds = ctx.state.config.rate_limits.retry_after_s
-  return seconds == null ? undefined : { "retry-after": String(seconds) }
 }
 
 const usageSeconds = (info: AudioInfo): number => Math.ceil(info.durationMs / 1000)
@@ -161,16 +147,21 @@ export const recognize = async (ctx: Ctx, audio: string, model: string, options:
   const resolved = await SyncAudio.resolve(ctx, audio, model)
   if (isRejection(resolved)) return resolved
   ctx.state.recorder.submission(resolved.keys[0]!)
+  const configured = ctx.state.transcriptFor(resolved.keys)
+  const segments = ctx.state.config.synthetic_transcripts === "audio" && configured === undefined
+    ? await ctx.state.content.segmentsOf(resolved.hash, resolved.source, resolved.container)
+    : undefined
   const transcript = Transcripts.make({
     hash: resolved.hash,
     durationMs: resolved.info.durationMs,
-    configured: ctx.state.transcriptFor(resolved.keys),
+    configured,
     language: options.language,
     mimeMismatch: resolved.mimeMismatch,
-    itn: options.itn
+    itn: options.itn,
+    segments
   })
   const latency = ctx.state.config.latency_ms
-  await sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
+  await ctx.state.clock.sleep(latency.sync + latency.sync_per_audio_second * (resolved.info.durationMs / 1000))
   return { resolved, transcript, seconds: usageSeconds(resolved.info) }
 }
 
@@ -202,18 +193,19 @@ export const systemText = (content: unknown): string | undefined => {
  */
 export const sse = async (ctx: Ctx, events: string | ReadonlyArray<string>): Promise<void> => {
   if (ctx.res.headersSent || ctx.res.destroyed) return
-  ctx.res.writeHead(200, {
+  const head = {
     "content-type": "text/event-stream;charset=UTF-8",
     "cache-control": "no-cache",
     "x-request-id": ctx.requestId
-  })
-  const pause = ctx.state.config.latency_ms.stream_chunk
-  if (typeof events === "string" || pause <= 0) {
-    return void ctx.res.end(typeof events === "string" ? events : events.join(""))
   }
+  const pause = ctx.state.config.latency_ms.stream_chunk
+  if (typeof events === "string" || pause <= 0 || ctx.truncate !== undefined) {
+    return writeAnswer(ctx, 200, head, typeof events === "string" ? events : events.join(""))
+  }
+  ctx.res.writeHead(200, head)
   for (let i = 0; i < events.length; i++) {
     if (ctx.res.destroyed) return
-    if (i > 0) await sleep(pause)
+    if (i > 0) await ctx.state.clock.sleep(pause)
     ctx.res.write(events[i])
   }
   ctx.res.end()

@@ -12,6 +12,11 @@ export * as AudioAnalyzer from "./AudioAnalyzer.js"
 /**
  * @since 0.1.0
  */
+export * as AudioContent from "./AudioContent.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as AudioDuration from "./AudioDuration.js"
 
 /**

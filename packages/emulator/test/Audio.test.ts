@@ -3,11 +3,10 @@ import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { dataUri, encoded, hasTool, tempDir, wav } from "./utils/audio.js"
+import { dataUri, encoded, requireTools, tempDir, wav } from "./utils/audio.js"
 import { client, compatBody, nativeBody } from "./utils/http.js"
 
-const tools = hasTool("ffmpeg") && hasTool("espeak-ng") && hasTool("ffprobe")
-if (!tools) console.warn("Audio.test.ts: ffmpeg/ffprobe/espeak-ng missing, real-container tests are skipped")
+const tools = requireTools("Audio.test.ts", "ffmpeg", "ffprobe", "espeak-ng")
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto"
 import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { client, compatBody, compatEvents, nativeBody, nativeEvents, request } from "./utils/http.js"
+import { client, compatBody, compatEvents, nativeBody, nativeEvents, parked, request } from "./utils/http.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const audio = wav(3.2)
@@ -20,6 +20,7 @@ const rules = async () => (await emulator.report()).violations.map((v) => v.rule
 
 beforeAll(async () => {
   emulator = await startEmulator({
+    clock: "manual",
     rate_limits: { enabled: false },
     transcripts: { [hash]: "你好，世界。今天天气很好！" }
   })
@@ -134,23 +135,25 @@ describe("compatible mode", () => {
   })
 
   it("paces SSE events with latency_ms.stream_chunk", async () => {
+    const events = compatEvents((await api.compatible(compatBody(uri, { stream: true }))).text).length
+    expect(events).toBeGreaterThan(2)
     await emulator.setConfig({ latency_ms: { stream_chunk: 40 } })
     try {
-      const started = Date.now()
       const response = await fetch(`${emulator.compatibleBaseUrl}/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
         body: JSON.stringify(compatBody(uri, { stream: true }))
       })
-      const reader = response.body!.getReader()
-      const arrivals: Array<number> = []
-      for (;;) {
-        const { done } = await reader.read()
-        if (done) break
-        arrivals.push(Date.now() - started)
+      const text = response.text()
+      // every event after the first waits 40 ms of emulator time: 39 ms does not release it, 40 ms does
+      for (let pause = 1; pause < events; pause++) {
+        await parked(emulator, 1)
+        await emulator.advance(39)
+        expect((await emulator.report()).clock_waiters).toBe(1)
+        await emulator.advance(1)
       }
-      expect(arrivals.length).toBeGreaterThan(2)
-      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(100)
+      expect(compatEvents(await text).length).toBe(events)
+      expect((await emulator.report()).clock_waiters).toBe(0)
     } finally {
       await emulator.setConfig({ latency_ms: { stream_chunk: 0 } })
     }

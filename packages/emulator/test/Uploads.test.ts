@@ -4,7 +4,7 @@ import { createHash } from "node:crypto"
 import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { wav, wavHeader } from "./utils/audio.js"
-import { client, compatBody, nativeBody, request } from "./utils/http.js"
+import { client, compatBody, nativeBody, request, until } from "./utils/http.js"
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
@@ -53,13 +53,12 @@ const upload = async (policy: PolicyData, name: string, bytes: Buffer, overrides
 }
 
 const settle = async (id: string) => {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const reply = (await api.task(id)).json
-    const status = reply.output.task_status
-    if ((status !== "RUNNING" && status !== "PENDING") || Date.now() > deadline) return reply
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  let reply: any
+  await until(`task ${id} to finish`, async () => {
+    reply = (await api.task(id)).json
+    return reply.output.task_status !== "RUNNING" && reply.output.task_status !== "PENDING"
+  })
+  return reply
 }
 
 beforeAll(async () => {

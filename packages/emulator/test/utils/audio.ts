@@ -37,13 +37,28 @@ export const wavHeader = (dataBytes: number, rate = 16000, channels = 1): Buffer
 
 export const dataUri = (bytes: Buffer, mime = "audio/wav"): string => `data:${mime};base64,${bytes.toString("base64")}`
 
-export const hasTool = (tool: string): boolean => {
-  try {
-    execFileSync("which", [tool], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
+/** Whether an executable of that name is on PATH. */
+export const hasTool = (tool: string): boolean =>
+  (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, tool), fs.constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+
+/**
+ * Whether every tool is installed. Locally a missing tool skips the tests that need it (with a warning); in CI
+ * (`CI=true`) it fails the file, so a runner without ffmpeg cannot pass by skipping.
+ */
+export const requireTools = (file: string, ...tools: Array<string>): boolean => {
+  const missing = tools.filter((tool) => !hasTool(tool))
+  if (missing.length === 0) return true
+  const message = `${file}: ${missing.join(", ")} missing`
+  if (process.env.CI === "true") throw new Error(`${message}; CI=true requires them`)
+  console.warn(`${message}, the tests that need them are skipped`)
+  return false
 }
 
 export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "emulator-test-"))
@@ -66,4 +81,18 @@ export const encoded = (dir: string, ext: string, text = "hello from the emulato
   }
   execFileSync("ffmpeg", ["-y", "-loglevel", "error", "-i", source, ...(codec[ext] ?? []), out], { stdio: "ignore" })
   return out
+}
+
+/** A 16 kHz mono WAV of tone bursts and silences, in order: `{ hz, ms }` is a tone, `{ ms }` silence. */
+export const toneSequence = (parts: ReadonlyArray<{ readonly hz?: number; readonly ms: number }>, rate = 16000) => {
+  const samples: Array<number> = []
+  for (const part of parts) {
+    const n = Math.round((part.ms / 1000) * rate)
+    for (let i = 0; i < n; i++) {
+      samples.push(part.hz === undefined ? 0 : Math.round(Math.sin((2 * Math.PI * part.hz * i) / rate) * 8000))
+    }
+  }
+  const data = Buffer.alloc(samples.length * 2)
+  samples.forEach((s, i) => data.writeInt16LE(s, i * 2))
+  return Buffer.concat([wavHeader(data.length, rate, 1), data])
 }

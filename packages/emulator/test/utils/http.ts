@@ -82,3 +82,19 @@ export const nativeEvents = (text: string): Array<{ id: string; event: string; s
       data: JSON.parse(field("data:"))
     }
   })
+
+/**
+ * Polls until `check` holds (a condition the emulator reaches on its own, such as a request parked on its clock);
+ * the bound only turns a hang into a clear failure.
+ */
+export const until = async (what: string, check: () => Promise<boolean> | boolean, boundMs = 60_000) => {
+  const deadline = Date.now() + boundMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Waits until `n` answers are parked on the emulator clock. */
+export const parked = (emulator: StartedEmulator, n: number) =>
+  until(`${n} answers waiting for the emulator clock`, async () => (await emulator.report()).clock_waiters === n)
