@@ -10,11 +10,46 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
 import type { Rule } from "./Report.js"
-import { checkAsrOptions, checkKeys, readModel, recognize, sse, systemText, throttle } from "./SyncRequest.js"
+import type { MessageShape } from "./SyncRequest.js"
+import { checkAsrOptions, checkKeys, readMessages, readModel, recognize, sse, throttle } from "./SyncRequest.js"
 import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const COMPAT_KEYS = new Set(["model", "messages", "stream", "stream_options", "asr_options"])
+
+const COMPAT_MESSAGES: MessageShape = {
+  where: "messages",
+  systemShape: "system content must be a string or a list of text items",
+  systemFirst: true,
+  missingAudio: "Required parameter(s) missing or invalid: the user message with input_audio.",
+  userAudio: (ctx, content, users) => {
+    const violate = (rule: Rule, detail: string) => ctx.state.recorder.violation(rule, ctx.endpoint, detail)
+    if (users > 1) {
+      violate("multiple_content_items", "more than one user message")
+      return invalid("Only one set of content allowed.")
+    }
+    if (!Array.isArray(content) || content.length === 0) {
+      violate("invalid_message", "user content must be an array with one input_audio item")
+      return invalid("The user message content must be an array with one input_audio item.")
+    }
+    if (content.length > 1) {
+      violate("multiple_content_items", `${content.length} content items`)
+      return invalid("Only one set of content allowed.")
+    }
+    const item = content[0]
+    if (!isObject(item) || item.type !== "input_audio" || !isObject(item.input_audio)) {
+      violate("invalid_message", "the content item must be {type:\"input_audio\",input_audio:{data}}")
+      return invalid("The content item must be of type input_audio.")
+    }
+    checkKeys(ctx, "content[0]", item, new Set(["type", "input_audio"]), false)
+    checkKeys(ctx, "content[0].input_audio", item.input_audio, new Set(["data", "format"]), false)
+    if (typeof item.input_audio.data !== "string") {
+      violate("invalid_message", "input_audio.data must be a string")
+      return invalid("input_audio.data must be a string.")
+    }
+    return item.input_audio.data
+  }
+}
 
 /**
  * `POST /compatible-mode/v1/chat/completions`.
@@ -69,66 +104,9 @@ export const compatible = async (ctx: Ctx): Promise<void> => {
     violate("invalid_message", "messages must be a non-empty array")
     return reject(invalid("Required parameter(s) missing or invalid: messages."))
   }
-  let audio: string | undefined
-  let context = ""
-  let systems = 0
-  let users = 0
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i]
-    if (!isObject(message)) {
-      violate("invalid_message", `messages[${i}] is not an object`)
-      return reject(invalid(`messages[${i}] must be an object.`))
-    }
-    checkKeys(ctx, `messages[${i}]`, message, new Set(["role", "content"]), false)
-    if (message.role === "system") {
-      systems++
-      if (systems > 1) {
-        violate("multiple_system_messages", "more than one system message")
-        return reject(invalid("At most one system message is allowed."))
-      }
-      if (i !== 0) violate("system_message_not_first", `system message at index ${i}`)
-      const text = systemText(message.content)
-      if (text === undefined) {
-        violate("invalid_message", "system content must be a string or a list of text items")
-        return reject(invalid("The system message content is invalid."))
-      }
-      context = text
-    } else if (message.role === "user") {
-      users++
-      if (users > 1) {
-        violate("multiple_content_items", "more than one user message")
-        return reject(invalid("Only one set of content allowed."))
-      }
-      const content = message.content
-      if (!Array.isArray(content) || content.length === 0) {
-        violate("invalid_message", "user content must be an array with one input_audio item")
-        return reject(invalid("The user message content must be an array with one input_audio item."))
-      }
-      if (content.length > 1) {
-        violate("multiple_content_items", `${content.length} content items`)
-        return reject(invalid("Only one set of content allowed."))
-      }
-      const item = content[0]
-      if (!isObject(item) || item.type !== "input_audio" || !isObject(item.input_audio)) {
-        violate("invalid_message", "the content item must be {type:\"input_audio\",input_audio:{data}}")
-        return reject(invalid("The content item must be of type input_audio."))
-      }
-      checkKeys(ctx, "content[0]", item, new Set(["type", "input_audio"]), false)
-      checkKeys(ctx, "content[0].input_audio", item.input_audio, new Set(["data", "format"]), false)
-      if (typeof item.input_audio.data !== "string") {
-        violate("invalid_message", "input_audio.data must be a string")
-        return reject(invalid("input_audio.data must be a string."))
-      }
-      audio = item.input_audio.data
-    } else {
-      violate("invalid_message", `messages[${i}].role = ${JSON.stringify(message.role)}`)
-      return reject(invalid(`Role ${JSON.stringify(message.role)} is not supported.`))
-    }
-  }
-  if (audio === undefined) {
-    violate("invalid_message", "no user message with audio")
-    return reject(invalid("Required parameter(s) missing or invalid: the user message with input_audio."))
-  }
+  const read = readMessages(ctx, messages, COMPAT_MESSAGES)
+  if (isRejection(read)) return reject(read)
+  const { audio, context } = read
 
   const recognized = await recognize(ctx, audio, model, options)
   if (isRejection(recognized)) return reject(recognized)

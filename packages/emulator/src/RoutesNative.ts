@@ -10,13 +10,38 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
 import type { Rule } from "./Report.js"
-import { checkAsrOptions, checkKeys, readModel, recognize, sse, systemText, throttle } from "./SyncRequest.js"
+import type { MessageShape } from "./SyncRequest.js"
+import { checkAsrOptions, checkKeys, readMessages, readModel, recognize, sse, throttle } from "./SyncRequest.js"
 import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const NATIVE_KEYS = new Set(["model", "input", "parameters"])
 // The Python SDK puts every keyword argument in `parameters`, `stream` included (PROTOCOL.md Part B §2.2).
 const NATIVE_PARAMETER_KEYS = new Set(["asr_options", "incremental_output", "result_format", "stream"])
+
+const NATIVE_MESSAGES: MessageShape = {
+  where: "input.messages",
+  systemShape: "system content must be [{\"text\": …}]",
+  systemFirst: false,
+  missingAudio: "Required parameter(s) missing or invalid: the user message with audio.",
+  userAudio: (ctx, content, users, index) => {
+    const violate = (rule: Rule, detail: string) => ctx.state.recorder.violation(rule, ctx.endpoint, detail)
+    if (users > 1 || (Array.isArray(content) && content.length > 1)) {
+      violate(
+        "multiple_content_items",
+        users > 1 ? "more than one user message" : `${(content as Array<unknown>).length} content items`
+      )
+      return invalid("Only one set of content allowed.")
+    }
+    const item = Array.isArray(content) ? content[0] : undefined
+    if (!isObject(item) || typeof item.audio !== "string") {
+      violate("invalid_message", "the user content must be [{\"audio\": <url>}]")
+      return invalid("The user message content must be [{\"audio\": <url>}].")
+    }
+    checkKeys(ctx, `input.messages[${index}].content[0]`, item, new Set(["audio"]), false)
+    return item.audio
+  }
+}
 
 /**
  * `POST /api/v1/services/aigc/multimodal-generation/generation`.
@@ -88,56 +113,9 @@ export const native = async (ctx: Ctx): Promise<void> => {
   if (isRejection(options)) return reject(options)
   const incremental = parameters.incremental_output === true
 
-  let audio: string | undefined
-  let context = ""
-  let systems = 0
-  let users = 0
-  const messages = input.messages as Array<unknown>
-  for (let i = 0; i < messages.length; i++) {
-    const message = messages[i]
-    if (!isObject(message)) {
-      violate("invalid_message", `input.messages[${i}] is not an object`)
-      return reject(invalid(`input.messages[${i}] must be an object.`))
-    }
-    checkKeys(ctx, `input.messages[${i}]`, message, new Set(["role", "content"]), false)
-    if (message.role === "system") {
-      systems++
-      if (systems > 1) {
-        violate("multiple_system_messages", "more than one system message")
-        return reject(invalid("At most one system message is allowed."))
-      }
-      const text = systemText(message.content)
-      if (text === undefined) {
-        violate("invalid_message", "system content must be [{\"text\": …}]")
-        return reject(invalid("The system message content is invalid."))
-      }
-      context = text
-    } else if (message.role === "user") {
-      users++
-      const content = message.content
-      if (users > 1 || (Array.isArray(content) && content.length > 1)) {
-        violate(
-          "multiple_content_items",
-          users > 1 ? "more than one user message" : `${(content as Array<unknown>).length} content items`
-        )
-        return reject(invalid("Only one set of content allowed."))
-      }
-      const item = Array.isArray(content) ? content[0] : undefined
-      if (!isObject(item) || typeof item.audio !== "string") {
-        violate("invalid_message", "the user content must be [{\"audio\": <url>}]")
-        return reject(invalid("The user message content must be [{\"audio\": <url>}]."))
-      }
-      checkKeys(ctx, `input.messages[${i}].content[0]`, item, new Set(["audio"]), false)
-      audio = item.audio
-    } else {
-      violate("invalid_message", `input.messages[${i}].role = ${JSON.stringify(message.role)}`)
-      return reject(invalid(`Role ${JSON.stringify(message.role)} is not supported.`))
-    }
-  }
-  if (audio === undefined) {
-    violate("invalid_message", "no user message with audio")
-    return reject(invalid("Required parameter(s) missing or invalid: the user message with audio."))
-  }
+  const read = readMessages(ctx, input.messages as Array<unknown>, NATIVE_MESSAGES)
+  if (isRejection(read)) return reject(read)
+  const { audio, context } = read
 
   const recognized = await recognize(ctx, audio, model, options)
   if (isRejection(recognized)) return reject(recognized)

@@ -10,6 +10,7 @@ import { isObject, readJson, writeAnswer } from "./internal/http.js"
 import type { Rejection } from "./internal/rejection.js"
 import { invalid, isRejection } from "./internal/rejection.js"
 import * as Models from "./Models.js"
+import type { Rule } from "./Report.js"
 import * as SyncAudio from "./SyncAudio.js"
 import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
@@ -183,6 +184,74 @@ export const systemText = (content: unknown): string | undefined => {
     return texts.join("\n")
   }
   return undefined
+}
+
+/**
+ * How one protocol shapes its messages: where they sit, what its system and user messages look like.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MessageShape {
+  readonly where: string
+  /** The violation detail for a system message whose content is not text. */
+  readonly systemShape: string
+  /** Whether a system message after the first position is recorded (compatible mode documents it first). */
+  readonly systemFirst: boolean
+  readonly missingAudio: string
+  /** The audio of the `users`-th user message (at `index`), or a rejection; records its own violations. */
+  readonly userAudio: (ctx: Ctx, content: unknown, users: number, index: number) => string | Rejection
+}
+
+/**
+ * Walks the messages: at most one system message (the context) and exactly one user message (the audio).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const readMessages = (
+  ctx: Ctx,
+  messages: ReadonlyArray<unknown>,
+  shape: MessageShape
+): { readonly audio: string; readonly context: string } | Rejection => {
+  const violate = (rule: Rule, detail: string) => ctx.state.recorder.violation(rule, ctx.endpoint, detail)
+  let audio: string | undefined
+  let context = ""
+  let systems = 0
+  let users = 0
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i]
+    if (!isObject(message)) {
+      violate("invalid_message", `${shape.where}[${i}] is not an object`)
+      return invalid(`${shape.where}[${i}] must be an object.`)
+    }
+    checkKeys(ctx, `${shape.where}[${i}]`, message, new Set(["role", "content"]), false)
+    if (message.role === "system") {
+      if (++systems > 1) {
+        violate("multiple_system_messages", "more than one system message")
+        return invalid("At most one system message is allowed.")
+      }
+      if (shape.systemFirst && i !== 0) violate("system_message_not_first", `system message at index ${i}`)
+      const text = systemText(message.content)
+      if (text === undefined) {
+        violate("invalid_message", shape.systemShape)
+        return invalid("The system message content is invalid.")
+      }
+      context = text
+    } else if (message.role === "user") {
+      const found = shape.userAudio(ctx, message.content, ++users, i)
+      if (isRejection(found)) return found
+      audio = found
+    } else {
+      violate("invalid_message", `${shape.where}[${i}].role = ${JSON.stringify(message.role)}`)
+      return invalid(`Role ${JSON.stringify(message.role)} is not supported.`)
+    }
+  }
+  if (audio === undefined) {
+    violate("invalid_message", "no user message with audio")
+    return invalid(shape.missingAudio)
+  }
+  return { audio, context }
 }
 
 /**

@@ -4,6 +4,7 @@ import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
 import { client, compatBody, nativeBody, until } from "./utils/http.js"
+import { sdkForm } from "./utils/oss.js"
 
 const audio = wav(1)
 let emulator: StartedEmulator
@@ -45,20 +46,7 @@ const raw = (url: string, init: { method?: string; headers?: http.OutgoingHttpHe
 /** The SDK's upload form for `name`, as bytes with its content type. */
 const uploadForm = async (model: string, name: string) => {
   const { data } = (await api.policy(model)).json
-  const form = new FormData()
-  const fields: Record<string, string> = {
-    OSSAccessKeyId: data.oss_access_key_id,
-    Signature: data.signature,
-    policy: data.policy,
-    key: `${data.upload_dir}/${name}`,
-    "x-oss-object-acl": "private",
-    "x-oss-forbid-overwrite": "true",
-    success_action_status: "200",
-    "x-oss-content-type": "audio/wav"
-  }
-  for (const [k, v] of Object.entries(fields)) form.append(k, v)
-  form.append("file", new Blob([new Uint8Array(audio)]), name)
-  const encoded = new Response(form)
+  const encoded = new Response(sdkForm(data, name, audio))
   return {
     url: data.upload_host as string,
     oss: `oss://${data.upload_dir}/${name}`,

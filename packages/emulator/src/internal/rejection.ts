@@ -23,7 +23,8 @@ export const invalid = (message: string): Rejection => ({ status: 400, code: "In
 /**
  * @since 0.1.0
  */
-export const isRejection = <A extends object>(u: A | Rejection): u is Rejection => "status" in u && "code" in u
+export const isRejection = <A>(u: A | Rejection): u is Rejection =>
+  typeof u === "object" && u !== null && "status" in u && "code" in u
 
 /**
  * The message the service gives for a URL it cannot use.
