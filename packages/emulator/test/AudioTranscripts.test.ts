@@ -3,17 +3,16 @@ import { Segmenter } from "@asrflow/emulator/AudioContent"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as http from "node:http"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dataUri, requireTools, tempDir, toneSequence, wav } from "./utils/audio.js"
-import { client, compatBody, request, until } from "./utils/http.js"
+import { client, compatBody, request, serveFiles, until } from "./utils/http.js"
 
 const tools = requireTools("AudioTranscripts.test.ts", "ffmpeg")
 const dir = tempDir()
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-let files: http.Server
+let files: Awaited<ReturnType<typeof serveFiles>>
 let base = ""
 
 // three utterances (tone bursts) between pauses; the cut falls in the pause after the second
@@ -29,13 +28,8 @@ const text = async (bytes: Buffer, mime = "audio/wav") => {
 }
 
 beforeAll(async () => {
-  files = http.createServer((req, res) => {
-    const body = served[req.url ?? ""]
-    if (body === undefined) return void res.writeHead(404).end()
-    res.writeHead(200, { "content-length": body.length }).end(body)
-  })
-  await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(files.address() as { port: number }).port}`
+  files = await serveFiles(served)
+  base = files.base
   emulator = await startEmulator({
     clock: "manual",
     rate_limits: { enabled: false },
@@ -47,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => files.close(resolve))
+  await files.close()
   fs.rmSync(dir, { recursive: true, force: true })
 })
 

@@ -1,15 +1,14 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
-import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { compatEvents, nativeEvents } from "./utils/http.js"
+import { compatEvents, nativeEvents, serveFiles } from "./utils/http.js"
 import type { Fixture, Replied } from "./utils/replay.js"
 import { fixtureNames, loadFixture, replay } from "./utils/replay.js"
 
 const speech = wav(2, { tone: 330 })
 let emulator: StartedEmulator
-let files: http.Server
+let files: Awaited<ReturnType<typeof serveFiles>>
 let vars: Record<string, string> = {}
 const replayed = new Set<string>()
 
@@ -43,22 +42,18 @@ const send = async (name: string, extra: Record<string, string> = {}, file?: Buf
 }
 
 beforeAll(async () => {
-  files = http.createServer((req, res) => {
-    if (req.url !== "/speech.wav") return void res.writeHead(404).end()
-    res.writeHead(200, { "content-type": "audio/wav", "content-length": speech.length }).end(speech)
-  })
-  await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve))
+  files = await serveFiles({ "/speech.wav": speech })
   emulator = await startEmulator({ tasks: { pending_ms: 1000, running_ms: 2000 } })
   vars = {
     api_key: emulator.apiKey,
-    audio_url: `http://127.0.0.1:${(files.address() as { port: number }).port}/speech.wav`,
+    audio_url: `${files.base}/speech.wav`,
     audio_data_uri: dataUri(speech)
   }
 })
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => files.close(resolve))
+  await files.close()
 })
 
 beforeEach(() => emulator.reset())

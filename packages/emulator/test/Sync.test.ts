@@ -1,10 +1,18 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { createHash } from "node:crypto"
-import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { client, compatBody, compatEvents, nativeBody, nativeEvents, parked, request } from "./utils/http.js"
+import {
+  client,
+  compatBody,
+  compatEvents,
+  nativeBody,
+  nativeEvents,
+  parked,
+  request,
+  serveFiles
+} from "./utils/http.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const audio = wav(3.2)
@@ -13,7 +21,7 @@ const uri = dataUri(audio)
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-let server: http.Server
+let server: Awaited<ReturnType<typeof serveFiles>>
 let staticBase = ""
 
 const rules = async () => (await emulator.report()).violations.map((v) => v.rule)
@@ -25,22 +33,13 @@ beforeAll(async () => {
     transcripts: { [hash]: "你好，世界。今天天气很好！" }
   })
   api = client(emulator)
-  server = http.createServer((req, res) => {
-    if (req.url === "/a.wav") {
-      res.writeHead(200, { "content-type": "audio/wav" })
-      res.end(wav(1.5))
-    } else {
-      res.writeHead(404)
-      res.end()
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  staticBase = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  server = await serveFiles({ "/a.wav": wav(1.5) })
+  staticBase = server.base
 })
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
 })
 
 beforeEach(() => emulator.reset())

@@ -1,16 +1,15 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
-import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { wav } from "./utils/audio.js"
-import { client, request, until } from "./utils/http.js"
+import { client, request, serveFiles, until } from "./utils/http.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-let server: http.Server
+let server: Awaited<ReturnType<typeof serveFiles>>
 let base = ""
 
 const files: Record<string, Buffer> = {
@@ -49,17 +48,8 @@ const finish = async (id: string) => {
 }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const body = files[req.url ?? ""]
-    if (body === undefined) {
-      res.writeHead(404)
-      return res.end()
-    }
-    res.writeHead(200, { "content-length": body.length })
-    res.end(body)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  server = await serveFiles(files)
+  base = server.base
   emulator = await startEmulator({
     clock: "manual",
     rate_limits: { enabled: false },
@@ -73,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
 })
 
 beforeEach(() => emulator.reset())

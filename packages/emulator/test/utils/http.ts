@@ -1,4 +1,5 @@
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
+import * as http from "node:http"
 
 export interface Reply {
   readonly status: number
@@ -98,3 +99,17 @@ export const until = async (what: string, check: () => Promise<boolean> | boolea
 /** Waits until `n` answers are parked on the emulator clock. */
 export const parked = (emulator: StartedEmulator, n: number) =>
   until(`${n} answers waiting for the emulator clock`, async () => (await emulator.report()).clock_waiters === n)
+
+/** A static file server on 127.0.0.1 (the only host the emulator fetches from): path → bytes, else 404. */
+export const serveFiles = async (files: Record<string, Buffer>) => {
+  const server = http.createServer((req, res) => {
+    const body = files[req.url ?? ""]
+    if (body === undefined) return void res.writeHead(404).end()
+    res.writeHead(200, { "content-length": body.length }).end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
