@@ -28,7 +28,7 @@ export type Container =
   | "avi"
   | "mpeg"
 
-// file-type names containers by file extension; these are the ones the service accepts (PROTOCOL.md §7), folded
+// file-type names containers by file extension; these are the ones the service accepts (docs/PROTOCOL.md, Limits), folded
 // into the names the result document uses.
 const CONTAINERS: Readonly<Record<string, Container>> = {
   wav: "wav",

@@ -14,7 +14,7 @@ const isOss = (ctx: Ctx): boolean => ctx.endpoint === "upload" || ctx.endpoint =
 
 const INTERNAL = "An internal error has occured, please try again later or contact service support."
 
-// What an `error` fault says when it names only a status (PROTOCOL.md §8).
+// What an `error` fault says when it names only a status (docs/PROTOCOL.md, Error codes).
 const DEFAULTS: Record<number, { readonly code: string; readonly message: string }> = {
   400: { code: "InvalidParameter", message: "Required parameter(s) missing or invalid." },
   401: { code: "InvalidApiKey", message: "Invalid API-key provided." },

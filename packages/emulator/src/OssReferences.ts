@@ -1,5 +1,5 @@
 /**
- * `oss://` audio references (PROTOCOL.md §6): the resolve header, the object's model binding and lifetime. Sync
+ * `oss://` audio references (docs/PROTOCOL.md, Temporary uploads): the resolve header, the object's model binding and lifetime. Sync
  * requests and async submits answer the same way.
  *
  * @since 0.1.0
@@ -10,7 +10,7 @@ import type { Rejection } from "./internal/rejection.js"
 import { invalid, INVALID_URL } from "./internal/rejection.js"
 import type { OssObject } from "./Uploads.js"
 
-// PROTOCOL.md documents no exact answer for a missing object; this is the 400 InvalidParameter the service
+// docs/PROTOCOL.md documents no exact answer for a missing object; this is the 400 InvalidParameter the service
 // gives for a URL it cannot use, naming the cause.
 const MISSING = `${INVALID_URL} The oss resource does not exist.`
 

@@ -4,7 +4,7 @@
  *
  * The bucket of a model holds `rpm × burst_seconds / 60` tokens (by default a full minute, i.e. `rpm`; or
  * `rpm × burst_fraction`) and refills continuously at `rpm / 60` tokens per second (the capacity is at least one
- * token). PROTOCOL.md §7 says limits are per root account and per model and "may also be enforced per second";
+ * token). docs/PROTOCOL.md (Limits) says limits are per root account and per model and "may also be enforced per second";
  * `burst_seconds: 1` gives that stricter per-second mode. A limit that changes (a config patch or a `schedule`
  * entry falling due) retunes the bucket without refilling it, as a shared key's limit would.
  *

@@ -1,5 +1,5 @@
 /**
- * Async file transcription (PROTOCOL.md §5): submit, query, cancel, list, and the signed result document.
+ * Async file transcription (docs/PROTOCOL.md, Async tasks): submit, query, cancel, list, and the signed result document.
  *
  * @since 0.1.0
  */
@@ -183,7 +183,7 @@ export const cancel = async (ctx: Ctx, id: string): Promise<void> => {
 }
 
 /**
- * `GET /api/v1/tasks?…` (flat body, PROTOCOL.md §5.4).
+ * `GET /api/v1/tasks?…` (flat body, docs/PROTOCOL.md, Async tasks).
  *
  * @since 0.1.0
  * @category routes

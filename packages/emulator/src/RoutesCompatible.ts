@@ -1,5 +1,5 @@
 /**
- * Sync recognition in OpenAI-compatible mode: `POST /compatible-mode/v1/chat/completions` (PROTOCOL.md §2), JSON or
+ * Sync recognition in OpenAI-compatible mode: `POST /compatible-mode/v1/chat/completions` (docs/PROTOCOL.md, Sync, OpenAI-compatible), JSON or
  * SSE.
  *
  * @since 0.1.0

@@ -1,6 +1,6 @@
 /**
  * Sync recognition in DashScope native mode: `POST /api/v1/services/aigc/multimodal-generation/generation`
- * (PROTOCOL.md §3), JSON or DashScope SSE.
+ * (docs/PROTOCOL.md, Sync, native), JSON or DashScope SSE.
  *
  * @since 0.1.0
  */
@@ -16,7 +16,7 @@ import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
 const NATIVE_KEYS = new Set(["model", "input", "parameters"])
-// The Python SDK puts every keyword argument in `parameters`, `stream` included (PROTOCOL.md Part B §2.2).
+// The Python SDK puts every keyword argument in `parameters`, `stream` included (docs/PROTOCOL.md, The official Python SDK).
 const NATIVE_PARAMETER_KEYS = new Set(["asr_options", "incremental_output", "result_format", "stream"])
 
 const NATIVE_MESSAGES: MessageShape = {

@@ -1,5 +1,5 @@
 /**
- * The upload routes of PROTOCOL.md §6: getPolicy (rate-limited per model) and the OSS form POST.
+ * The upload routes (docs/PROTOCOL.md, Temporary uploads): getPolicy (rate-limited per model) and the OSS form POST.
  *
  * @since 0.1.0
  */

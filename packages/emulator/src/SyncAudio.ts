@@ -1,6 +1,6 @@
 /**
  * The audio of a sync request: a data URI, a loopback URL or an `oss://` upload, analysed and checked against the
- * sync limits (PROTOCOL.md §2.1, §7).
+ * sync limits (docs/PROTOCOL.md, Limits).
  *
  * @since 0.1.0
  */

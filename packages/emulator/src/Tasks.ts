@@ -1,5 +1,5 @@
 /**
- * Async file-transcription tasks (PROTOCOL.md §5): lifecycle on the emulator clock, query views, cancel, list,
+ * Async file-transcription tasks (docs/PROTOCOL.md, Async tasks): lifecycle on the emulator clock, query views, cancel, list,
  * and the signed result document.
  *
  * @since 0.1.0
@@ -244,7 +244,7 @@ export class TaskStore {
   // Wire shapes
   // ===========================================================================
 
-  /** The query body (`GET /tasks/{id}`), PROTOCOL.md §5.2. */
+  /** The query body (`GET /tasks/{id}`), docs/PROTOCOL.md, Async tasks. */
   queryBody(task: Task | undefined, id: string, requestId: string): Record<string, unknown> {
     const now = this.state.clock.now()
     const view = task === undefined ? undefined : this.view(task, now)
@@ -309,7 +309,7 @@ export class TaskStore {
     return { _tag: "Ok", task }
   }
 
-  /** The qwen3 filetrans result document, PROTOCOL.md §5.3. */
+  /** The qwen3 filetrans result document, docs/PROTOCOL.md, Async tasks. */
   document(task: Task): unknown {
     if (task.resultDocument !== undefined) return task.resultDocument
     if (task.work._tag !== "Ready") return undefined

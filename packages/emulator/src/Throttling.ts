@@ -8,7 +8,7 @@ import type * as http from "node:http"
 import type { Ctx } from "./internal/http.js"
 
 /**
- * The documented message of a throttling 429 (PROTOCOL.md §8).
+ * The documented message of a throttling 429 (docs/PROTOCOL.md, Error codes).
  *
  * @since 0.1.0
  * @category constants

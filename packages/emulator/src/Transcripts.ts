@@ -15,7 +15,7 @@ import { itn } from "./TextNormalization.js"
 export const EMOTIONS = ["surprised", "neutral", "happy", "sad", "disgusted", "angry", "fearful"] as const
 
 /**
- * The 27 language codes of PROTOCOL.md §2.1.
+ * The 27 language codes (docs/PROTOCOL.md, Sync, OpenAI-compatible).
  *
  * @since 0.1.0
  * @category models

@@ -1,5 +1,5 @@
 /**
- * Temporary uploads (PROTOCOL.md §6): getPolicy, the OSS PostObject form (streamed to disk), and `oss://`
+ * Temporary uploads (docs/PROTOCOL.md, Temporary uploads): getPolicy, the OSS PostObject form (streamed to disk), and `oss://`
  * resolution bound to a model and a 48 h lifetime.
  *
  * @since 0.1.0
@@ -55,7 +55,7 @@ export type Resolved =
 const BUCKET = "dashscope-file-mgr"
 
 /**
- * The form fields the official SDKs send (PROTOCOL.md §6, Part B §2.4).
+ * The form fields the official SDKs send (docs/PROTOCOL.md, Temporary uploads).
  *
  * @since 0.1.0
  * @category constants

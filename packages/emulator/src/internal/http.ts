@@ -89,7 +89,7 @@ export const sendText = (
 }
 
 /**
- * `{code, message, request_id}` (PROTOCOL.md §3.4).
+ * `{code, message, request_id}` (docs/PROTOCOL.md, Error codes).
  *
  * @since 0.1.0
  */
@@ -113,7 +113,7 @@ const COMPAT_CODES: Record<number, { readonly code: string; readonly type: strin
   503: { code: "model_unavailable", type: "service_unavailable_error" }
 }
 
-// Native codes whose compatible-mode code is not the one of their status (PROTOCOL.md §8): a quota 429 is
+// Native codes whose compatible-mode code is not the one of their status (docs/PROTOCOL.md, Error codes): a quota 429 is
 // `insufficient_quota`, not `limit_requests`.
 const COMPAT_BY_NATIVE_CODE: Record<string, { readonly code: string; readonly type: string }> = {
   NotFound: { code: "not_found", type: "invalid_request_error" },
@@ -121,7 +121,7 @@ const COMPAT_BY_NATIVE_CODE: Record<string, { readonly code: string; readonly ty
 }
 
 /**
- * `{error:{code,param,message,type},id,request_id}` (PROTOCOL.md §2.4). The message carries the native code as
+ * `{error:{code,param,message,type},id,request_id}` (docs/PROTOCOL.md, Error codes). The message carries the native code as
  * `<status> Code: detail`, except for 401 and 429 whose documented bodies are used verbatim.
  *
  * @since 0.1.0

@@ -14,7 +14,7 @@ export interface Rejection {
 }
 
 /**
- * The generic 400 of DashScope (PROTOCOL.md §8).
+ * The generic 400 of DashScope (docs/PROTOCOL.md, Error codes).
  *
  * @since 0.1.0
  */
