@@ -101,6 +101,7 @@ const start = async (config: EmulatorConfig.Input, options: Options): Promise<Ru
 }
 
 const stop = async (server: http.Server, state: State, removeDir: boolean): Promise<void> => {
+  state.clock.release()
   await new Promise<void>((resolve) => {
     server.close(() => resolve())
     server.closeAllConnections()

@@ -4,13 +4,36 @@
  * @since 0.1.0
  */
 import { ParseResult, Schema } from "effect"
+import * as FaultRules from "./FaultRules.js"
 
 // =============================================================================
 // Schemas
 // =============================================================================
 
 const NonNegative = Schema.Number.pipe(Schema.nonNegative())
+
+/**
+ * One injected fault (see FaultRules).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Fault = FaultRules.Fault
 const Probability = Schema.Number.pipe(Schema.between(0, 1))
+
+const RequestsPerMinute = Schema.Record({ key: Schema.String, value: NonNegative })
+
+/**
+ * From `after_ms` of emulator time after the config carrying it was applied, these per-model limits are merged over
+ * `requests_per_minute` (as a config patch would be), in the order given.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LimitChange = Schema.Struct({
+  after_ms: NonNegative,
+  requests_per_minute: RequestsPerMinute
+})
 
 /**
  * @since 0.1.0
@@ -20,7 +43,7 @@ export const RateLimits = Schema.Struct({
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
     description: "Master switch for every rate limit (RPM buckets, task-query QPS, getPolicy QPS)."
   }),
-  requests_per_minute: Schema.optionalWith(Schema.Record({ key: Schema.String, value: NonNegative }), {
+  requests_per_minute: Schema.optionalWith(RequestsPerMinute, {
     default: () => ({ default: 100 })
   }).annotations({
     description: "Requests per minute per model (sync and submit). The key `default` applies to unlisted models."
@@ -35,8 +58,19 @@ export const RateLimits = Schema.Struct({
   get_policy_qps: Schema.optionalWith(NonNegative, { default: () => 100 }).annotations({
     description: "getPolicy requests allowed per model in any sliding 1 s window."
   }),
+  burst_fraction: Schema.optional(Schema.Number.pipe(Schema.greaterThan(0))).annotations({
+    description: "Bucket capacity as a fraction of the per-minute limit (0.1 = a burst of 10 %). When set, it " +
+      "replaces burst_seconds (burst_fraction × 60 = burst_seconds)."
+  }),
   retry_after_s: Schema.optional(Schema.NullOr(NonNegative)).annotations({
     description: "When set (not null), 429 responses carry `Retry-After: <n>` (the real service documents none)."
+  }),
+  retry_after_share: Schema.optionalWith(Probability, { default: () => 1 }).annotations({
+    description: "The share of 429s that carry Retry-After when retry_after_s is set: 0.5 = every second one " +
+      "(counted, not random)."
+  }),
+  schedule: Schema.optionalWith(Schema.Array(LimitChange), { default: () => [] }).annotations({
+    description: "Limits that change over emulator time, as when another program starts sharing the key."
   })
 })
 
@@ -71,47 +105,6 @@ export const TaskTiming = Schema.Struct({
  * @since 0.1.0
  * @category schemas
  */
-export const Endpoint = Schema.Literal(
-  "sync",
-  "native",
-  "compatible",
-  "submit",
-  "task",
-  "upload",
-  "policy",
-  "result",
-  "*"
-)
-
-/**
- * @since 0.1.0
- * @category schemas
- */
-export const FaultKind = Schema.Literal("internal_error", "model_unavailable", "reset", "slow", "throttle")
-
-/**
- * @since 0.1.0
- * @category schemas
- */
-export const Fault = Schema.Struct({
-  endpoint: Schema.optionalWith(Endpoint, { default: () => "*" as const }),
-  kind: FaultKind,
-  every: Schema.optional(Schema.Int.pipe(Schema.positive())).annotations({
-    description: "Fire on every N-th request to the endpoint (counted per fault)."
-  }),
-  probability: Schema.optional(Probability).annotations({ description: "Fire with this probability (seeded PRNG)." }),
-  slow_ms: Schema.optionalWith(NonNegative, { default: () => 120_000 }).annotations({
-    description: "How long a `slow` fault holds the response."
-  }),
-  limit: Schema.optional(Schema.Int.pipe(Schema.positive())).annotations({
-    description: "Stop firing after this many injections."
-  })
-})
-
-/**
- * @since 0.1.0
- * @category schemas
- */
 export const FailTaskRule = Schema.Union(
   Schema.String,
   Schema.Struct({
@@ -139,6 +132,10 @@ export const DropWindow = Schema.Struct({
 export const EmulatorConfig = Schema.Struct({
   api_key: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "sk-emulator" }),
   seed: Schema.optionalWith(Schema.Int, { default: () => 1 }),
+  clock: Schema.optionalWith(Schema.Literal("real", "manual"), { default: () => "real" as const }).annotations({
+    description: "`real`: the emulator clock follows the wall clock (plus every advance). `manual`: it stands still " +
+      "until advance moves it, so latencies, task timing, refill and expiry happen exactly when a test says."
+  }),
   rate_limits: Schema.optionalWith(RateLimits, { default: () => Schema.decodeSync(RateLimits)({}) }),
   latency_ms: Schema.optionalWith(Latency, { default: () => Schema.decodeSync(Latency)({}) }),
   tasks: Schema.optionalWith(TaskTiming, { default: () => Schema.decodeSync(TaskTiming)({}) }),
@@ -153,6 +150,13 @@ export const EmulatorConfig = Schema.Struct({
   transcripts: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
     default: () => ({})
   }),
+  synthetic_transcripts: Schema.optionalWith(Schema.Literal("hash", "audio"), { default: () => "hash" as const })
+    .annotations({
+      description: "Where text comes from for audio without a configured transcript. `hash`: words drawn from the " +
+        "audio's sha256, spread over its duration. `audio`: one sentence per voiced stretch between pauses, drawn " +
+        "from its pitch and placed at its times, so a chunk of a recording gives the matching part of the " +
+        "recording's transcript (PCM WAV directly, other containers through ffmpeg)."
+    }),
   faults: Schema.optionalWith(Schema.Array(Fault), { default: () => [] }),
   fail_tasks_matching: Schema.optionalWith(Schema.Array(FailTaskRule), { default: () => [] }),
   drop_window: Schema.optional(Schema.NullOr(DropWindow)),

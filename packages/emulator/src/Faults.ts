@@ -1,5 +1,7 @@
 /**
- * Fault injection: every N-th request or with a seeded probability, per configured fault.
+ * Fault injection: which request gets which fault. A fault counts the requests to its endpoint (1 = the first it
+ * sees) and fires on exact request numbers (`at`, `from`..`to`), on every N-th, with a seeded probability, or
+ * always when no selector is given.
  *
  * @since 0.1.0
  */
@@ -14,13 +16,12 @@ import type { EndpointName } from "./Report.js"
 export type FaultKind = FaultConfig["kind"]
 
 /**
+ * When a fault is decided: as a request arrives, or as it names an `oss://` object (`oss_missing` only).
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Injected {
-  readonly kind: FaultKind
-  readonly slowMs: number
-}
+export type Stage = "request" | "oss"
 
 interface FaultState {
   readonly fault: FaultConfig
@@ -35,6 +36,21 @@ const matches = (configured: FaultConfig["endpoint"], endpoint: EndpointName): b
   if (configured === "sync") return endpoint === "compatible" || endpoint === "native"
   if (configured === "task") return endpoint === "task" || endpoint === "cancel" || endpoint === "list"
   return false
+}
+
+const stageOf = (fault: FaultConfig): Stage => fault.kind === "oss_missing" ? "oss" : "request"
+
+const selects = (state: FaultState): boolean => {
+  const { at, every, from, probability, to } = state.fault
+  const n = state.seen
+  // the PRNG advances on every request it is asked about, so a seed gives the same pattern whatever else fires
+  const byChance = probability !== undefined && state.random() < probability
+  if (at === undefined && every === undefined && probability === undefined && from === undefined && to === undefined) {
+    return true
+  }
+  return byChance || (at !== undefined && at.includes(n)) ||
+    ((from !== undefined || to !== undefined) && n >= (from ?? 1) && n <= (to ?? Infinity)) ||
+    (every !== undefined && n % every === 0)
 }
 
 /**
@@ -61,20 +77,22 @@ export class Faults {
     this.configure(config)
   }
 
-  /** Decides whether this request gets a fault; the first matching fault that fires wins. */
-  decide(endpoint: EndpointName): Injected | undefined {
-    let chosen: Injected | undefined
+  /** How often each configured fault fired since it was configured or reset. */
+  firedCounts(): ReadonlyArray<number> {
+    return this.states.map((state) => state.fired)
+  }
+
+  /** Decides whether this request gets a fault at this stage; the first matching fault that fires wins. */
+  decide(endpoint: EndpointName, stage: Stage = "request"): FaultConfig | undefined {
+    let chosen: FaultConfig | undefined
     for (const state of this.states) {
-      if (!matches(state.fault.endpoint, endpoint)) continue
+      if (stageOf(state.fault) !== stage || !matches(state.fault.endpoint, endpoint)) continue
       state.seen++
       if (chosen !== undefined) continue
       if (state.fault.limit !== undefined && state.fired >= state.fault.limit) continue
-      const always = state.fault.every === undefined && state.fault.probability === undefined
-      const byEvery = state.fault.every !== undefined && state.seen % state.fault.every === 0
-      const byChance = state.fault.probability !== undefined && state.random() < state.fault.probability
-      if (always || byEvery || byChance) {
+      if (selects(state)) {
         state.fired++
-        chosen = { kind: state.fault.kind, slowMs: state.fault.slow_ms }
+        chosen = state.fault
       }
     }
     return chosen

@@ -1,5 +1,5 @@
 /**
- * The model matrix of docs/PROTOCOL.md §1: which model goes to which endpoint.
+ * The model matrix (docs/PROTOCOL.md, Models): which model goes to which endpoint.
  *
  * @since 0.1.0
  */
@@ -37,7 +37,7 @@ export const classify = (model: string): Family | undefined => {
 export const isKnown = (model: string): boolean => classify(model) !== undefined
 
 /**
- * Parameters that belong to Paraformer / Fun-ASR and are not documented for qwen3 (docs/PROTOCOL.md §7.1, §13).
+ * Parameters that belong to Paraformer / Fun-ASR and are not documented for qwen3 (docs/PROTOCOL.md, Async tasks: Fun-ASR and Paraformer).
  *
  * @since 0.1.0
  * @category constants

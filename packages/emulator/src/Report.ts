@@ -76,6 +76,22 @@ export interface Violation {
 }
 
 /**
+ * Request starts per second of emulator time, for plotting what a client really sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartsPerSecond {
+  /** Emulator-clock ms of second 0 (the start, or the last reset). */
+  readonly origin_ms: number
+  /**
+   * `"<endpoint> <model>"` (compatible, native, submit, policy) or `"task"` → rows `[second, starts, of which 429]`,
+   * only for seconds with a start. A start is a request that reached the rate limiter.
+   */
+  readonly series: Record<string, ReadonlyArray<readonly [number, number, number]>>
+}
+
+/**
  * The JSON served at `GET /__emulator/report`.
  *
  * @since 0.1.0
@@ -87,8 +103,15 @@ export interface Report {
   /** `"<endpoint>"` → number of requests received. */
   readonly requests: Record<string, number>
   readonly peak_concurrent: number
+  /** Requests being answered right now. */
+  readonly in_flight: number
   readonly peak_task_query_qps: number
+  /** Every 429 answered, whether from a limit or an injected fault. */
   readonly throttled_429: number
+  /** The 429s the emulated rate limits gave (no injected fault). */
+  readonly rate_limited_429: number
+  /** `throttled_429` over all API requests received (0 when none). */
+  readonly share_429: number
   readonly violations: ReadonlyArray<Violation>
   /** `"<sha256 or url>"` → accepted submissions (sync requests answered 200 and async tasks created). */
   readonly submissions_per_audio: Record<string, number>
@@ -101,100 +124,18 @@ export interface Report {
     readonly succeeded: number
     readonly failed: number
     readonly canceled: number
+    /** Tasks whose audio is still being fetched and analysed (in real time, whatever the clock). */
+    readonly loading: number
   }
   /** `"<kind>"` → injected faults. */
   readonly faults: Record<string, number>
+  /** Injections per entry of the config's `faults`, in order. */
+  readonly faults_by_rule: ReadonlyArray<number>
   readonly dropped_connections: number
   readonly mime_mismatches: number
-}
-
-const bump = (record: Record<string, number>, key: string, by = 1): void => {
-  record[key] = (record[key] ?? 0) + by
-}
-
-/**
- * Mutable accumulator behind the report.
- *
- * @since 0.1.0
- * @category constructors
- */
-export class Recorder {
-  counts: Record<string, number> = {}
-  requests: Record<string, number> = {}
-  concurrent = 0
-  peakConcurrent = 0
-  peakTaskQueryQps = 0
-  throttled = 0
-  violations: Array<Violation> = []
-  submissions: Record<string, number> = {}
-  uploads: Array<{ key: string; bytes: number; model: string }> = []
-  keyLeaks = 0
-  faults: Record<string, number> = {}
-  dropped = 0
-  mimeMismatches = 0
-
-  reset(): void {
-    this.counts = {}
-    this.requests = {}
-    this.peakConcurrent = this.concurrent
-    this.peakTaskQueryQps = 0
-    this.throttled = 0
-    this.violations = []
-    this.submissions = {}
-    this.uploads = []
-    this.keyLeaks = 0
-    this.faults = {}
-    this.dropped = 0
-    this.mimeMismatches = 0
-  }
-
-  request(endpoint: EndpointName): void {
-    bump(this.requests, endpoint)
-  }
-
-  enter(): void {
-    this.concurrent++
-    if (this.concurrent > this.peakConcurrent) this.peakConcurrent = this.concurrent
-  }
-
-  leave(): void {
-    this.concurrent--
-  }
-
-  response(endpoint: EndpointName, status: number | string): void {
-    bump(this.counts, `${endpoint} ${status}`)
-    if (status === 429) this.throttled++
-  }
-
-  violation(rule: Rule, endpoint: EndpointName, detail: string): void {
-    this.violations.push({ rule, endpoint, detail })
-    if (rule === "key_leak") this.keyLeaks++
-    if (rule === "mime_mismatch") this.mimeMismatches++
-  }
-
-  submission(audio: string): void {
-    bump(this.submissions, audio)
-  }
-
-  fault(kind: string): void {
-    bump(this.faults, kind)
-  }
-
-  snapshot(tasks: Report["tasks"]): Report {
-    return {
-      counts: { ...this.counts },
-      requests: { ...this.requests },
-      peak_concurrent: this.peakConcurrent,
-      peak_task_query_qps: this.peakTaskQueryQps,
-      throttled_429: this.throttled,
-      violations: [...this.violations],
-      submissions_per_audio: { ...this.submissions },
-      uploads: [...this.uploads],
-      key_leaks: this.keyLeaks,
-      tasks,
-      faults: { ...this.faults },
-      dropped_connections: this.dropped,
-      mime_mismatches: this.mimeMismatches
-    }
-  }
+  /** The emulator clock, epoch ms. */
+  readonly clock_ms: number
+  /** Answers waiting for the emulator clock (latencies, slow faults, SSE pacing). */
+  readonly clock_waiters: number
+  readonly starts_per_second: StartsPerSecond
 }

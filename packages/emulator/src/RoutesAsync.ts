@@ -1,17 +1,19 @@
 /**
- * Async file transcription (docs/PROTOCOL.md §7): submit, query, cancel, list, and the signed result document.
+ * Async file transcription (docs/PROTOCOL.md, Async tasks): submit, query, cancel, list, and the signed result document.
  *
  * @since 0.1.0
  */
 import type { Ctx } from "./internal/http.js"
-import { header, isObject, nativeError, ossError, readJson, sendJson, sleep } from "./internal/http.js"
+import { header, isObject, nativeError, ossError, readJson, sendJson } from "./internal/http.js"
+import { INVALID_URL, isRejection } from "./internal/rejection.js"
 import { parseCompact } from "./internal/time.js"
 import * as Models from "./Models.js"
+import * as OssReferences from "./OssReferences.js"
 import type { Rule } from "./Report.js"
 import type { Status } from "./Tasks.js"
+import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
 
-const INVALID_URL = "The provided URL does not appear to be valid. Ensure it is correctly formatted."
 const SUBMIT_KEYS = new Set(["model", "input", "parameters"])
 const PARAMETER_KEYS = new Set(["language", "enable_itn", "enable_words", "channel_id", "corpus"])
 
@@ -56,15 +58,8 @@ export const submit = async (ctx: Ctx): Promise<void> => {
     violate("missing_async_header", "X-DashScope-Async: enable is required on submit")
     return nativeError(ctx, 403, "AccessDenied", "current user api does not support synchronous calls")
   }
-  if (!state.limits.takeModel(model, state.clock.now())) {
-    const seconds = state.config.rate_limits.retry_after_s
-    return nativeError(
-      ctx,
-      429,
-      "Throttling.RateQuota",
-      "Requests rate limit exceeded, please try again later.",
-      seconds == null ? undefined : { "retry-after": String(seconds) }
-    )
+  if (!Throttling.takeModel(ctx, model)) {
+    return nativeError(ctx, 429, "Throttling.RateQuota", Throttling.MESSAGE, Throttling.headers(ctx))
   }
 
   for (const key of Object.keys(json)) {
@@ -116,25 +111,10 @@ export const submit = async (ctx: Ctx): Promise<void> => {
   let source
   let audioKey = fileUrl
   if (fileUrl.startsWith("oss://")) {
-    if (header(ctx.req, "x-dashscope-ossresourceresolve")?.toLowerCase() !== "enable") {
-      violate("missing_oss_resolve_header", `${fileUrl} sent without X-DashScope-OssResourceResolve: enable`)
-      return invalid(INVALID_URL)
-    }
-    const resolved = state.uploads.resolve(fileUrl, model)
-    if (resolved._tag === "NotFound") {
-      violate("oss_not_found", fileUrl)
-      return invalid(`${INVALID_URL} The oss resource does not exist.`)
-    }
-    if (resolved._tag === "Expired") {
-      violate("oss_expired", fileUrl)
-      return invalid(`${INVALID_URL} The oss resource has expired.`)
-    }
-    if (resolved._tag === "WrongModel") {
-      violate("oss_model_mismatch", `${fileUrl} was uploaded for ${resolved.boundTo}, used with ${model}`)
-      return nativeError(ctx, 403, "AccessDenied", "Access denied: the oss resource belongs to another model.")
-    }
-    source = { _tag: "Oss" as const, file: resolved.object.file, sha256: resolved.object.sha256 }
-    audioKey = resolved.object.sha256
+    const object = OssReferences.resolve(ctx, fileUrl, model)
+    if (isRejection(object)) return nativeError(ctx, object.status, object.code, object.message)
+    source = { _tag: "Oss" as const, file: object.file, sha256: object.sha256 }
+    audioKey = object.sha256
   } else if (/^https?:\/\//i.test(fileUrl)) {
     try {
       source = { _tag: "Url" as const, url: new URL(fileUrl) }
@@ -160,7 +140,7 @@ export const submit = async (ctx: Ctx): Promise<void> => {
     source
   })
   state.recorder.submission(audioKey)
-  await sleep(state.config.latency_ms.submit)
+  await state.clock.sleep(state.config.latency_ms.submit)
   sendJson(ctx, 200, { request_id: ctx.requestId, output: { task_id: task.id, task_status: "PENDING" } })
 }
 
@@ -172,20 +152,13 @@ export const submit = async (ctx: Ctx): Promise<void> => {
  */
 export const query = async (ctx: Ctx, id: string): Promise<void> => {
   const state = ctx.state
-  const verdict = state.limits.taskQuery(state.clock.now())
+  const now = state.clock.now()
+  const verdict = state.limits.taskQuery(now)
+  state.recorder.start("task", now, verdict.allowed)
   if (verdict.rate > state.recorder.peakTaskQueryQps) state.recorder.peakTaskQueryQps = verdict.rate
   if (ctx.req.method === "POST") await readJson(ctx.req, 1024 * 1024)
-  if (!verdict.allowed) {
-    const seconds = state.config.rate_limits.retry_after_s
-    return nativeError(
-      ctx,
-      429,
-      "Throttling",
-      "Requests rate limit exceeded, please try again later.",
-      seconds == null ? undefined : { "retry-after": String(seconds) }
-    )
-  }
-  await sleep(state.config.latency_ms.task)
+  if (!verdict.allowed) return nativeError(ctx, 429, "Throttling", Throttling.MESSAGE, Throttling.headers(ctx))
+  await state.clock.sleep(state.config.latency_ms.task)
   sendJson(ctx, 200, state.tasks.queryBody(state.tasks.get(id), id, ctx.requestId))
 }
 
@@ -210,7 +183,7 @@ export const cancel = async (ctx: Ctx, id: string): Promise<void> => {
 }
 
 /**
- * `GET /api/v1/tasks?…` (flat body, docs/PROTOCOL.md §7.6).
+ * `GET /api/v1/tasks?…` (flat body, docs/PROTOCOL.md, Async tasks).
  *
  * @since 0.1.0
  * @category routes
@@ -271,7 +244,7 @@ export const list = (ctx: Ctx): void => {
  */
 export const result = async (ctx: Ctx, id: string): Promise<void> => {
   const checked = ctx.state.tasks.checkResult(id, ctx.url.searchParams)
-  await sleep(ctx.state.config.latency_ms.result)
+  await ctx.state.clock.sleep(ctx.state.config.latency_ms.result)
   if (checked._tag === "BadSignature") {
     return ossError(
       ctx,

@@ -1,111 +1,16 @@
 /**
- * The HTTP server: routing, auth, faults, the drop window, concurrency tracking and the `/__emulator` control
- * routes.
+ * The HTTP server: auth, key-leak checks, faults, the drop window and concurrency tracking around the routes.
  *
  * @since 0.1.0
  */
 import * as http from "node:http"
-import type { Socket } from "node:net"
+import * as FaultInjection from "./FaultInjection.js"
 import type { Ctx } from "./internal/http.js"
-import { apiError, header, nativeError, ossError, readJson, sendJson, sleep } from "./internal/http.js"
+import { apiError, header, nativeError } from "./internal/http.js"
 import type { State } from "./internal/state.js"
-import * as Models from "./Models.js"
 import type { EndpointName } from "./Report.js"
-import * as RoutesAsync from "./RoutesAsync.js"
-import * as RoutesSync from "./RoutesSync.js"
-import { getPolicy } from "./Uploads.js"
-
-// =============================================================================
-// Routing
-// =============================================================================
-
-type Route =
-  | { readonly endpoint: EndpointName; readonly run: (ctx: Ctx) => Promise<void> | void }
-  | { readonly endpoint: "control"; readonly run: (ctx: Ctx) => Promise<void> | void }
-
-const TASK = /^\/api\/v1\/tasks\/([^/]+)$/
-const CANCEL = /^\/api\/v1\/tasks\/([^/]+)\/cancel$/
-const RESULT = /^\/__oss\/result\/([^/]+)\.json$/
-
-const route = (method: string, pathname: string): Route | undefined => {
-  if (method === "POST" && pathname === "/compatible-mode/v1/chat/completions") {
-    return { endpoint: "compatible", run: RoutesSync.compatible }
-  }
-  if (method === "POST" && pathname === "/api/v1/services/aigc/multimodal-generation/generation") {
-    return { endpoint: "native", run: RoutesSync.native }
-  }
-  if (method === "POST" && pathname === "/api/v1/services/audio/asr/transcription") {
-    return { endpoint: "submit", run: RoutesAsync.submit }
-  }
-  if ((method === "GET" || method === "POST") && pathname === "/api/v1/tasks") {
-    return method === "GET" ? { endpoint: "list", run: RoutesAsync.list } : undefined
-  }
-  let m = CANCEL.exec(pathname)
-  if (m && method === "POST") return { endpoint: "cancel", run: (ctx) => RoutesAsync.cancel(ctx, m![1]!) }
-  m = TASK.exec(pathname)
-  if (m && (method === "GET" || method === "POST")) {
-    return { endpoint: "task", run: (ctx) => RoutesAsync.query(ctx, decodeURIComponent(m![1]!)) }
-  }
-  if (method === "GET" && pathname === "/api/v1/uploads") {
-    return {
-      endpoint: "policy",
-      run: async (ctx) => {
-        const model = ctx.url.searchParams.get("model") ?? ""
-        if (!ctx.state.limits.policy(model, ctx.state.clock.now())) {
-          return nativeError(ctx, 429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later.")
-        }
-        await sleep(ctx.state.config.latency_ms.policy)
-        getPolicy(ctx, Models.isKnown)
-      }
-    }
-  }
-  if (method === "POST" && (pathname === "/__oss/upload" || pathname === "/__oss/upload/")) {
-    return {
-      endpoint: "upload",
-      run: async (ctx) => {
-        await sleep(ctx.state.config.latency_ms.upload)
-        await ctx.state.uploads.handleUpload(ctx)
-      }
-    }
-  }
-  m = RESULT.exec(pathname)
-  if (m && method === "GET") return { endpoint: "result", run: (ctx) => RoutesAsync.result(ctx, m![1]!) }
-  if (pathname.startsWith("/__emulator/")) return { endpoint: "control", run: control }
-  return undefined
-}
-
-// =============================================================================
-// Control routes
-// =============================================================================
-
-const control = async (ctx: Ctx): Promise<void> => {
-  const { pathname } = ctx.url
-  const method = ctx.req.method
-  if (method === "GET" && pathname === "/__emulator/report") return sendJson(ctx, 200, ctx.state.report())
-  if (method === "POST" && pathname === "/__emulator/reset") {
-    await readJson(ctx.req, 1024 * 1024)
-    ctx.state.reset()
-    return sendJson(ctx, 200, { ok: true })
-  }
-  if (method === "POST" && pathname === "/__emulator/config") {
-    const body = await readJson(ctx.req, 16 * 1024 * 1024)
-    if (body._tag !== "Ok") return sendJson(ctx, 400, { ok: false, error: "invalid JSON" })
-    try {
-      ctx.state.patch(body.json as never)
-      return sendJson(ctx, 200, { ok: true })
-    } catch (error) {
-      return sendJson(ctx, 400, { ok: false, error: (error as Error).message })
-    }
-  }
-  if (method === "POST" && pathname === "/__emulator/advance") {
-    const body = await readJson(ctx.req, 1024 * 1024)
-    const ms = body._tag === "Ok" ? Number((body.json as { ms?: unknown } | undefined)?.ms) : NaN
-    if (!Number.isFinite(ms) || ms < 0) return sendJson(ctx, 400, { ok: false, error: "expected {\"ms\": n}" })
-    ctx.state.clock.advance(ms)
-    return sendJson(ctx, 200, { ok: true, now: ctx.state.clock.now() })
-  }
-  sendJson(ctx, 404, { ok: false, error: "unknown control route" })
-}
+import type { Route } from "./Routes.js"
+import { route } from "./Routes.js"
 
 // =============================================================================
 // Cross-cutting checks
@@ -126,57 +31,6 @@ const leaksKey = (ctx: Ctx): boolean => {
   const raw = ctx.req.rawHeaders
   for (let i = 1; i < raw.length; i += 2) if (raw[i]!.includes(key)) return true
   return false
-}
-
-const isOss = (endpoint: string): boolean => endpoint === "upload" || endpoint === "result"
-
-const injectFault = async (ctx: Ctx): Promise<boolean> => {
-  const fault = ctx.state.faults.decide(ctx.endpoint)
-  if (fault === undefined) return false
-  ctx.state.recorder.fault(fault.kind)
-  switch (fault.kind) {
-    case "internal_error":
-      if (isOss(ctx.endpoint)) {
-        ossError(ctx, 500, "InternalError", "We encountered an internal error. Please try again.")
-      } else {
-        apiError(
-          ctx,
-          500,
-          "InternalError",
-          "An internal error has occured, please try again later or contact service support."
-        )
-      }
-      return true
-    case "model_unavailable":
-      if (isOss(ctx.endpoint)) ossError(ctx, 503, "ServiceUnavailable", "Please reduce your request rate.")
-      else apiError(ctx, 503, "ModelUnavailable", "Model is unavailable, please try again later.")
-      return true
-    case "throttle":
-      if (isOss(ctx.endpoint)) ossError(ctx, 503, "SlowDown", "Please reduce your request rate.")
-      else {
-        const seconds = ctx.state.config.rate_limits.retry_after_s
-        apiError(
-          ctx,
-          429,
-          ctx.endpoint === "task" ? "Throttling" : "Throttling.RateQuota",
-          "Requests rate limit exceeded, please try again later.",
-          seconds == null ? undefined : { "retry-after": String(seconds) }
-        )
-      }
-      return true
-    case "reset":
-      ctx.outcome = "reset"
-      ctx.res.writeHead(200, { "content-type": "application/json", "content-length": 4096 })
-      ctx.res.write(`{"request_id":"${ctx.requestId}","output":{`, () => {
-        const socket = ctx.res.socket as (Socket & { resetAndDestroy?: () => void }) | null
-        if (socket?.resetAndDestroy) socket.resetAndDestroy()
-        else socket?.destroy()
-      })
-      return true
-    case "slow":
-      await sleep(fault.slowMs)
-      return ctx.res.destroyed
-  }
 }
 
 // =============================================================================
@@ -203,7 +57,7 @@ export const make = (state: State): http.Server => {
       req.socket.destroy()
       return
     }
-    const endpoint: EndpointName = found?.endpoint ?? "unknown"
+    const endpoint = (found?.endpoint ?? "unknown") as EndpointName
     const ctx: Ctx = { req, res, url, endpoint, requestId: state.ids.uuid(), state }
     const recorder = state.recorder
     recorder.request(endpoint)
@@ -241,10 +95,10 @@ const handle = async (ctx: Ctx, found: Route | undefined): Promise<void> => {
         )
         : nativeError(ctx, 401, "InvalidApiKey", "Invalid API-key provided.")
     }
-  } else if (isOss(ctx.endpoint) && leaksKey(ctx)) {
+  } else if ((ctx.endpoint === "upload" || ctx.endpoint === "result") && leaksKey(ctx)) {
     ctx.state.recorder.violation("key_leak", ctx.endpoint, "the API key was sent to the OSS host")
   }
-  if (await injectFault(ctx)) {
+  if (await FaultInjection.inject(ctx)) {
     ctx.req.resume()
     return
   }

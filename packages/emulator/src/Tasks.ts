@@ -1,15 +1,17 @@
 /**
- * Async file-transcription tasks (docs/PROTOCOL.md §7): lifecycle on the emulator clock, query views, cancel, list,
+ * Async file-transcription tasks (docs/PROTOCOL.md, Async tasks): lifecycle on the emulator clock, query views, cancel, list,
  * and the signed result document.
  *
  * @since 0.1.0
  */
 import * as fsp from "node:fs/promises"
 import * as path from "node:path"
-import type { Analysis } from "./Audio.js"
-import { fetchToFile, isReachable } from "./Audio.js"
+import type { Analysis } from "./AudioAnalyzer.js"
+import type { Segment } from "./AudioContent.js"
+import { fetchToFile, isReachable } from "./AudioFetch.js"
 import type { State } from "./internal/state.js"
 import { taskTime } from "./internal/time.js"
+import type { Report } from "./Report.js"
 import * as Transcripts from "./Transcripts.js"
 
 // =============================================================================
@@ -33,12 +35,18 @@ export interface Parameters {
   readonly channelIds: ReadonlyArray<number>
 }
 
+interface Inspected {
+  readonly analysis: Analysis
+  readonly segments: ReadonlyArray<Segment> | undefined
+}
+
 type Work =
   | { readonly _tag: "Loading" }
   | {
     readonly _tag: "Ready"
     readonly at: number
     readonly analysis: Extract<Analysis, { _tag: "Ok" }>
+    readonly segments: ReadonlyArray<Segment> | undefined
   }
   | { readonly _tag: "Failed"; readonly at: number; readonly code: string; readonly message: string }
 
@@ -128,26 +136,21 @@ export class TaskStore {
     }
     const forced = this.state.forcedFailure(task.fileUrl)
     if (forced) return failed(forced.code, forced.message)
-    let analysis: Analysis
+    let inspected: Inspected
     if (source._tag === "Oss") {
-      analysis = await this.state.analyzer.analyzeFile(source.file, source.sha256).catch(() => ({
-        _tag: "Unsupported" as const,
-        sha256: source.sha256
-      }))
+      inspected = await this.inspect(source.file, source.sha256)
     } else {
       if (!isReachable(source.url)) return failed("FILE_403_FORBIDDEN", "FILE_403_FORBIDDEN")
       const file = path.join(this.state.uploads.dir, `download-${task.id}`)
       try {
         const fetched = await fetchToFile(source.url, file)
         if (fetched._tag === "Failed") return failed("FILE_403_FORBIDDEN", "FILE_403_FORBIDDEN")
-        analysis = await this.state.analyzer.analyzeFile(file, fetched.sha256).catch(() => ({
-          _tag: "Unsupported" as const,
-          sha256: fetched.sha256
-        }))
+        inspected = await this.inspect(file, fetched.sha256)
       } finally {
         await fsp.rm(file, { force: true })
       }
     }
+    const { analysis, segments } = inspected
     if (analysis._tag !== "Ok") return failed("InvalidFile.DecodeFailed", "The audio file cannot be decoded.")
     const maxChannel = Math.max(...task.parameters.channelIds)
     if (maxChannel >= analysis.info.channels) {
@@ -156,7 +159,19 @@ export class TaskStore {
         `channel_id ${maxChannel} out of range: the audio has ${analysis.info.channels}`
       )
     }
-    task.work = { _tag: "Ready", at: this.state.clock.now(), analysis }
+    task.work = { _tag: "Ready", at: this.state.clock.now(), analysis, segments }
+  }
+
+  /** Analyses a file and, for transcripts that follow the audio, finds its voiced segments. */
+  private async inspect(file: string, sha256: string): Promise<Inspected> {
+    const analysis = await this.state.analyzer.analyzeFile(file, sha256).catch(() => ({
+      _tag: "Unsupported" as const,
+      sha256
+    }))
+    const segments = analysis._tag === "Ok" && this.state.config.synthetic_transcripts === "audio"
+      ? await this.state.content.segmentsOf(sha256, { file }, analysis.container)
+      : undefined
+    return { analysis, segments }
   }
 
   get(id: string): Task | undefined {
@@ -199,16 +214,18 @@ export class TaskStore {
     return true
   }
 
-  counts(now: number): {
-    submitted: number
-    pending: number
-    running: number
-    succeeded: number
-    failed: number
-    canceled: number
-  } {
-    const out = { submitted: this.order.length, pending: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 }
+  counts(now: number): Report["tasks"] {
+    const out = {
+      submitted: this.order.length,
+      pending: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      canceled: 0,
+      loading: 0
+    }
     for (const task of this.order) {
+      if (task.work._tag === "Loading") out.loading++
       const status = this.view(task, now).status
       if (status === "PENDING") out.pending++
       else if (status === "RUNNING") out.running++
@@ -227,7 +244,7 @@ export class TaskStore {
   // Wire shapes
   // ===========================================================================
 
-  /** The query body (`GET /tasks/{id}`), docs/PROTOCOL.md §7.3. */
+  /** The query body (`GET /tasks/{id}`), docs/PROTOCOL.md, Async tasks. */
   queryBody(task: Task | undefined, id: string, requestId: string): Record<string, unknown> {
     const now = this.state.clock.now()
     const view = task === undefined ? undefined : this.view(task, now)
@@ -292,11 +309,11 @@ export class TaskStore {
     return { _tag: "Ok", task }
   }
 
-  /** The qwen3 filetrans result document, docs/PROTOCOL.md §7.5. */
+  /** The qwen3 filetrans result document, docs/PROTOCOL.md, Async tasks. */
   document(task: Task): unknown {
     if (task.resultDocument !== undefined) return task.resultDocument
     if (task.work._tag !== "Ready") return undefined
-    const { analysis } = task.work
+    const { analysis, segments } = task.work
     const configured = this.state.transcriptFor([task.fileUrl, analysis.sha256])
     const transcripts = task.parameters.channelIds.map((channel) => {
       const transcript = Transcripts.make({
@@ -304,7 +321,8 @@ export class TaskStore {
         durationMs: analysis.info.durationMs,
         configured,
         language: task.parameters.language,
-        itn: task.parameters.enableItn
+        itn: task.parameters.enableItn,
+        segments
       })
       return {
         channel_id: channel,

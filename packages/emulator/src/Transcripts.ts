@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
+import type { Segment } from "./AudioContent.js"
 import { mulberry32, seedOf } from "./internal/random.js"
+import { itn } from "./TextNormalization.js"
 
 /**
  * @since 0.1.0
@@ -13,7 +15,7 @@ import { mulberry32, seedOf } from "./internal/random.js"
 export const EMOTIONS = ["surprised", "neutral", "happy", "sad", "disgusted", "angry", "fearful"] as const
 
 /**
- * The 27 language codes of docs/PROTOCOL.md §4.1.
+ * The 27 language codes (docs/PROTOCOL.md, Sync, OpenAI-compatible).
  *
  * @since 0.1.0
  * @category models
@@ -128,11 +130,22 @@ const derivedText = (hash: string, durationMs: number): string => {
     const length = Math.min(remaining, 5 + Math.floor(random() * 8))
     const words: Array<string> = []
     for (let i = 0; i < length; i++) words.push(VOCABULARY[Math.floor(random() * VOCABULARY.length)]!)
-    const sentence = words.join(" ")
-    sentences.push(sentence[0]!.toUpperCase() + sentence.slice(1) + ".")
+    sentences.push(sentence(words))
     remaining -= length
   }
   return sentences.join(" ")
+}
+
+const sentence = (words: ReadonlyArray<string>): string => {
+  const text = words.join(" ")
+  return text[0]!.toUpperCase() + text.slice(1) + "."
+}
+
+/** The words of a voiced segment: about 2.5 per second, drawn by its pitch (in 20 Hz steps), not its position. */
+const segmentSentence = (segment: Segment): string => {
+  const random = mulberry32(seedOf(`pitch:${Math.round(segment.hz / 20)}`))
+  const count = Math.max(1, Math.round(((segment.endMs - segment.beginMs) / 1000) * 2.5))
+  return sentence(Array.from({ length: count }, () => VOCABULARY[Math.floor(random() * VOCABULARY.length)]!))
 }
 
 const splitSentences = (text: string): Array<string> => {
@@ -206,115 +219,15 @@ const countTokens = (text: string): number => {
  */
 export const estimateTokens = (text: string): number => (text.length === 0 ? 0 : countTokens(text))
 
-// =============================================================================
-// Inverse text normalization (enable_itn): spoken numbers become digits, for zh and en
-// =============================================================================
-
-const EN_UNITS: Record<string, number> = {
-  zero: 0,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  thirteen: 13,
-  fourteen: 14,
-  fifteen: 15,
-  sixteen: 16,
-  seventeen: 17,
-  eighteen: 18,
-  nineteen: 19,
-  twenty: 20,
-  thirty: 30,
-  forty: 40,
-  fifty: 50,
-  sixty: 60,
-  seventy: 70,
-  eighty: 80,
-  ninety: 90
+export {
+  /**
+   * Inverse text normalization: English and Chinese number words become digits.
+   *
+   * @since 0.1.0
+   * @category utils
+   */
+  itn
 }
-const EN_SCALES: Record<string, number> = { hundred: 100, thousand: 1000, million: 1_000_000 }
-const EN_NUMBER = new RegExp(
-  `\\b(?:${[...Object.keys(EN_UNITS), ...Object.keys(EN_SCALES)].join("|")})(?:[\\s-]+(?:and[\\s]+)?(?:${
-    [...Object.keys(EN_UNITS), ...Object.keys(EN_SCALES)].join("|")
-  }))*\\b`,
-  "gi"
-)
-
-const englishValue = (words: ReadonlyArray<string>): number => {
-  let total = 0
-  let current = 0
-  for (const word of words) {
-    const unit = EN_UNITS[word]
-    if (unit !== undefined) current += unit
-    else if (word === "hundred") current = (current || 1) * 100
-    else {
-      total += (current || 1) * EN_SCALES[word]!
-      current = 0
-    }
-  }
-  return total + current
-}
-
-const ZH_DIGITS: Record<string, number> = {
-  零: 0,
-  〇: 0,
-  一: 1,
-  二: 2,
-  两: 2,
-  三: 3,
-  四: 4,
-  五: 5,
-  六: 6,
-  七: 7,
-  八: 8,
-  九: 9
-}
-const ZH_SCALES: Record<string, number> = { 十: 10, 百: 100, 千: 1000, 万: 10_000 }
-
-const chineseValue = (text: string): number => {
-  let total = 0
-  let section = 0
-  let digit = 0
-  for (const ch of text) {
-    const d = ZH_DIGITS[ch]
-    if (d !== undefined) {
-      digit = d
-      continue
-    }
-    const scale = ZH_SCALES[ch]!
-    if (scale === 10_000) {
-      total += (section + digit) * scale
-      section = 0
-    } else {
-      section += (digit || (scale === 10 ? 1 : 0)) * scale
-    }
-    digit = 0
-  }
-  return total + section + digit
-}
-
-/**
- * Inverse text normalization: English and Chinese number words become digits.
- *
- * @since 0.1.0
- * @category utils
- */
-export const itn = (text: string): string =>
-  text
-    .replace(EN_NUMBER, (match) => {
-      const words = match.toLowerCase().split(/[\s-]+/).filter((w) => w !== "and")
-      return String(englishValue(words))
-    })
-    .replace(/[零〇一二两三四五六七八九十百千万]{2,}|[零〇一二两三四五六七八九十]+(?=[个点号岁年月日元])/g, (match) =>
-      String(chineseValue(match)))
 
 /**
  * Builds the transcript of one audio.
@@ -329,17 +242,24 @@ export const make = (options: {
   readonly language?: string | undefined
   readonly mimeMismatch?: boolean | undefined
   readonly itn?: boolean | undefined
+  /** The voiced segments of the audio: the text follows them, one sentence each, at their times. */
+  readonly segments?: ReadonlyArray<Segment> | undefined
 }): Transcript => {
+  const fromAudio = options.mimeMismatch || options.configured !== undefined ? undefined : options.segments
   const raw = options.mimeMismatch
     ? MIME_MISMATCH_TEXT
-    : options.configured ?? derivedText(options.hash, options.durationMs)
+    : options.configured ?? (fromAudio === undefined
+      ? derivedText(options.hash, options.durationMs)
+      : fromAudio.map(segmentSentence).join(" "))
   const text = options.itn ? itn(raw) : raw
   const language = options.mimeMismatch ? "zh" : options.language ?? detectLanguage(text)
   const emotionRandom = mulberry32(seedOf(options.hash) ^ 0x9e3779b9)
   const emotionOf = () => (emotionRandom() < 0.7 ? "neutral" : EMOTIONS[Math.floor(emotionRandom() * EMOTIONS.length)]!)
-  const sentenceTexts = splitSentences(text)
+  const sentenceTexts = fromAudio?.length === 0 ? [] : splitSentences(text)
   const durationMs = Math.max(0, Math.floor(options.durationMs))
-  const slots = spread(sentenceTexts.map((s) => Math.max(1, s.length)), 0, durationMs)
+  const slots: ReadonlyArray<readonly [number, number]> = fromAudio?.length === sentenceTexts.length
+    ? fromAudio.map((segment) => [segment.beginMs, Math.min(segment.endMs, durationMs)] as const)
+    : spread(sentenceTexts.map((s) => Math.max(1, s.length)), 0, durationMs)
   const sentences: Array<Sentence> = sentenceTexts.map((sentence, index) => {
     const [begin, end] = slots[index]!
     const words = splitWords(sentence)

@@ -1,5 +1,5 @@
 /**
- * Temporary uploads (docs/PROTOCOL.md §8): getPolicy, the OSS PostObject form (streamed to disk), and `oss://`
+ * Temporary uploads (docs/PROTOCOL.md, Temporary uploads): getPolicy, the OSS PostObject form (streamed to disk), and `oss://`
  * resolution bound to a model and a 48 h lifetime.
  *
  * @since 0.1.0
@@ -12,7 +12,7 @@ import * as path from "node:path"
 import { Transform } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import type { Ctx } from "./internal/http.js"
-import { header, nativeError, ossError, sendJson, sendText } from "./internal/http.js"
+import { header, ossError, sendText } from "./internal/http.js"
 import type { State } from "./internal/state.js"
 import { day } from "./internal/time.js"
 
@@ -55,7 +55,7 @@ export type Resolved =
 const BUCKET = "dashscope-file-mgr"
 
 /**
- * The form fields the official SDKs send (docs/PROTOCOL.md §8.2).
+ * The form fields the official SDKs send (docs/PROTOCOL.md, Temporary uploads).
  *
  * @since 0.1.0
  * @category constants
@@ -252,20 +252,20 @@ export class Uploads {
           ossError(ctx, failure.status, failure.code, failure.message, failure.fields)
           return resolve()
         }
-        if (stored !== undefined) {
+        const cut = ctx.truncate
+        if (stored !== undefined && cut !== undefined && !cut.keepObject) await this.forget(stored.key)
+        else if (stored !== undefined) {
           this.state.recorder.uploads.push({ key: stored.key, bytes: stored.bytes, model: stored.model })
         }
+        const etag = `"${stored?.sha256 ?? ""}"`
         const status = fields.get("success_action_status")
-        if (status === "200") sendText(ctx, 200, "application/xml", "", { etag: `"${stored?.sha256 ?? ""}"` })
-        else if (status === "201") {
-          sendText(
-            ctx,
-            201,
-            "application/xml",
-            `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>\n  <Bucket>${BUCKET}</Bucket>\n  <Location>${this.state.origin}/${stored?.key}</Location>\n  <Key>${stored?.key}</Key>\n  <ETag>"${stored?.sha256}"</ETag>\n</PostResponse>\n`
-          )
-        } else {
-          ctx.res.writeHead(204, { "x-oss-request-id": ctx.requestId, etag: `"${stored?.sha256 ?? ""}"` })
+        // A reply cut off after its headers needs a body to cut: the PostResponse document stands in for the
+        // empty 200 (or 204) body.
+        if (status === "201" || cut !== undefined) {
+          sendText(ctx, status === "201" ? 201 : 200, "application/xml", this.postResponse(stored), { etag })
+        } else if (status === "200") sendText(ctx, 200, "application/xml", "", { etag })
+        else {
+          ctx.res.writeHead(204, { "x-oss-request-id": ctx.requestId, etag })
           ctx.res.end()
         }
         resolve()
@@ -281,6 +281,17 @@ export class Uploads {
       ctx.req.on("aborted", () => resolve())
       ctx.req.pipe(parser)
     })
+  }
+
+  private postResponse(stored: OssObject | undefined): string {
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse>\n  <Bucket>${BUCKET}</Bucket>\n  <Location>${this.state.origin}/${stored?.key}</Location>\n  <Key>${stored?.key}</Key>\n  <ETag>"${stored?.sha256}"</ETag>\n</PostResponse>\n`
+  }
+
+  /** Removes a stored object (an upload cut off by a fault, or an `oss_missing` fault). */
+  async forget(key: string): Promise<void> {
+    const object = this.objects.get(key)
+    this.objects.delete(key)
+    if (object !== undefined) await fsp.rm(object.file, { force: true })
   }
 
   private policyFor(fields: Map<string, string>): Policy | undefined {
@@ -352,30 +363,4 @@ export class Uploads {
     }
     return undefined
   }
-}
-
-// =============================================================================
-// getPolicy route
-// =============================================================================
-
-/**
- * `GET /api/v1/uploads?action=getPolicy&model=…`.
- *
- * @since 0.1.0
- * @category routes
- */
-export const getPolicy = (ctx: Ctx, isKnownModel: (model: string) => boolean): void => {
-  const action = ctx.url.searchParams.get("action")
-  const model = ctx.url.searchParams.get("model")
-  if (action !== "getPolicy") {
-    return nativeError(ctx, 400, "InvalidParameter", "Required parameter(s) missing or invalid: action.")
-  }
-  if (model === null || model.length === 0) {
-    return nativeError(ctx, 400, "InvalidParameter", "Required parameter(s) missing or invalid: model.")
-  }
-  if (!isKnownModel(model)) {
-    ctx.state.recorder.violation("unknown_model", "policy", `getPolicy for unknown model "${model}"`)
-    return nativeError(ctx, 404, "ModelNotFound", "Model not exist.")
-  }
-  sendJson(ctx, 200, { request_id: ctx.requestId, data: ctx.state.uploads.issuePolicy(model) })
 }

@@ -7,7 +7,27 @@
 /**
  * @since 0.1.0
  */
-export * as Audio from "./Audio.js"
+export * as AudioAnalyzer from "./AudioAnalyzer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AudioContent from "./AudioContent.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AudioDuration from "./AudioDuration.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as AudioFormat from "./AudioFormat.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as DataUri from "./DataUri.js"
 
 /**
  * @since 0.1.0

@@ -1,12 +1,12 @@
-import { Audio, startEmulator } from "@asrflow/emulator"
+import { AudioAnalyzer, AudioDuration, AudioFormat, startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { dataUri, encoded, tempDir, toolsAvailable, wav } from "./utils/audio.js"
+import { dataUri, encoded, requireTools, tempDir, wav } from "./utils/audio.js"
 import { client, compatBody, nativeBody } from "./utils/http.js"
 
-const tools = toolsAvailable("Audio.test.ts", ["ffmpeg", "ffprobe", "espeak-ng"])
+const tools = requireTools("Audio.test.ts", "ffmpeg", "ffprobe", "espeak-ng")
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
@@ -29,45 +29,49 @@ afterAll(async () => {
 
 beforeEach(() => emulator.reset())
 
-describe("Audio.sniff", () => {
-  it("recognises containers from magic bytes", () => {
+describe("AudioFormat.sniff", () => {
+  it("recognises containers from magic bytes", async () => {
     const b = (...parts: Array<string | Array<number>>) =>
       Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "latin1") : Buffer.from(p))))
-    expect(Audio.sniff(wav(0.1))).toBe("wav")
-    expect(Audio.sniff(b("ID3", [4, 0, 0, 0, 0, 0, 0]))).toBe("mp3")
-    expect(Audio.sniff(b([0xff, 0xfb, 0x90, 0x00]))).toBe("mp3")
-    expect(Audio.sniff(b([0xff, 0xf1, 0x50, 0x80]))).toBe("aac")
-    expect(Audio.sniff(b([0xff, 0xf9, 0x50, 0x80]))).toBe("aac")
-    expect(Audio.sniff(b("fLaC", [0, 0, 0, 34]))).toBe("flac")
-    expect(Audio.sniff(b("OggS", new Array(24).fill(0), "OpusHead"))).toBe("opus")
-    expect(Audio.sniff(b("OggS", new Array(24).fill(0), [1], "vorbis"))).toBe("ogg")
-    expect(Audio.sniff(b([0, 0, 0, 32], "ftypM4A ", [0, 0, 0, 0]))).toBe("m4a")
-    expect(Audio.sniff(b([0, 0, 0, 32], "ftypisom", [0, 0, 0, 0]))).toBe("mp4")
-    expect(Audio.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84], "webm"))).toBe("webm")
-    expect(Audio.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x88], "matroska"))).toBe("mkv")
-    expect(Audio.sniff(b("#!AMR\n"))).toBe("amr")
-    expect(Audio.sniff(b("hello world"))).toBeUndefined()
+    expect(await AudioFormat.sniff(wav(0.1))).toBe("wav")
+    expect(await AudioFormat.sniff(b("ID3", [4, 0, 0, 0, 0, 0, 0], [0xff, 0xfb, 0x90, 0x00], new Array(64).fill(0))))
+      .toBe("mp3")
+    expect(await AudioFormat.sniff(b([0xff, 0xfb, 0x90, 0x00]))).toBe("mp3")
+    expect(await AudioFormat.sniff(b([0xff, 0xf1, 0x50, 0x80]))).toBe("aac")
+    expect(await AudioFormat.sniff(b([0xff, 0xf9, 0x50, 0x80]))).toBe("aac")
+    expect(await AudioFormat.sniff(b("fLaC", [0, 0, 0, 34]))).toBe("flac")
+    expect(await AudioFormat.sniff(b("OggS", new Array(24).fill(0), "OpusHead"))).toBe("opus")
+    expect(await AudioFormat.sniff(b("OggS", new Array(24).fill(0), [1], "vorbis", new Array(16).fill(0)))).toBe("ogg")
+    expect(await AudioFormat.sniff(b([0, 0, 0, 32], "ftypM4A ", [0, 0, 0, 0]))).toBe("m4a")
+    expect(await AudioFormat.sniff(b([0, 0, 0, 32], "ftypisom", [0, 0, 0, 0]))).toBe("mp4")
+    expect(await AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x84], "webm"))).toBe("webm")
+    expect(await AudioFormat.sniff(b([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x82, 0x88], "matroska"))).toBe("mkv")
+    expect(await AudioFormat.sniff(b("#!AMR\n"))).toBe("amr")
+    expect(await AudioFormat.sniff(b("RF64", [0, 0, 0, 0], "WAVE"))).toBe("wav")
+    expect(await AudioFormat.sniff(b("FORM", [0, 0, 0, 4], "AIFF"))).toBe("aiff")
+    expect(await AudioFormat.sniff(b("hello world"))).toBeUndefined()
   })
 
   it("decides MIME contradictions by family", () => {
-    expect(Audio.contradicts("audio/wav", "webm")).toBe(true)
-    expect(Audio.contradicts("audio/wav", "wav")).toBe(false)
-    expect(Audio.contradicts("audio/ogg", "opus")).toBe(false)
-    expect(Audio.contradicts("audio/aac", "m4a")).toBe(false)
-    expect(Audio.contradicts("application/octet-stream", "mp3")).toBe(false)
+    expect(AudioFormat.contradicts("audio/wav", "webm")).toBe(true)
+    expect(AudioFormat.contradicts("audio/wav", "wav")).toBe(false)
+    expect(AudioFormat.contradicts("audio/ogg", "opus")).toBe(false)
+    expect(AudioFormat.contradicts("audio/aac", "m4a")).toBe(false)
+    expect(AudioFormat.contradicts("application/octet-stream", "mp3")).toBe(false)
   })
 
   it("reads WAV durations from the header, including streamed WAVs with a placeholder size", () => {
-    expect(Audio.parseWav(wav(2.5), wav(2.5).length)?.durationMs).toBe(2500)
+    expect(AudioDuration.parseWav(wav(2.5), wav(2.5).length)?.durationMs).toBe(2500)
     const streamed = wav(1)
     streamed.writeUInt32LE(0xffffffff, 40)
-    expect(Audio.parseWav(streamed, streamed.length)?.durationMs).toBe(1000)
-    expect(Audio.parseWav(wav(1, { rate: 8000, channels: 2 }), wav(1, { rate: 8000, channels: 2 }).length)).toEqual({
-      format: "wav",
-      sampleRate: 8000,
-      channels: 2,
-      durationMs: 1000
-    })
+    expect(AudioDuration.parseWav(streamed, streamed.length)?.durationMs).toBe(1000)
+    expect(AudioDuration.parseWav(wav(1, { rate: 8000, channels: 2 }), wav(1, { rate: 8000, channels: 2 }).length))
+      .toEqual({
+        format: "wav",
+        sampleRate: 8000,
+        channels: 2,
+        durationMs: 1000
+      })
   })
 })
 
@@ -86,7 +90,7 @@ describe.skipIf(!tools)("real containers", () => {
     it(`takes the duration of ${ext} from the audio`, async () => {
       const file = encoded(dir, ext)
       const bytes = fs.readFileSync(file)
-      const analysis = await new Audio.AudioAnalyzer().analyzeBytes(bytes)
+      const analysis = await new AudioAnalyzer.AudioAnalyzer().analyzeBytes(bytes)
       expect(analysis._tag).toBe("Ok")
       if (analysis._tag !== "Ok") return
       expect(Math.abs(analysis.info.durationMs / 1000 - probeSeconds(encoded(dir, "wav")))).toBeLessThan(0.2)

@@ -2,7 +2,7 @@ import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { client, compatBody, nativeBody, request } from "./utils/http.js"
+import { client, compatBody, nativeBody, parked, request, until } from "./utils/http.js"
 
 const uri = dataUri(wav(1))
 let emulator: StartedEmulator
@@ -11,7 +11,8 @@ let api: ReturnType<typeof client>
 const THROTTLED = "Requests rate limit exceeded, please try again later."
 
 beforeAll(async () => {
-  emulator = await startEmulator({ seed: 42 })
+  // a manual clock: time moves only when a test advances it, so limits, latencies and peaks are exact
+  emulator = await startEmulator({ seed: 42, clock: "manual" })
   api = client(emulator)
 })
 
@@ -197,17 +198,25 @@ describe("faults", () => {
 
   it("answers slower than the client timeout", async () => {
     await emulator.setConfig({ faults: [{ endpoint: "sync", kind: "slow", every: 1, slow_ms: 1500 }] })
-    const started = Date.now()
-    await expect(
-      fetch(`${emulator.compatibleBaseUrl}/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
-        body: JSON.stringify(compatBody(uri)),
-        signal: AbortSignal.timeout(200)
-      })
-    ).rejects.toThrow()
-    expect(Date.now() - started).toBeLessThan(1000)
-    expect((await emulator.report()).faults).toEqual({ slow: 1 })
+    const controller = new AbortController()
+    const pending = fetch(`${emulator.compatibleBaseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(compatBody(uri)),
+      signal: controller.signal
+    })
+    // the answer waits 1.5 s of emulator time, which does not pass until advanced: the client gives up first
+    await parked(emulator, 1)
+    controller.abort()
+    await expect(pending).rejects.toThrow()
+    await until(
+      "the emulator to see the hang-up",
+      async () => (await emulator.report()).counts["compatible aborted"] === 1
+    )
+    const report = await emulator.report()
+    expect(report.faults).toEqual({ slow: 1 })
+    expect(report.counts).toEqual({ "compatible aborted": 1 })
+    await emulator.advance(1500)
   })
 
   it("answers OSS endpoints with XML faults", async () => {
@@ -240,9 +249,20 @@ describe("faults", () => {
 
   it("adds configured latency", async () => {
     await emulator.setConfig({ latency_ms: { sync: 150, sync_per_audio_second: 100 } })
-    const started = Date.now()
-    expect((await api.compatible(compatBody(uri))).status).toBe(200)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(240)
+    let answered = false
+    const pending = api.compatible(compatBody(uri)).then((reply) => {
+      answered = true
+      return reply
+    })
+    // 150 ms + 100 ms per audio second × 1 s = 250 ms of emulator time
+    await parked(emulator, 1)
+    await emulator.advance(249)
+    const waiting = await emulator.report()
+    expect(waiting.clock_waiters).toBe(1)
+    expect(waiting.in_flight).toBe(1)
+    expect(answered).toBe(false)
+    await emulator.advance(1)
+    expect((await pending).status).toBe(200)
     await emulator.setConfig({ latency_ms: { sync: 0, sync_per_audio_second: 0 } })
   })
 })
@@ -250,7 +270,10 @@ describe("faults", () => {
 describe("report", () => {
   it("counts requests and responses per endpoint, and peak concurrency", async () => {
     await emulator.setConfig({ latency_ms: { sync: 100 } })
-    await Promise.all(Array.from({ length: 8 }, () => api.compatible(compatBody(uri))))
+    const pending = Promise.all(Array.from({ length: 8 }, () => api.compatible(compatBody(uri))))
+    await parked(emulator, 8)
+    await emulator.advance(100)
+    await pending
     await emulator.setConfig({ latency_ms: { sync: 0 } })
     await api.task("x")
     const report = await request(`${emulator.origin}/__emulator/report`)

@@ -1,10 +1,18 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { createHash } from "node:crypto"
-import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { client, compatBody, compatEvents, nativeBody, nativeEvents, request } from "./utils/http.js"
+import {
+  client,
+  compatBody,
+  compatEvents,
+  nativeBody,
+  nativeEvents,
+  parked,
+  request,
+  serveFiles
+} from "./utils/http.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const audio = wav(3.2)
@@ -13,33 +21,25 @@ const uri = dataUri(audio)
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-let server: http.Server
+let server: Awaited<ReturnType<typeof serveFiles>>
 let staticBase = ""
 
 const rules = async () => (await emulator.report()).violations.map((v) => v.rule)
 
 beforeAll(async () => {
   emulator = await startEmulator({
+    clock: "manual",
     rate_limits: { enabled: false },
     transcripts: { [hash]: "你好，世界。今天天气很好！" }
   })
   api = client(emulator)
-  server = http.createServer((req, res) => {
-    if (req.url === "/a.wav") {
-      res.writeHead(200, { "content-type": "audio/wav" })
-      res.end(wav(1.5))
-    } else {
-      res.writeHead(404)
-      res.end()
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  staticBase = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  server = await serveFiles({ "/a.wav": wav(1.5) })
+  staticBase = server.base
 })
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
 })
 
 beforeEach(() => emulator.reset())
@@ -134,23 +134,25 @@ describe("compatible mode", () => {
   })
 
   it("paces SSE events with latency_ms.stream_chunk", async () => {
+    const events = compatEvents((await api.compatible(compatBody(uri, { stream: true }))).text).length
+    expect(events).toBeGreaterThan(2)
     await emulator.setConfig({ latency_ms: { stream_chunk: 40 } })
     try {
-      const started = Date.now()
       const response = await fetch(`${emulator.compatibleBaseUrl}/chat/completions`, {
         method: "POST",
         headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
         body: JSON.stringify(compatBody(uri, { stream: true }))
       })
-      const reader = response.body!.getReader()
-      const arrivals: Array<number> = []
-      for (;;) {
-        const { done } = await reader.read()
-        if (done) break
-        arrivals.push(Date.now() - started)
+      const text = response.text()
+      // every event after the first waits 40 ms of emulator time: 39 ms does not release it, 40 ms does
+      for (let pause = 1; pause < events; pause++) {
+        await parked(emulator, 1)
+        await emulator.advance(39)
+        expect((await emulator.report()).clock_waiters).toBe(1)
+        await emulator.advance(1)
       }
-      expect(arrivals.length).toBeGreaterThan(2)
-      expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(100)
+      expect(compatEvents(await text).length).toBe(events)
+      expect((await emulator.report()).clock_waiters).toBe(0)
     } finally {
       await emulator.setConfig({ latency_ms: { stream_chunk: 0 } })
     }
@@ -298,6 +300,14 @@ describe("compatible mode", () => {
     expect((await api.compatible(compatBody(uri, { asr_options: { language: "xx" } }))).status).toBe(400)
     expect((await api.compatible(compatBody(uri, { asr_options: { enable_itn: "yes" } }))).status).toBe(400)
     expect(await rules()).toEqual(["invalid_parameter", "invalid_parameter"])
+  })
+
+  it("treats a null asr_options as absent, and takes a boolean parameters.stream on native", async () => {
+    expect((await api.compatible(compatBody(uri, { asr_options: null }))).status).toBe(200)
+    expect((await api.native(nativeBody(uri, { asr_options: null, stream: false }))).status).toBe(200)
+    expect((await api.native(nativeBody(uri, { stream: "yes" }))).status).toBe(400)
+    expect((await api.native(nativeBody(uri, { asr_options: "zh" }))).status).toBe(400)
+    expect(await rules()).toEqual([])
   })
 
   it("rejects unsupported URL schemes", async () => {

@@ -1,16 +1,15 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
-import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { wav } from "./utils/audio.js"
-import { client, request } from "./utils/http.js"
+import { client, request, serveFiles, until } from "./utils/http.js"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-let server: http.Server
+let server: Awaited<ReturnType<typeof serveFiles>>
 let base = ""
 
 const files: Record<string, Buffer> = {
@@ -27,18 +26,19 @@ const submit = async (fileUrl: string, parameters?: Record<string, unknown>) => 
     ...(parameters ? { parameters } : {})
   })
   expect(reply.status).toBe(200)
+  // the audio is fetched and analysed in real time: wait for it, so task times depend on the clock alone
+  await until("the task's audio to be analysed", async () => (await emulator.report()).tasks.loading === 0)
   return reply.json.output.task_id as string
 }
 
-/** Polls (real time, for the audio fetch and analysis) until the task leaves PENDING/RUNNING. */
+/** Polls until the task leaves PENDING/RUNNING (its audio is fetched and analysed in the background). */
 const settle = async (id: string) => {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const reply = (await api.task(id)).json
-    const status = reply.output.task_status
-    if ((status !== "RUNNING" && status !== "PENDING") || Date.now() > deadline) return reply
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  let reply: any
+  await until(`task ${id} to finish`, async () => {
+    reply = (await api.task(id)).json
+    return reply.output.task_status !== "RUNNING" && reply.output.task_status !== "PENDING"
+  })
+  return reply
 }
 
 /** Jumps the clock past the task's end, then waits for its audio to be analysed. */
@@ -48,18 +48,10 @@ const finish = async (id: string) => {
 }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const body = files[req.url ?? ""]
-    if (body === undefined) {
-      res.writeHead(404)
-      return res.end()
-    }
-    res.writeHead(200, { "content-length": body.length })
-    res.end(body)
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  server = await serveFiles(files)
+  base = server.base
   emulator = await startEmulator({
+    clock: "manual",
     rate_limits: { enabled: false },
     tasks: { pending_ms: 10_000, running_ms: 20_000, running_ms_per_audio_second: 1000 },
     result_ttl_s: 3600,
@@ -71,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator.close()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
 })
 
 beforeEach(() => emulator.reset())
@@ -185,7 +177,6 @@ describe("lifecycle", () => {
         task_metrics: { TOTAL: 1, SUCCEEDED: 0, FAILED: 0 }
       }
     })
-    await new Promise((resolve) => setTimeout(resolve, 100))
     await emulator.advance(10_000)
     const running = (await api.task(id)).json
     expect(running.output).toEqual({
@@ -195,7 +186,7 @@ describe("lifecycle", () => {
       scheduled_time: expect.stringMatching(TIME),
       task_metrics: { TOTAL: 1, SUCCEEDED: 0, FAILED: 0 }
     })
-    // running_ms 20 s + 1 s per audio second × 3 s = 23 s after scheduling (real time adds a few ms)
+    // running_ms 20 s + 1 s per audio second × 3 s = 23 s after scheduling, on the manual clock
     await emulator.advance(21_000)
     expect((await api.task(id)).json.output.task_status).toBe("RUNNING")
     await emulator.advance(2_500)

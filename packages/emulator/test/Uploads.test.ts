@@ -4,20 +4,12 @@ import { createHash } from "node:crypto"
 import * as http from "node:http"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { wav, wavHeader } from "./utils/audio.js"
-import { client, compatBody, nativeBody, request } from "./utils/http.js"
+import { client, compatBody, nativeBody, request, until } from "./utils/http.js"
+import type { PolicyData } from "./utils/oss.js"
+import { sdkForm } from "./utils/oss.js"
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
-
-interface PolicyData {
-  policy: string
-  signature: string
-  upload_dir: string
-  upload_host: string
-  oss_access_key_id: string
-  x_oss_object_acl: string
-  x_oss_forbid_overwrite: string
-}
 
 const policyFor = async (model: string): Promise<PolicyData> => {
   const reply = await api.policy(model)
@@ -25,41 +17,22 @@ const policyFor = async (model: string): Promise<PolicyData> => {
   return reply.json.data
 }
 
-const form = (policy: PolicyData, name: string, bytes: Buffer, overrides: Record<string, string | undefined> = {}) => {
-  const fields: Record<string, string | undefined> = {
-    OSSAccessKeyId: policy.oss_access_key_id,
-    Signature: policy.signature,
-    policy: policy.policy,
-    key: `${policy.upload_dir}/${name}`,
-    "x-oss-object-acl": policy.x_oss_object_acl,
-    "x-oss-forbid-overwrite": policy.x_oss_forbid_overwrite,
-    success_action_status: "200",
-    "x-oss-content-type": "audio/wav",
-    ...overrides
-  }
-  const body = new FormData()
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined) body.append(key, value)
-  body.append("file", new Blob([new Uint8Array(bytes)]), name)
-  return body
-}
-
 const upload = async (policy: PolicyData, name: string, bytes: Buffer, overrides = {}, headers = {}) => {
   const response = await fetch(policy.upload_host, {
     method: "POST",
-    body: form(policy, name, bytes, overrides),
+    body: sdkForm(policy, name, bytes, overrides),
     headers
   })
   return { status: response.status, text: await response.text() }
 }
 
 const settle = async (id: string) => {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const reply = (await api.task(id)).json
-    const status = reply.output.task_status
-    if ((status !== "RUNNING" && status !== "PENDING") || Date.now() > deadline) return reply
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  let reply: any
+  await until(`task ${id} to finish`, async () => {
+    reply = (await api.task(id)).json
+    return reply.output.task_status !== "RUNNING" && reply.output.task_status !== "PENDING"
+  })
+  return reply
 }
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
 import { client, compatBody, nativeBody } from "./utils/http.js"
+import { sdkForm } from "./utils/oss.js"
 
 let emulator: StartedEmulator
 let api: ReturnType<typeof client>
@@ -13,19 +14,7 @@ const OSS = { "x-dashscope-ossresourceresolve": "enable" }
 
 const upload = async (model: string, name: string, extra: Record<string, string> = {}, headers = {}) => {
   const { data } = (await api.policy(model)).json
-  const body = new FormData()
-  const fields: Record<string, string> = {
-    OSSAccessKeyId: data.oss_access_key_id,
-    Signature: data.signature,
-    policy: data.policy,
-    key: `${data.upload_dir}/${name}`,
-    "x-oss-object-acl": "private",
-    "x-oss-forbid-overwrite": "true",
-    success_action_status: "200",
-    ...extra
-  }
-  for (const [k, v] of Object.entries(fields)) body.append(k, v)
-  body.append("file", new Blob([new Uint8Array(wav(0.2, { rate: 8000 }))]), name)
+  const body = sdkForm(data, name, wav(0.2, { rate: 8000 }), extra)
   const response = await fetch(data.upload_host, { method: "POST", body, headers })
   expect(response.status).toBe(200)
   return `oss://${data.upload_dir}/${name}`

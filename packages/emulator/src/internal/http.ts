@@ -19,15 +19,35 @@ export interface Ctx {
   readonly endpoint: EndpointName
   readonly requestId: string
   readonly state: State
-  /** Set when the outcome is not an HTTP status (a reset). */
+  /** Set when the outcome is not an HTTP status (a reset, a truncated answer). */
   outcome?: string
+  /** Set by a `truncate` fault: the answer is cut after this fraction of its body, then the connection closes. */
+  truncate?: { readonly at: number; readonly keepObject: boolean }
 }
 
 /**
+ * Writes a complete answer, or (under a `truncate` fault) its headers with the full Content-Length and the first
+ * part of its body, then closes the connection.
+ *
  * @since 0.1.0
  */
-export const sleep = (ms: number): Promise<void> =>
-  ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms).unref())
+export const writeAnswer = (
+  ctx: Ctx,
+  status: number,
+  headers: http.OutgoingHttpHeaders,
+  body: string | Buffer
+): void => {
+  if (ctx.truncate === undefined) {
+    ctx.res.writeHead(status, headers)
+    ctx.res.end(body)
+    return
+  }
+  const bytes = typeof body === "string" ? Buffer.from(body) : body
+  ctx.outcome = "truncated"
+  ctx.res.writeHead(status, { ...headers, "content-length": bytes.length })
+  ctx.res.flushHeaders()
+  ctx.res.write(bytes.subarray(0, Math.floor(bytes.length * ctx.truncate.at)), () => ctx.res.socket?.destroy())
+}
 
 const baseHeaders = (ctx: Ctx, contentType: string, length?: number): http.OutgoingHttpHeaders => {
   const headers: http.OutgoingHttpHeaders = {
@@ -51,8 +71,7 @@ export const sendJson = (
 ): void => {
   if (ctx.res.headersSent || ctx.res.destroyed) return
   const text = JSON.stringify(body)
-  ctx.res.writeHead(status, { ...baseHeaders(ctx, "application/json", Buffer.byteLength(text)), ...extra })
-  ctx.res.end(text)
+  writeAnswer(ctx, status, { ...baseHeaders(ctx, "application/json", Buffer.byteLength(text)), ...extra }, text)
 }
 
 /**
@@ -66,12 +85,11 @@ export const sendText = (
   extra?: http.OutgoingHttpHeaders
 ): void => {
   if (ctx.res.headersSent || ctx.res.destroyed) return
-  ctx.res.writeHead(status, { ...baseHeaders(ctx, contentType, Buffer.byteLength(text)), ...extra })
-  ctx.res.end(text)
+  writeAnswer(ctx, status, { ...baseHeaders(ctx, contentType, Buffer.byteLength(text)), ...extra }, text)
 }
 
 /**
- * `{code, message, request_id}` (docs/PROTOCOL.md §5.4).
+ * `{code, message, request_id}` (docs/PROTOCOL.md, Error codes).
  *
  * @since 0.1.0
  */
@@ -95,8 +113,15 @@ const COMPAT_CODES: Record<number, { readonly code: string; readonly type: strin
   503: { code: "model_unavailable", type: "service_unavailable_error" }
 }
 
+// Native codes whose compatible-mode code is not the one of their status (docs/PROTOCOL.md, Error codes): a quota 429 is
+// `insufficient_quota`, not `limit_requests`.
+const COMPAT_BY_NATIVE_CODE: Record<string, { readonly code: string; readonly type: string }> = {
+  NotFound: { code: "not_found", type: "invalid_request_error" },
+  "Throttling.AllocationQuota": { code: "insufficient_quota", type: "insufficient_quota" }
+}
+
 /**
- * `{error:{code,param,message,type},id,request_id}` (docs/PROTOCOL.md §4.4). The message carries the native code as
+ * `{error:{code,param,message,type},id,request_id}` (docs/PROTOCOL.md, Error codes). The message carries the native code as
  * `<status> Code: detail`, except for 401 and 429 whose documented bodies are used verbatim.
  *
  * @since 0.1.0
@@ -108,9 +133,8 @@ export const compatError = (
   message: string,
   extra?: http.OutgoingHttpHeaders
 ): void => {
-  const mapped = nativeCode === "NotFound"
-    ? { code: "not_found", type: "invalid_request_error" }
-    : COMPAT_CODES[status] ?? { code: "invalid_parameter_error", type: "invalid_request_error" }
+  const mapped = COMPAT_BY_NATIVE_CODE[nativeCode] ?? COMPAT_CODES[status] ??
+    { code: "invalid_parameter_error", type: "invalid_request_error" }
   const text = status === 401 || status === 429 ? message : `<${status}> ${nativeCode}: ${message}`
   sendJson(ctx, status, {
     error: { code: mapped.code, param: null, message: text, type: mapped.type },

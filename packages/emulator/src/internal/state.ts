@@ -3,11 +3,12 @@
  *
  * @since 0.1.0
  */
-import { AudioAnalyzer } from "../Audio.js"
+import { AudioAnalyzer } from "../AudioAnalyzer.js"
+import { ContentCache } from "../AudioContent.js"
 import * as EmulatorConfig from "../EmulatorConfig.js"
 import { Faults } from "../Faults.js"
 import { RateLimits } from "../RateLimits.js"
-import { Recorder } from "../Report.js"
+import { Recorder } from "../Recorder.js"
 import type { Report } from "../Report.js"
 import { TaskStore } from "../Tasks.js"
 import { Uploads } from "../Uploads.js"
@@ -20,12 +21,13 @@ import { Clock } from "./time.js"
 export class State {
   config: EmulatorConfig.EmulatorConfig
   raw: EmulatorConfig.Input
-  readonly clock = new Clock()
+  readonly clock: Clock
   ids: IdSource
-  readonly recorder = new Recorder()
+  readonly recorder: Recorder
   readonly limits: RateLimits
   readonly faults: Faults
   readonly analyzer = new AudioAnalyzer()
+  readonly content = new ContentCache()
   readonly tasks: TaskStore
   readonly uploads: Uploads
   origin = ""
@@ -35,8 +37,10 @@ export class State {
   constructor(raw: EmulatorConfig.Input, config: EmulatorConfig.EmulatorConfig, storageDir: string) {
     this.raw = raw
     this.config = config
+    this.clock = new Clock(config.clock)
+    this.recorder = new Recorder(this.clock.now())
     this.ids = new IdSource(config.seed)
-    this.limits = new RateLimits(config)
+    this.limits = new RateLimits(config, this.clock.now())
     this.faults = new Faults(config)
     this.tasks = new TaskStore(this)
     this.uploads = new Uploads(this, storageDir)
@@ -54,7 +58,8 @@ export class State {
     if (!decoded.ok) throw new Error(decoded.error)
     this.raw = raw
     this.config = decoded.value
-    this.limits.configure(decoded.value)
+    this.clock.setMode(decoded.value.clock)
+    this.limits.configure(decoded.value, this.clock.now(), patch.rate_limits?.schedule !== undefined)
     this.faults.configure(decoded.value)
     this.applyDerived(decoded.value, patch.drop_window !== undefined)
   }
@@ -91,13 +96,19 @@ export class State {
   }
 
   reset(): void {
-    this.recorder.reset()
+    this.recorder.reset(this.clock.now())
     this.limits.reset()
     this.faults.reset(this.config)
   }
 
   report(): Report {
-    return this.recorder.snapshot(this.tasks.counts(this.clock.now()))
+    const now = this.clock.now()
+    return this.recorder.snapshot({
+      tasks: this.tasks.counts(now),
+      faultsByRule: this.faults.firedCounts(),
+      clockMs: now,
+      clockWaiters: this.clock.waiting()
+    })
   }
 
   transcriptFor(keys: ReadonlyArray<string | undefined>): string | undefined {

@@ -37,29 +37,27 @@ export const wavHeader = (dataBytes: number, rate = 16000, channels = 1): Buffer
 
 export const dataUri = (bytes: Buffer, mime = "audio/wav"): string => `data:${mime};base64,${bytes.toString("base64")}`
 
-const hasTool = (tool: string): boolean => {
-  try {
-    execFileSync("which", [tool], { stdio: "ignore" })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Whether this is a CI run (`CI` set to anything but empty, `0` or `false`). */
-const isCi = (): boolean => !["", "0", "false"].includes(process.env.CI ?? "")
+/** Whether an executable of that name is on PATH. */
+export const hasTool = (tool: string): boolean =>
+  (process.env.PATH ?? "").split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, tool), fs.constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
 
 /**
- * Whether every tool that real-audio tests need is on PATH. Outside CI a missing tool skips those tests
- * with a warning; in CI it throws, so the suite fails instead of passing without them (`.ci/run` installs
- * the tools).
+ * Whether every tool is installed. Locally a missing tool skips the tests that need it (with a warning); in CI
+ * (`CI=true`) it fails the file, so a runner without ffmpeg cannot pass by skipping.
  */
-export const toolsAvailable = (testFile: string, tools: ReadonlyArray<string>): boolean => {
+export const requireTools = (file: string, ...tools: Array<string>): boolean => {
   const missing = tools.filter((tool) => !hasTool(tool))
   if (missing.length === 0) return true
-  const message = `${testFile}: ${missing.join(", ")} not found on PATH`
-  if (isCi()) throw new Error(`${message}; CI must run the real-audio tests (.ci/run installs the tools)`)
-  console.warn(`${message}; its real-audio tests are skipped`)
+  const message = `${file}: ${missing.join(", ")} missing`
+  if (process.env.CI === "true") throw new Error(`${message}; CI=true requires them`)
+  console.warn(`${message}, the tests that need them are skipped`)
   return false
 }
 
@@ -83,4 +81,18 @@ export const encoded = (dir: string, ext: string, text = "hello from the emulato
   }
   execFileSync("ffmpeg", ["-y", "-loglevel", "error", "-i", source, ...(codec[ext] ?? []), out], { stdio: "ignore" })
   return out
+}
+
+/** A 16 kHz mono WAV of tone bursts and silences, in order: `{ hz, ms }` is a tone, `{ ms }` silence. */
+export const toneSequence = (parts: ReadonlyArray<{ readonly hz?: number; readonly ms: number }>, rate = 16000) => {
+  const samples: Array<number> = []
+  for (const part of parts) {
+    const n = Math.round((part.ms / 1000) * rate)
+    for (let i = 0; i < n; i++) {
+      samples.push(part.hz === undefined ? 0 : Math.round(Math.sin((2 * Math.PI * part.hz * i) / rate) * 8000))
+    }
+  }
+  const data = Buffer.alloc(samples.length * 2)
+  samples.forEach((s, i) => data.writeInt16LE(s, i * 2))
+  return Buffer.concat([wavHeader(data.length, rate, 1), data])
 }

@@ -1,4 +1,5 @@
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
+import * as http from "node:http"
 
 export interface Reply {
   readonly status: number
@@ -82,3 +83,33 @@ export const nativeEvents = (text: string): Array<{ id: string; event: string; s
       data: JSON.parse(field("data:"))
     }
   })
+
+/**
+ * Polls until `check` holds (a condition the emulator reaches on its own, such as a request parked on its clock);
+ * the bound only turns a hang into a clear failure.
+ */
+export const until = async (what: string, check: () => Promise<boolean> | boolean, boundMs = 60_000) => {
+  const deadline = Date.now() + boundMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Waits until `n` answers are parked on the emulator clock. */
+export const parked = (emulator: StartedEmulator, n: number) =>
+  until(`${n} answers waiting for the emulator clock`, async () => (await emulator.report()).clock_waiters === n)
+
+/** A static file server on 127.0.0.1 (the only host the emulator fetches from): path → bytes, else 404. */
+export const serveFiles = async (files: Record<string, Buffer>) => {
+  const server = http.createServer((req, res) => {
+    const body = files[req.url ?? ""]
+    if (body === undefined) return void res.writeHead(404).end()
+    res.writeHead(200, { "content-length": body.length }).end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+}
