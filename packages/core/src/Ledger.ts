@@ -147,7 +147,10 @@ export declare namespace Ledger {
   export interface Service {
     readonly item: (fingerprint: string) => Effect.Effect<Option.Option<ItemRecord>>
     readonly isDone: (fingerprint: string) => Effect.Effect<boolean>
-    /** Called once every sink has written the item. */
+    /**
+     * Called once every sink has written the item. A job whose items are then all done ends `done`: it is
+     * no longer open, so it is neither cancelled nor re-attached.
+     */
     readonly markDone: (fingerprint: string, itemId: string) => Effect.Effect<void>
     readonly markFailed: (fingerprint: string, itemId: string, error: string) => Effect.Effect<void>
 
@@ -422,10 +425,26 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       })
     }).pipe(sql.withTransaction, Effect.orDie)
 
+  // a job whose items are all done was delivered: it is no longer open (nothing to cancel or re-attach)
+  const endDeliveredJobs = (fingerprint: string) =>
+    Effect.flatMap(now, (at) =>
+      sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
+        WHERE status IN ('submitting', 'submitted')
+          AND job_id IN (SELECT job_id FROM asrflow_job_items WHERE fingerprint = ${fingerprint})
+          AND NOT EXISTS (
+            SELECT 1 FROM asrflow_job_items owned JOIN asrflow_items i ON i.fingerprint = owned.fingerprint
+            WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
+          )`).pipe(Effect.asVoid, Effect.orDie)
+
   return Ledger.of({
     item,
     isDone: (fingerprint) => Effect.map(item(fingerprint), Option.exists((record) => record.status === "done")),
-    markDone: (fingerprint, itemId) => upsertItem(fingerprint, itemId, { status: "done", error: null }),
+    markDone: (fingerprint, itemId) =>
+      upsertItem(fingerprint, itemId, { status: "done", error: null }).pipe(
+        Effect.zipRight(endDeliveredJobs(fingerprint)),
+        sql.withTransaction,
+        Effect.orDie
+      ),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
     recordStage,
