@@ -1,81 +1,80 @@
 /**
- * `asrflow cancel <output root>`: cancels the PENDING async tasks of an unfinished run, as recorded in its
- * ledger. DashScope cancels only PENDING tasks; RUNNING ones are left alone (and stay resumable).
- * Cancelled items are marked failed in the ledger, so the next run submits them again.
+ * `asrflow cancel` for Qwen: cancels the PENDING tasks of an unfinished run, as its ledger records them.
+ * DashScope cancels only PENDING tasks (docs/PROTOCOL.md, Async tasks: cancel); RUNNING ones are left
+ * alone and stay resumable. A cancelled job ends `cancelled` and its items are marked failed, so the
+ * next run submits them again.
  *
  * @since 0.1.0
  */
+import type * as Credentials from "@asrflow/core/Credentials"
 import { Ledger } from "@asrflow/core/Ledger"
-import * as RetryPolicy from "@asrflow/core/RetryPolicy"
-import type { TranscriptionError } from "@asrflow/core/Transcriber"
+import type * as ProviderCheck from "@asrflow/core/ProviderCheck"
+import { TranscriptionError } from "@asrflow/core/Transcriber"
+import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import type { QwenConfig } from "./QwenConfig.js"
+import * as TaskJournal from "./TaskJournal.js"
 import * as TaskPoller from "./TaskPoller.js"
 
 /**
- * A task that was not cancelled, and why (its status when asked).
+ * Cancels every PENDING task of the provider's open jobs. Task queries go through the run's 20 QPS
+ * budget; transient failures are retried with the config's policy.
  *
- * @since 0.1.0
- * @category models
- */
-export interface Skipped {
-  readonly taskId: string
-  readonly itemId: string
-  readonly status: string
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Outcome {
-  readonly cancelled: Array<string>
-  readonly skipped: Array<Skipped>
-}
-
-/**
- * Cancels every PENDING task the ledger has open. Task queries go through the 20 QPS budget; transient
- * failures are retried with the default policy.
- *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const run = (
-  options: { readonly retry?: RetryPolicy.RetryPolicy | undefined } = {}
-): Effect.Effect<Outcome, TranscriptionError, Ledger | DashScopeClient.DashScopeClient> =>
+  config: QwenConfig,
+  credentials: Credentials.Resolved
+): Effect.Effect<ProviderCheck.CancelOutcome, TranscriptionError, HttpClient.HttpClient | Ledger> =>
   Effect.gen(function*() {
     const ledger = yield* Ledger
-    const client = yield* DashScopeClient.DashScopeClient
-    const retry = options.retry ?? RetryPolicy.defaults
-    const poller = yield* TaskPoller.make({ retry })
-    const open = yield* ledger.openTasks
+    const client = yield* DashScopeClient.fromConfig(config, credentials.key).pipe(
+      Effect.mapError((error) =>
+        new TranscriptionError({
+          provider: "qwen",
+          input: "cancel",
+          reason: "InvalidRequest",
+          description: error.message
+        })
+      )
+    )
+    const poller = yield* TaskPoller.make({ retry: config.retry }).pipe(
+      Effect.provideService(DashScopeClient.DashScopeClient, client)
+    )
     const cancelled: Array<string> = []
-    const skipped: Array<Skipped> = []
-    for (const entry of open) {
-      if (entry.task_id === null) {
-        skipped.push({ taskId: "", itemId: entry.item_id, status: "SUBMITTING (no task id recorded yet)" })
+    const kept: Array<ProviderCheck.CancelOutcome["kept"][number]> = []
+    for (const job of yield* ledger.openJobs(TaskJournal.provider)) {
+      const itemId = job.items.map((item) => item.itemId).join(", ")
+      if (job.remoteId === null) {
+        kept.push({ remoteId: "", itemId, status: "SUBMITTING (no task id recorded yet)" })
         continue
       }
-      const taskId = entry.task_id
-      const answer = yield* poller.query(taskId, entry.item_id)
+      const taskId = job.remoteId
+      const answer = yield* poller.query(taskId, itemId)
       const status = answer.value.output.task_status
       if (status !== "PENDING") {
-        skipped.push({ taskId, itemId: entry.item_id, status })
+        kept.push({ remoteId: taskId, itemId, status })
         continue
       }
-      const outcome = yield* client.cancelTask(taskId, { input: entry.item_id }).pipe(
-        DashScopeClient.withRetry(retry),
+      const outcome = yield* client.cancelTask(taskId, { input: itemId }).pipe(
+        DashScopeClient.withRetry(config.retry),
         Effect.either
       )
       if (outcome._tag === "Left") {
         // UnsupportedOperation: the task left PENDING between the query and the cancel
         if (outcome.left.code !== "UnsupportedOperation") return yield* Effect.fail(outcome.left)
-        skipped.push({ taskId, itemId: entry.item_id, status: "no longer PENDING" })
+        kept.push({ remoteId: taskId, itemId, status: "no longer PENDING" })
         continue
       }
-      yield* ledger.markFailed(entry.fingerprint, entry.item_id, `task ${taskId} canceled by asrflow cancel`)
+      const reason = `task ${taskId} canceled by asrflow cancel`
+      yield* ledger.endJob(job.jobId, "cancelled", reason)
+      yield* Effect.forEach(job.items, (item) => ledger.markFailed(item.fingerprint, item.itemId, reason), {
+        discard: true
+      })
       cancelled.push(taskId)
     }
-    yield* Effect.logInfo(`cancelled ${cancelled.length} task(s), skipped ${skipped.length}`)
-    return { cancelled, skipped }
+    yield* Effect.logInfo(`cancelled ${cancelled.length} task(s), kept ${kept.length}`)
+    return { cancelled, kept }
   })

@@ -1,55 +1,41 @@
 /**
  * Finds the DashScope API key: the explicit option, `DASHSCOPE_API_KEY`, `~/.alibabacloud/credentials`,
- * then `~/.dashscope/api_key`. The key stays `Redacted` from the moment it is read.
+ * then `~/.dashscope/api_key`. The key stays `Redacted` from the moment it is read, and a key that cannot
+ * be sent as it is (whitespace or a line break inside it) is refused before any request, naming where it
+ * came from.
  *
  * @since 0.1.0
  */
+import * as CoreCredentials from "@asrflow/core/Credentials"
 import { FileSystem, Path } from "@effect/platform"
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { Config, Effect, Option, Redacted } from "effect"
 
 /**
- * Where a key was found.
+ * The places looked at, in order, in the words the docs use.
  *
- * @since 0.1.0
- * @category models
+ * @since 0.2.0
+ * @category constants
  */
-export type KeySource =
-  | "option"
-  | "DASHSCOPE_API_KEY"
-  | `~/.alibabacloud/credentials [${string}]`
-  | "~/.dashscope/api_key"
+export const sources: ReadonlyArray<string> = [
+  "the explicit option (api_key)",
+  "DASHSCOPE_API_KEY",
+  "~/.alibabacloud/credentials",
+  "~/.dashscope/api_key"
+]
 
-/**
- * @since 0.1.0
- * @category models
- */
-export interface ResolvedKey {
-  readonly key: Redacted.Redacted<string>
-  readonly source: KeySource
-}
-
-/**
- * No key was found in any of the four places.
- *
- * @since 0.1.0
- * @category errors
- */
-export class MissingApiKeyError extends Schema.TaggedError<MissingApiKeyError>(
-  "@asrflow/providers/MissingApiKeyError"
-)("MissingApiKeyError", {
-  profile: Schema.String
-}) {
-  override get message(): string {
-    return [
+const missing = (profile: string) =>
+  new CoreCredentials.CredentialsError({
+    provider: "qwen",
+    reason: "Missing",
+    description: [
       "No DashScope API key found. asrflow looks, in order, at:",
       "  1. the explicit option (api_key in the library calls);",
       "  2. the DASHSCOPE_API_KEY environment variable;",
-      `  3. dashscope_api_key in ~/.alibabacloud/credentials, profile [${this.profile}] (set ALIBABA_CLOUD_PROFILE or ALICLOUD_PROFILE to choose another);`,
+      `  3. dashscope_api_key in ~/.alibabacloud/credentials, profile [${profile}] (set ALIBABA_CLOUD_PROFILE or ALICLOUD_PROFILE to choose another);`,
       "  4. ~/.dashscope/api_key.",
       "Keys are bound to a region (cn-beijing, ap-southeast-1, us-east-1). To try asrflow without a key, use --emulator."
     ].join("\n")
-  }
-}
+  })
 
 /**
  * Parses an INI document into sections of lower-cased keys (as Python's `configparser` does).
@@ -97,11 +83,35 @@ export const profile: Effect.Effect<string> = Effect.gen(function*() {
   return Option.getOrElse(Option.orElse(primary, () => secondary), () => "default")
 })
 
+/**
+ * A key as found: surrounding whitespace is dropped; whitespace inside it is refused (an HTTP header
+ * cannot carry a line break, and a key never has a space), naming the source and never the key.
+ */
+const checked = (raw: Redacted.Redacted<string>, source: string) => {
+  const value = Redacted.value(raw).trim()
+  if (/\s/.test(value)) {
+    return Effect.fail(
+      new CoreCredentials.CredentialsError({
+        provider: "qwen",
+        reason: "Malformed",
+        description: `the DashScope API key from ${source} has ${
+          /[\r\n]/.test(value) ? "a line break" : "whitespace"
+        } inside it; a key is one line without spaces: fix ${source} (is it two keys, or a key and a comment?)`
+      })
+    )
+  }
+  return Effect.succeed<CoreCredentials.Resolved>({ key: Redacted.make(value), source })
+}
+
+const isBlank = (raw: Redacted.Redacted<string>) => Redacted.value(raw).trim() === ""
+
 const readOptional = (fs: FileSystem.FileSystem, file: string) => fs.readFileString(file).pipe(Effect.option)
 
 /**
- * Resolves the key. The environment is read through effect `Config`, so tests can use a
- * `ConfigProvider.fromMap`; the home directory comes from `HOME` (or `USERPROFILE`).
+ * Resolves the key. The environment is read through effect `Config` (the key with `Config.redacted`), so
+ * tests can use a `ConfigProvider.fromMap`; the home directory comes from `HOME` (or `USERPROFILE`).
+ * `source` is `option`, `DASHSCOPE_API_KEY`, `~/.alibabacloud/credentials [<profile>]` or
+ * `~/.dashscope/api_key`.
  *
  * @since 0.1.0
  * @category constructors
@@ -111,12 +121,13 @@ export const resolveApiKey = Effect.fn("Credentials.resolveApiKey")(function*(
 ) {
   if (explicit !== undefined) {
     const key = Redacted.isRedacted(explicit) ? explicit : Redacted.make(explicit)
-    if (Redacted.value(key).trim() !== "") return { key, source: "option" } satisfies ResolvedKey as ResolvedKey
+    if (!isBlank(key)) return yield* checked(key, "option")
   }
-  const env = yield* optionalString("DASHSCOPE_API_KEY")
-  if (Option.isSome(env)) {
-    return { key: Redacted.make(env.value.trim()), source: "DASHSCOPE_API_KEY" } as ResolvedKey
-  }
+  const env = yield* Config.option(Config.redacted("DASHSCOPE_API_KEY")).pipe(
+    Effect.map(Option.filter((key) => !isBlank(key))),
+    Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
+  )
+  if (Option.isSome(env)) return yield* checked(env.value, "DASHSCOPE_API_KEY")
   const selected = yield* profile
   const home = yield* optionalString("HOME")
   const homeDir = Option.isSome(home) ? home : yield* optionalString("USERPROFILE")
@@ -127,13 +138,21 @@ export const resolveApiKey = Effect.fn("Credentials.resolveApiKey")(function*(
     if (Option.isSome(ini)) {
       const value = parseIni(ini.value).get(selected)?.get("dashscope_api_key")
       if (value !== undefined && value !== "") {
-        return { key: Redacted.make(value), source: `~/.alibabacloud/credentials [${selected}]` } as ResolvedKey
+        return yield* checked(Redacted.make(value), `~/.alibabacloud/credentials [${selected}]`)
       }
     }
     const file = yield* readOptional(fs, path.join(homeDir.value, ".dashscope", "api_key"))
     if (Option.isSome(file) && file.value.trim() !== "") {
-      return { key: Redacted.make(file.value.trim()), source: "~/.dashscope/api_key" } as ResolvedKey
+      return yield* checked(Redacted.make(file.value), "~/.dashscope/api_key")
     }
   }
-  return yield* new MissingApiKeyError({ profile: selected })
+  return yield* missing(selected)
 })
+
+/**
+ * The provider's credentials, as the core contract declares them.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const spec: CoreCredentials.Spec<FileSystem.FileSystem | Path.Path> = { sources, resolve: resolveApiKey }

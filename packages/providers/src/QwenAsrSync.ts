@@ -1,168 +1,29 @@
 /**
  * The sync Qwen ASR transcriber (`qwen3-asr-flash*`, `qwen-audio-asr`): local files as data URIs, URLs as
  * they are; the compatible endpoint by default, the native one where the compatible one does not exist;
- * streaming for long audio. Request and response mappings are pure functions.
+ * streaming for long audio. The request bodies are pure functions; the answer mapping is `SyncAnswer`.
  *
  * @since 0.1.0
  */
+import * as AudioFormat from "@asrflow/core/AudioFormat"
 import type { AudioItem } from "@asrflow/core/AudioItem"
-import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
-import { Evidence, Transcript } from "@asrflow/core/Transcript"
 import { FileSystem } from "@effect/platform"
 import { Clock, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
-import * as Mime from "./internal/mime.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
+import type { EffectiveRequest } from "./QwenRequest.js"
+import { asrOptions, effectiveRequest, mimeOf, modelFor, requestKey, warningsFor } from "./QwenRequest.js"
 import { RateLimiter } from "./RateLimiter.js"
-
-// =============================================================================
-// The effective request
-// =============================================================================
-
-/**
- * The request for one item: the provider config merged with the item's manifest overrides.
- *
- * @since 0.1.0
- * @category models
- */
-export interface EffectiveRequest {
-  readonly model: string
-  readonly language_hints?: ReadonlyArray<string> | undefined
-  readonly context?: string | undefined
-  readonly enable_itn?: boolean | undefined
-  readonly timestamp_granularities?: ReadonlyArray<string> | undefined
-  readonly vocabulary_id?: string | undefined
-  readonly disfluency_removal_enabled?: boolean | undefined
-  readonly sample_rate?: number | undefined
-  readonly channel_id?: ReadonlyArray<number> | undefined
-  readonly stream?: boolean | undefined
-  readonly async?: boolean | undefined
-}
-
-/**
- * Merges the config with the item's overrides (model, language_hints, context). The model may still be `auto`.
- *
- * @since 0.1.0
- * @category utils
- */
-export const effectiveRequest = (config: QwenConfig, item: Pick<AudioItem, "overrides">): EffectiveRequest => ({
-  model: item.overrides?.model ?? config.model,
-  language_hints: item.overrides?.language_hints ?? config.language_hints,
-  context: item.overrides?.context ?? config.context,
-  enable_itn: config.enable_itn,
-  timestamp_granularities: config.timestamp_granularities,
-  vocabulary_id: config.vocabulary_id,
-  disfluency_removal_enabled: config.disfluency_removal_enabled,
-  sample_rate: config.sample_rate,
-  channel_id: config.channel_id,
-  stream: config.stream,
-  async: config.async
-})
-
-/**
- * The MIME type of a local item: the probe's, else from its container.
- *
- * @since 0.1.0
- * @category utils
- */
-export const mimeOf = (item: AudioItem): string | undefined => item.mime ?? Mime.ofContainer(item.container)
-
-/**
- * The model an item goes to: explicit, or for `auto` the async model when `async: true`, else routed by
- * duration and encoded size.
- *
- * @since 0.1.0
- * @category utils
- */
-export const modelFor = (request: EffectiveRequest, item: AudioItem): string => {
-  if (request.model !== "auto") return request.model
-  if (request.async === true) return Models.auto.async
-  const mime = mimeOf(item) ?? "audio/wav"
-  const encodedBytes = item.isLocal && item.sizeBytes !== undefined
-    ? Models.dataUriLength(item.sizeBytes, mime)
-    : undefined
-  return Models.route({ durationMs: item.durationMs, encodedBytes })
-}
+import type { Answer } from "./SyncAnswer.js"
+import * as SyncAnswer from "./SyncAnswer.js"
 
 // =============================================================================
 // Request mapping (pure)
 // =============================================================================
-
-const present = <A>(value: A | undefined): value is A => value !== undefined
-
-/**
- * The warnings for fields the model cannot honour. None of these fields is ever sent.
- *
- * @since 0.1.0
- * @category utils
- */
-export const warningsFor = (capability: Models.Capability, model: string, request: EffectiveRequest): Array<string> => {
-  const honours = (field: Models.RequestField) => capability.honours.includes(field)
-  const warnings: Array<string> = []
-  const hints = request.language_hints ?? []
-  if (hints.length > 1 && honours("language_hints")) {
-    warnings.push(
-      `language_hints has ${hints.length} entries (${hints.join(", ")}), but ${model} takes exactly one language: ` +
-        "none is sent, and qwen3 auto-detects the language"
-    )
-  } else if (hints.length > 0 && !honours("language_hints")) {
-    warnings.push(`${model} takes no language; language_hints is not sent`)
-  }
-  if (present(request.context) && request.context !== "" && !honours("context")) {
-    warnings.push(`${model} does not take recognition context; context is not sent`)
-  }
-  if (present(request.enable_itn) && !honours("enable_itn")) {
-    warnings.push(`${model} does not support inverse text normalization; enable_itn is not sent`)
-  }
-  if (
-    present(request.timestamp_granularities) && request.timestamp_granularities.length > 0 &&
-    !honours("timestamp_granularities")
-  ) {
-    warnings.push(
-      `${model} returns no timestamps; timestamp_granularities is not sent ` +
-        "(use qwen3-asr-flash-filetrans for sentence and word timestamps)"
-    )
-  }
-  if (present(request.vocabulary_id) && !honours("vocabulary_id")) {
-    warnings.push(
-      `vocabulary_id is a Paraformer/Fun-ASR hotword vocabulary that ${model} cannot honour; it is not sent ` +
-        "(use context for biasing)"
-    )
-  }
-  if (present(request.disfluency_removal_enabled) && !honours("disfluency_removal_enabled")) {
-    warnings.push(
-      `disfluency_removal_enabled is a Paraformer/Fun-ASR option that ${model} cannot honour; it is not sent`
-    )
-  }
-  if (present(request.sample_rate) && !honours("sample_rate")) {
-    warnings.push(`sample_rate is not a ${model} request field (the service resamples to 16 kHz); it is not sent`)
-  }
-  if (present(request.channel_id) && !honours("channel_id")) {
-    warnings.push(`${model} averages all channels to mono; channel_id is not sent`)
-  }
-  if (request.stream === true && !honours("stream")) {
-    warnings.push(`${model} does not stream; the answer is requested in one piece`)
-  }
-  return warnings
-}
-
-/**
- * `asr_options` for the model: exactly one language hint becomes `language`; `enable_itn` passes through.
- *
- * @since 0.1.0
- * @category utils
- */
-export const asrOptions = (capability: Models.Capability, request: EffectiveRequest): Wire.AsrOptions | undefined => {
-  const hints = request.language_hints ?? []
-  const language = capability.honours.includes("language_hints") && hints.length === 1 ? hints[0] : undefined
-  const itn = capability.honours.includes("enable_itn") ? request.enable_itn : undefined
-  if (language === undefined && itn === undefined) return undefined
-  return { ...(language !== undefined ? { language } : {}), ...(itn !== undefined ? { enable_itn: itn } : {}) }
-}
 
 const contextOf = (capability: Models.Capability, request: EffectiveRequest): string | undefined =>
   capability.honours.includes("context") && request.context !== undefined && request.context !== ""
@@ -170,7 +31,7 @@ const contextOf = (capability: Models.Capability, request: EffectiveRequest): st
     : undefined
 
 /**
- * The OpenAI-compatible body (docs/PROTOCOL.md §4.1). Context goes in the system message.
+ * The OpenAI-compatible body (docs/PROTOCOL.md, OpenAI-compatible mode). Context goes in the system message.
  *
  * @since 0.1.0
  * @category utils
@@ -197,7 +58,7 @@ export const toCompatibleRequest = (
 }
 
 /**
- * The native body (docs/PROTOCOL.md §5.1): messages inside `input`, `asr_options` inside `parameters`.
+ * The native body (docs/PROTOCOL.md, Native mode): messages inside `input`, `asr_options` inside `parameters`.
  *
  * @since 0.1.0
  * @category utils
@@ -226,139 +87,6 @@ export const toNativeRequest = (
     ...(Object.keys(parameters).length > 0 ? { parameters } : {})
   }
 }
-
-// =============================================================================
-// Response mapping (pure)
-// =============================================================================
-
-/**
- * What a sync answer says, whichever protocol and framing it came in.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Answer {
-  readonly text: string
-  readonly language: string | undefined
-  readonly emotion: string | undefined
-  readonly usageSeconds: number | undefined
-  readonly truncated: boolean
-}
-
-const lastAnnotation = (annotations: ReadonlyArray<ReadonlyArray<Wire.Annotation> | null | undefined>) => {
-  let language: string | undefined
-  let emotion: string | undefined
-  for (const list of annotations) {
-    for (const annotation of list ?? []) {
-      if (annotation.type !== undefined && annotation.type !== "audio_info") continue
-      language = annotation.language ?? language
-      emotion = annotation.emotion ?? emotion
-    }
-  }
-  return { language, emotion }
-}
-
-const secondsOf = (usages: ReadonlyArray<Wire.Usage | null | undefined>): number | undefined => {
-  let seconds: number | undefined
-  for (const usage of usages) seconds = usage?.seconds ?? seconds
-  return seconds
-}
-
-/**
- * @since 0.1.0
- * @category utils
- */
-export const fromCompatible = (response: Wire.CompatibleResponse): Answer => {
-  const choice = response.choices[0]
-  return {
-    text: choice?.message.content ?? "",
-    ...lastAnnotation([choice?.message.annotations]),
-    usageSeconds: secondsOf([response.usage]),
-    truncated: choice?.finish_reason === "length"
-  }
-}
-
-/**
- * @since 0.1.0
- * @category utils
- */
-export const fromCompatibleChunks = (chunks: ReadonlyArray<Wire.CompatibleChunk>): Answer => {
-  const choices = chunks.flatMap((chunk) => chunk.choices.slice(0, 1))
-  return {
-    text: choices.map((choice) => choice.delta.content ?? "").join(""),
-    ...lastAnnotation(choices.map((choice) => choice.delta.annotations)),
-    usageSeconds: secondsOf(chunks.map((chunk) => chunk.usage)),
-    truncated: choices.some((choice) => choice.finish_reason === "length")
-  }
-}
-
-const nativeText = (
-  content: string | ReadonlyArray<{ readonly text?: string | null | undefined }> | null | undefined
-) =>
-  content === null || content === undefined
-    ? ""
-    : typeof content === "string"
-    ? content
-    : content.map((part) => part.text ?? "").join("")
-
-/**
- * @since 0.1.0
- * @category utils
- */
-export const fromNative = (response: Wire.NativeResponse): Answer => fromNativeEvents([response])
-
-/**
- * Native stream events with `incremental_output: true`: each event holds only the new text.
- *
- * @since 0.1.0
- * @category utils
- */
-export const fromNativeEvents = (events: ReadonlyArray<Wire.NativeResponse>): Answer => {
-  const choices = events.flatMap((event) => event.output.choices.slice(0, 1))
-  const text = choices.length > 0
-    ? choices.map((choice) => nativeText(choice.message.content)).join("")
-    : events.map((event) => event.output.text ?? "").join("")
-  return {
-    text,
-    ...lastAnnotation(choices.map((choice) => choice.message.annotations)),
-    usageSeconds: secondsOf(events.map((event) => event.usage)),
-    truncated: choices.some((choice) => choice.finish_reason === "length")
-  }
-}
-
-/**
- * The canonical transcript. `raw` is the untouched body (for streams, the array of parsed events).
- *
- * @since 0.1.0
- * @category utils
- */
-export const toTranscript = (params: {
-  readonly item: AudioItem
-  readonly model: string
-  readonly answer: Answer
-  readonly requestId: string | undefined
-  readonly warnings: ReadonlyArray<string>
-  readonly raw: unknown
-  readonly at: string
-}): Transcript =>
-  new Transcript({
-    text: params.answer.text,
-    model: params.model,
-    provider: "qwen",
-    status: "SUCCEEDED",
-    ...(params.requestId !== undefined ? { requestId: params.requestId } : {}),
-    ...(params.answer.language !== undefined ? { language: params.answer.language } : {}),
-    ...(params.answer.emotion !== undefined ? { emotion: params.answer.emotion } : {}),
-    ...(params.item.durationMs !== undefined ? { durationMs: params.item.durationMs } : {}),
-    ...(params.answer.usageSeconds !== undefined ? { usageSeconds: params.answer.usageSeconds } : {}),
-    sentences: [],
-    channels: [],
-    warnings: params.answer.truncated
-      ? [...params.warnings, "the answer was truncated by the model (finish_reason: length)"]
-      : params.warnings,
-    raw: params.raw,
-    evidence: [new Evidence({ phase: "transcribe", at: params.at, body: params.raw })]
-  })
 
 // =============================================================================
 // Limits
@@ -416,6 +144,15 @@ export interface Route {
   readonly warnings: ReadonlyArray<string>
 }
 
+/** Compatible unless the config says otherwise or the model or region lacks it. */
+const protocolOf = (config: QwenConfig, capability: Models.Capability, hasCompatible: boolean) =>
+  config.protocol ?? (capability.protocols.includes("compatible") && hasCompatible ? "compatible" : "native")
+
+/** Streams where the model can, by default over 60 s of audio (long answers hit gateway timeouts). */
+const streams = (capability: Models.Capability, request: EffectiveRequest, item: AudioItem): boolean =>
+  capability.honours.includes("stream") &&
+  (request.stream ?? (item.durationMs !== undefined && item.durationMs > 60_000))
+
 /**
  * Routes an item: model, protocol (compatible unless the model or region lacks it), streaming (default on
  * over 60 s), warnings. Fails for unknown models, async models and impossible protocols.
@@ -439,8 +176,7 @@ export const routeOf = (
   if (capability.mode !== "sync") {
     return Effect.fail(invalid(`${model} is an async model; the sync transcriber cannot send it`))
   }
-  const compatible = capability.protocols.includes("compatible") && hasCompatible
-  if (config.protocol === "compatible" && !compatible) {
+  if (config.protocol === "compatible" && !(capability.protocols.includes("compatible") && hasCompatible)) {
     return Effect.fail(
       invalid(
         capability.protocols.includes("compatible")
@@ -449,9 +185,8 @@ export const routeOf = (
       )
     )
   }
-  const protocol = config.protocol ?? (compatible ? "compatible" : "native")
-  const streams = capability.honours.includes("stream")
-  const stream = streams && (request.stream ?? (item.durationMs !== undefined && item.durationMs > 60_000))
+  const protocol = protocolOf(config, capability, hasCompatible)
+  const stream = streams(capability, request, item)
   return Effect.succeed({
     model,
     capability,
@@ -460,20 +195,6 @@ export const routeOf = (
     request,
     warnings: warningsFor(capability, model, request)
   })
-}
-
-/**
- * A stable string of the effective request options of an item (part of its ledger fingerprint).
- *
- * @since 0.1.0
- * @category utils
- */
-export const requestKey = (config: QwenConfig, item: AudioItem): string => {
-  const request = effectiveRequest(config, item)
-  const entries = Object.entries({ ...request, model: modelFor(request, item), stream: undefined, async: undefined })
-    .filter(([, value]) => value !== undefined)
-    .sort(([a], [b]) => a.localeCompare(b))
-  return JSON.stringify(Object.fromEntries(entries))
 }
 
 /**
@@ -519,8 +240,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       const bytes = yield* fs.readFile(item.source).pipe(
         Effect.mapError((cause) => fail(item, "InvalidAudio", `cannot read the file: ${cause.message}`, cause))
       )
-      const sniffed = Mime.ofContainer(Mime.sniff(bytes))
-      const mime = knownMime ?? sniffed
+      const mime = knownMime ??
+        AudioFormat.mimeOf(yield* AudioFormat.detect(bytes.subarray(0, AudioFormat.headerBytes)))
       if (mime === undefined) {
         return yield* fail(
           item,
@@ -545,13 +266,16 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     if (route.protocol === "compatible") {
       const body = toCompatibleRequest(route.capability, route.model, route.request, audio.data, route.stream)
       return route.stream
-        ? Effect.map(client.streamCompatible(body, options), (r) => answered(r, fromCompatibleChunks(r.value)))
-        : Effect.map(client.postCompatible(body, options), (r) => answered(r, fromCompatible(r.value)))
+        ? Effect.map(
+          client.streamCompatible(body, options),
+          (r) => answered(r, SyncAnswer.fromCompatibleChunks(r.value))
+        )
+        : Effect.map(client.postCompatible(body, options), (r) => answered(r, SyncAnswer.fromCompatible(r.value)))
     }
     const body = toNativeRequest(route.capability, route.model, route.request, audio.data, route.stream)
     return route.stream
-      ? Effect.map(client.streamNative(body, options), (r) => answered(r, fromNativeEvents(r.value)))
-      : Effect.map(client.postNative(body, options), (r) => answered(r, fromNative(r.value)))
+      ? Effect.map(client.streamNative(body, options), (r) => answered(r, SyncAnswer.fromNativeEvents(r.value)))
+      : Effect.map(client.postNative(body, options), (r) => answered(r, SyncAnswer.fromNative(r.value)))
   }
 
   const transcribe = (item: AudioItem) =>
@@ -567,7 +291,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         withRetry(config.retry)
       )
       const at = new Date(yield* Clock.currentTimeMillis).toISOString()
-      return toTranscript({
+      return SyncAnswer.toTranscript({
         item,
         model: route.model,
         answer: response.answer,
@@ -584,10 +308,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     const capability = Models.lookup(model)
     if (capability === undefined) return { route: "invalid", model, warnings: [`unknown model ${model}`] }
     const seconds = item.durationMs === undefined ? undefined : Math.ceil(item.durationMs / 1000)
-    const protocol = config.protocol ??
-      (capability.protocols.includes("compatible") && hasCompatible ? "compatible" : "native")
-    const stream = capability.honours.includes("stream") &&
-      (request.stream ?? (item.durationMs !== undefined && item.durationMs > 60_000))
+    const protocol = protocolOf(config, capability, hasCompatible)
+    const stream = streams(capability, request, item)
     const violation = capability.mode === "sync"
       ? limitViolation(capability, model, {
         durationMs: item.durationMs,
@@ -612,11 +334,3 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     requestKey: (item) => requestKey(config, item)
   })
 })
-
-/**
- * The retry schedule the sync transcriber uses (exposed for tests and docs).
- *
- * @since 0.1.0
- * @category utils
- */
-export const retrySchedule = (config: QwenConfig) => RetryPolicy.toSchedule(config.retry)

@@ -1,21 +1,30 @@
 /**
- * The `qwen` provider component: its config, its validate-time warnings, and the layer that builds the
- * `Transcriber` (routing each item to the sync or the async Qwen transcriber).
+ * The `qwen` provider plugin: everything Qwen-shaped that `run`, `transcribe`, `validate`, `doctor` and
+ * `cancel` reach through the core `ProviderComponent` contract: its config, its default output folder,
+ * its credentials, its validate-time warnings, the one-shot request mapping, the transcriber layer
+ * (routing each item to the sync or the async Qwen transcriber), the doctor check, cancel, its ledger
+ * migrations and the `--emulator` overlay.
  *
  * @since 0.1.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
 import type { ProviderComponent } from "@asrflow/core/Component"
-import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
+import type * as CoreCredentials from "@asrflow/core/Credentials"
+import { Transcriber } from "@asrflow/core/Transcriber"
+import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import type { ConfigError, Redacted } from "effect"
+import type { ConfigError } from "effect"
+import * as Cancel from "./Cancel.js"
 import * as Credentials from "./Credentials.js"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as Doctor from "./Doctor.js"
+import * as LegacyLedger from "./LegacyLedger.js"
 import * as Models from "./Models.js"
 import * as QwenAsrAsync from "./QwenAsrAsync.js"
 import * as QwenAsrSync from "./QwenAsrSync.js"
 import { QwenConfig } from "./QwenConfig.js"
+import * as QwenRequest from "./QwenRequest.js"
 import * as RateLimiter from "./RateLimiter.js"
 
 /**
@@ -32,22 +41,13 @@ export const Config = QwenConfig
  */
 export type Config = QwenConfig
 
-// =============================================================================
-// Routing
-// =============================================================================
-
 /**
- * Whether an item takes the async path: `async: true`, or a model (explicit or chosen by `auto`) whose
- * family is async.
+ * The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout).
  *
- * @since 0.1.0
- * @category utils
+ * @since 0.2.0
+ * @category constants
  */
-export const isAsync = (config: QwenConfig, item: AudioItem): boolean => {
-  const request = QwenAsrSync.effectiveRequest(config, item)
-  if (config.async === true) return true
-  return Models.lookup(QwenAsrSync.modelFor(request, item))?.mode === "async"
-}
+export const outputFolder = "aliyun-qwen-asr"
 
 /**
  * The warnings `validate` shows for a config: fields the model cannot honour, and impossible combinations.
@@ -56,7 +56,7 @@ export const isAsync = (config: QwenConfig, item: AudioItem): boolean => {
  * @category utils
  */
 export const check = (config: QwenConfig): ReadonlyArray<string> => {
-  const request = QwenAsrSync.effectiveRequest(config, {})
+  const request = QwenRequest.effectiveRequest(config, {})
   const models = config.model === "auto"
     ? (config.async === true ? [Models.auto.async] : [Models.auto.sync, Models.auto.async])
     : [config.model]
@@ -68,7 +68,7 @@ export const check = (config: QwenConfig): ReadonlyArray<string> => {
       continue
     }
     const prefix = config.model === "auto" ? `model: auto → ${model}: ` : ""
-    for (const warning of QwenAsrSync.warningsFor(capability, model, request)) warnings.push(prefix + warning)
+    for (const warning of QwenRequest.warningsFor(capability, model, request)) warnings.push(prefix + warning)
     if (config.async === true && capability.mode === "sync") {
       warnings.push(`async: true needs an async model, but ${model} is sync; use ${Models.auto.async} or model: auto`)
     }
@@ -89,62 +89,43 @@ export const check = (config: QwenConfig): ReadonlyArray<string> => {
   return [...new Set(warnings)]
 }
 
-// =============================================================================
-// Routing: sync items go to QwenAsrSync, async ones (filetrans, `async: true`, long `auto`) to QwenAsrAsync
-// =============================================================================
-
 /**
- * Turns a missing key into the `TranscriptionError` the provider layer may fail with (reason
- * `Unauthorized`, code `MissingApiKey`, so the CLI exits with code 3 and prints the message once).
+ * The raw `provider:` block of a one-shot request (`asrflow transcribe`, the Promise `transcribe()`):
+ * the seed's flags under their config names, the poll interval and the number of waits as a `poll`
+ * block. Omitted fields take the config's defaults (model `qwen3-asr-flash`, region `cn-beijing`).
  *
- * @since 0.1.0
- * @category errors
+ * @since 0.2.0
+ * @category utils
  */
-export const missingKey = (error: Credentials.MissingApiKeyError): TranscriptionError =>
-  new TranscriptionError({
-    provider: "qwen",
-    input: "credentials",
-    reason: "Unauthorized",
-    code: "MissingApiKey",
-    description: error.message,
-    cause: error
-  })
+export const fromRequest = (request: RequestOptions): Record<string, unknown> => {
+  const interval = request.poll_interval_secs
+  const poll = interval === undefined ? undefined : {
+    initial_interval_ms: interval * 1000,
+    max_interval_ms: interval * 1000,
+    ...(request.max_waits === undefined ? {} : { timeout_secs: interval * request.max_waits })
+  }
+  const raw: Record<string, unknown> = {
+    type: "qwen",
+    model: request.model,
+    region: request.region,
+    language_hints: request.language_hints,
+    sample_rate: request.sample_rate,
+    vocabulary_id: request.vocabulary_id,
+    disfluency_removal_enabled: request.disfluency_removal_enabled,
+    timestamp_granularities: request.timestamp_granularities,
+    async: request.async,
+    context: request.context,
+    enable_itn: request.enable_itn,
+    channel_id: request.channel_id,
+    poll
+  }
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
+}
 
 /**
- * The DashScope client for a config: the key from `Credentials` (or `options.apiKey`), base URLs from
- * `base_url`, then the environment, then the region preset.
- *
- * @since 0.1.0
- * @category layers
- */
-export const clientLayer = (
-  config: QwenConfig,
-  options: { readonly apiKey?: Redacted.Redacted<string> | string | undefined } = {}
-): Layer.Layer<
-  DashScopeClient.DashScopeClient,
-  TranscriptionError | ConfigError.ConfigError,
-  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
-> =>
-  Layer.effect(
-    DashScopeClient.DashScopeClient,
-    Effect.gen(function*() {
-      const resolved = yield* Credentials.resolveApiKey(options.apiKey).pipe(Effect.mapError(missingKey))
-      yield* Effect.logDebug(`DashScope API key from ${resolved.source}`)
-      const env = yield* DashScopeClient.envBaseUrls
-      return yield* DashScopeClient.make({
-        apiKey: resolved.key,
-        region: config.region,
-        workspace: config.workspace,
-        httpBaseUrl: config.base_url?.native ?? env.httpBaseUrl,
-        compatibleBaseUrl: config.base_url?.compatible ??
-          (config.base_url?.native !== undefined ? undefined : env.compatibleBaseUrl),
-        timeoutMs: config.timeout_secs * 1000
-      })
-    })
-  )
-
-/**
- * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter` (share them across providers).
+ * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: sync items go to
+ * `QwenAsrSync`, async ones (filetrans, `async: true`, long `auto` audio) to `QwenAsrAsync`. `submit`
+ * returns a sync item's finished transcript (it has nothing to wait for) and an async item's PENDING one.
  *
  * @since 0.1.0
  * @category layers
@@ -159,40 +140,50 @@ export const layerTranscriber = (config: QwenConfig): Layer.Layer<
     Effect.gen(function*() {
       const sync = yield* QwenAsrSync.make(config)
       const async = yield* QwenAsrAsync.make(config)
-      const pick = (item: AudioItem) => isAsync(config, item) ? async : sync
+      const isAsync = (item: AudioItem) => QwenRequest.isAsync(config, item)
       return Transcriber.of({
         provider: "qwen",
-        transcribe: (item) => pick(item).transcribe(item),
-        plan: (item) => pick(item).plan(item),
-        requestKey: (item) => pick(item).requestKey(item)
+        transcribe: (item) => isAsync(item) ? async.transcribe(item) : sync.transcribe(item),
+        submit: (item) => isAsync(item) ? async.submit(item) : sync.transcribe(item),
+        attach: async.attach,
+        plan: (item) => isAsync(item) ? async.plan(item) : sync.plan(item),
+        requestKey: (item) => QwenRequest.requestKey(config, item)
       })
     })
   )
 
 /**
- * The whole provider: client, one run-wide rate limiter, and the transcriber. `options.apiKey` is the
- * explicit key (the library's `api_key`); without it the key comes from the environment or the credential files.
+ * The whole provider for a run: the client (with the resolved key), one run-wide rate limiter, and the
+ * transcriber.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (
+export const layer = (
   config: QwenConfig,
-  options: { readonly apiKey?: Redacted.Redacted<string> | string | undefined } = {}
-): Layer.Layer<
-  Transcriber,
-  TranscriptionError | ConfigError.ConfigError,
-  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
-> =>
+  credentials: CoreCredentials.Resolved
+): Layer.Layer<Transcriber, ConfigError.ConfigError, HttpClient.HttpClient | FileSystem.FileSystem | Path.Path> =>
   layerTranscriber(config).pipe(
-    Layer.provide(Layer.mergeAll(clientLayer(config, options), RateLimiter.layer))
+    Layer.provide(
+      Layer.mergeAll(
+        Layer.effect(DashScopeClient.DashScopeClient, DashScopeClient.fromConfig(config, credentials.key)),
+        RateLimiter.layer
+      )
+    )
   )
 
 /**
- * @since 0.1.0
- * @category layers
+ * The variables that point the provider at an `@asrflow/emulator` (`--emulator`).
+ *
+ * @since 0.2.0
+ * @category utils
  */
-export const layer = (config: QwenConfig) => layerWith(config)
+export const emulator = (endpoint: { readonly origin: string; readonly apiKey: string }): ReadonlyMap<string, string> =>
+  new Map([
+    ["DASHSCOPE_API_KEY", endpoint.apiKey],
+    ["DASHSCOPE_HTTP_BASE_URL", `${endpoint.origin}/api/v1`],
+    ["DASHSCOPE_COMPATIBLE_BASE_URL", `${endpoint.origin}/compatible-mode/v1`]
+  ])
 
 /**
  * The registry descriptor.
@@ -208,6 +199,13 @@ export const component: ProviderComponent<
   type: "qwen",
   description: "Alibaba Cloud Qwen ASR: sync qwen3-asr-flash / qwen-audio-asr, async qwen3-asr-flash-filetrans",
   config: QwenConfig,
+  outputFolder,
+  credentials: Credentials.spec,
   check,
-  layer
+  fromRequest,
+  layer,
+  doctor: Doctor.run,
+  cancel: Cancel.run,
+  migrations: LegacyLedger.migrations,
+  emulator
 }

@@ -12,8 +12,9 @@
 import type { PollPolicy } from "@asrflow/core/Policies"
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import { Context, Duration, Effect, Schedule } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import type { WireResponse } from "./HttpTransport.js"
 import type * as Wire from "./internal/schemas.js"
 import * as RateLimiter from "./RateLimiter.js"
 
@@ -27,7 +28,7 @@ import * as RateLimiter from "./RateLimiter.js"
  * @since 0.1.0
  * @category models
  */
-export type TaskAnswer = DashScopeClient.WireResponse<Wire.TaskResponse>
+export type TaskAnswer = WireResponse<Wire.TaskResponse>
 
 /**
  * @since 0.1.0
@@ -48,13 +49,16 @@ export declare namespace TaskPoller {
     readonly query: (taskId: string, input?: string) => Effect.Effect<TaskAnswer, TranscriptionError>
     /**
      * Polls a task until it leaves PENDING/RUNNING/SUSPENDED and returns the last answer, whatever its
-     * status. Fails with a `Timeout` error naming the task id after `poll.timeout_secs`.
+     * status. The first query waits one interval (a task just submitted is not done yet) unless
+     * `immediate` (a task submitted earlier may be). Fails with a `Timeout` error naming the task id
+     * after `poll.timeout_secs`.
      */
     readonly await: (
       taskId: string,
       options: {
         readonly poll: PollPolicy
         readonly input?: string | undefined
+        readonly immediate?: boolean | undefined
         readonly onPoll?: ((answer: TaskAnswer) => Effect.Effect<void>) | undefined
       }
     ) => Effect.Effect<TaskAnswer, TranscriptionError>
@@ -139,15 +143,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       Effect.mapError((error) => withTaskId(error, taskId))
     )
 
-  const awaitTask: TaskPoller.Service["await"] = (taskId, { input, onPoll, poll }) => {
+  const awaitTask: TaskPoller.Service["await"] = (taskId, { immediate, input, onPoll, poll }) => {
     const label = input ?? taskId
     const once = query(taskId, label).pipe(Effect.tap((answer) => onPoll ? onPoll(answer) : Effect.void))
     const untilDone = schedule(poll).pipe(
       Schedule.intersect(Schedule.recurWhile<TaskAnswer>((answer) => isPending(answer.value.output.task_status))),
       Schedule.map(([, answer]) => answer)
     )
-    return Effect.sleep(Duration.millis(poll.initial_interval_ms)).pipe(
-      Effect.zipRight(Effect.repeat(once, untilDone)),
+    const polled = Effect.sleep(Duration.millis(poll.initial_interval_ms)).pipe(
+      Effect.zipRight(Effect.repeat(once, untilDone))
+    )
+    const first = immediate === true
+      ? Effect.flatMap(once, (answer) => isPending(answer.value.output.task_status) ? polled : Effect.succeed(answer))
+      : polled
+    return first.pipe(
       Effect.timeoutFail({
         duration: Duration.seconds(poll.timeout_secs),
         onTimeout: () =>
@@ -165,10 +174,3 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   return TaskPoller.of({ query, await: awaitTask })
 })
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layer = (options: Options): Layer.Layer<TaskPoller, never, DashScopeClient.DashScopeClient> =>
-  Layer.effect(TaskPoller, make(options))

@@ -1,12 +1,12 @@
 /**
  * The temporary-upload stager: turns a local file into an `oss://` URL that the async models can read, the
- * way the official SDK does (docs/PROTOCOL.md §8).
+ * way the official SDK does (docs/PROTOCOL.md, Temporary upload).
  *
  * 1. `GET /uploads?action=getPolicy&model=<the model that will use the file>` (bearer auth). A policy is
  *    reused for several files while it is valid (refreshed 30 s before it expires), and policy requests
  *    are paced under the 100 QPS per-model budget.
  * 2. A multipart POST to `upload_host` with exactly the SDK form fields, file last, under a unique object
- *    key `<upload_dir>/<uuid>-<sanitized basename>`. The body is streamed from disk with an exact
+ *    key `<upload_dir>/<random id>-<sanitized basename>`. The body is streamed from disk with an exact
  *    `Content-Length`, so memory does not grow with the file. The API key is never sent to the upload host.
  * 3. The result is `oss://<key>`, usable for 48 h with `X-DashScope-OssResourceResolve: enable`.
  *
@@ -15,9 +15,9 @@
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem, HttpClientRequest, Path } from "@effect/platform"
-import { Clock, Context, Data, Duration, Effect, Layer, Option, Stream, SynchronizedRef } from "effect"
-import { randomUUID } from "node:crypto"
+import { Clock, Context, Data, Duration, Effect, Stream, SynchronizedRef } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import { randomId } from "./internal/randomId.js"
 import type * as Wire from "./internal/schemas.js"
 import * as RateLimiter from "./RateLimiter.js"
 
@@ -146,13 +146,13 @@ export const multipart = <E, R>(options: {
   readonly fileType: string
   readonly fileSize: number
   readonly file: Stream.Stream<Uint8Array, E, R>
-  readonly boundary?: string | undefined
+  readonly boundary: string
 }): {
   readonly contentType: string
   readonly contentLength: number
   readonly body: Stream.Stream<Uint8Array, E, R>
 } => {
-  const boundary = options.boundary ?? `----asrflow${randomUUID().replace(/-/g, "")}`
+  const boundary = options.boundary
   const head =
     options.fields.map(([name, value]) =>
       `--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`
@@ -239,8 +239,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     input: string
   ) =>
     Effect.gen(function*() {
-      const key = `${policy.upload_dir}/${randomUUID()}-${sanitizeName(path.basename(file))}`
+      const id = yield* randomId
+      const key = `${policy.upload_dir}/${id}-${sanitizeName(path.basename(file))}`
       const form = multipart({
+        boundary: `----asrflow${id}`,
         fields: formFields(policy, key, mime),
         fileName: path.basename(file),
         fileType: mime,
@@ -311,15 +313,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 })
 
 /**
- * @since 0.1.0
- * @category layers
- */
-export const layer = (
-  options: Options
-): Layer.Layer<TempUpload, never, DashScopeClient.DashScopeClient | FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(TempUpload, make(options))
-
-/**
  * Whether a staged upload is still usable for at least `marginMs` more (default 10 min).
  *
  * @since 0.1.0
@@ -327,12 +320,3 @@ export const layer = (
  */
 export const isUsable = (expiresAt: number | null | undefined, now: number, marginMs = 600_000): boolean =>
   expiresAt !== null && expiresAt !== undefined && expiresAt - marginMs > now
-
-/**
- * Reads the upload's key back from an `oss://` URL.
- *
- * @since 0.1.0
- * @category utils
- */
-export const keyOf = (fileUrl: string): Option.Option<string> =>
-  fileUrl.startsWith("oss://") ? Option.some(fileUrl.slice("oss://".length)) : Option.none()

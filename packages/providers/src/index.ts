@@ -19,6 +19,16 @@ export * as DashScopeClient from "./DashScopeClient.js"
 export * as Doctor from "./Doctor.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as HttpTransport from "./HttpTransport.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as LegacyLedger from "./LegacyLedger.js"
+
+/**
  * @since 0.1.0
  */
 export * as Models from "./Models.js"
@@ -49,6 +59,11 @@ export * as QwenConfig from "./QwenConfig.js"
 export * as QwenProvider from "./QwenProvider.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as QwenRequest from "./QwenRequest.js"
+
+/**
  * @since 0.1.0
  */
 export * as RateLimiter from "./RateLimiter.js"
@@ -57,6 +72,26 @@ export * as RateLimiter from "./RateLimiter.js"
  * @since 0.1.0
  */
 export * as Regions from "./Regions.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ResultDocument from "./ResultDocument.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SubmitRecovery from "./SubmitRecovery.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SyncAnswer from "./SyncAnswer.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as TaskJournal from "./TaskJournal.js"
 
 /**
  * @since 0.1.0

@@ -93,7 +93,8 @@ layer(NodeContext.layer)("Credentials", (it) => {
       assert.isTrue(Either.isLeft(result))
       if (Either.isLeft(result)) {
         const message = result.left.message
-        assert.strictEqual(result.left._tag, "MissingApiKeyError")
+        assert.strictEqual(result.left._tag, "CredentialsError")
+        assert.strictEqual(result.left.reason, "Missing")
         for (
           const place of ["explicit option", "DASHSCOPE_API_KEY", "~/.alibabacloud/credentials", "~/.dashscope/api_key"]
         ) {
@@ -102,6 +103,35 @@ layer(NodeContext.layer)("Credentials", (it) => {
         assert.include(message, "[default]")
         assert.include(message, "--emulator")
       }
+    }))
+
+  it.scoped("refuses a key with a line break or a space inside it, naming its source and not the key", () =>
+    Effect.gen(function*() {
+      const home = yield* makeHome({
+        ini: "[default]\ndashscope_api_key = sk-one sk-two\n",
+        apiKeyFile: "sk-first\nsk-second\n"
+      })
+      const cases = [
+        { env: { DASHSCOPE_API_KEY: "sk-env-part\nsk-env-rest", HOME: home }, source: "DASHSCOPE_API_KEY" },
+        { env: { HOME: home }, source: "~/.alibabacloud/credentials [default]" },
+        { env: { HOME: home, ALIBABA_CLOUD_PROFILE: "none" }, source: "~/.dashscope/api_key" }
+      ]
+      for (const { env, source } of cases) {
+        const result = yield* Credentials.resolveApiKey().pipe(withEnv(env), Effect.either)
+        assert.isTrue(Either.isLeft(result), source)
+        if (Either.isLeft(result)) {
+          assert.strictEqual(result.left.reason, "Malformed")
+          assert.include(result.left.message, source)
+          for (const secret of ["sk-env", "sk-one", "sk-two", "sk-first", "sk-second"]) {
+            assert.notInclude(result.left.message, secret)
+          }
+        }
+      }
+      const explicit = yield* Credentials.resolveApiKey("sk-a\r\nsk-b").pipe(withEnv({ HOME: home }), Effect.either)
+      assert.isTrue(Either.isLeft(explicit) && explicit.left.reason === "Malformed")
+      // surrounding whitespace is not part of the key
+      const padded = yield* Credentials.resolveApiKey().pipe(withEnv({ DASHSCOPE_API_KEY: "  sk-padded\n" }))
+      assert.strictEqual(Redacted.value(padded.key), "sk-padded")
     }))
 
   it.scoped("never shows the key when the resolved value is printed", () =>

@@ -1,33 +1,37 @@
 import { AudioItem } from "@asrflow/core/AudioItem"
-import * as Fingerprint from "@asrflow/core/Fingerprint"
 import * as Ledger from "@asrflow/core/Ledger"
 import type { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import type { Transcript } from "@asrflow/core/Transcript"
 import * as Emulator from "@asrflow/emulator/Emulator"
 import type { EmulatorHandle } from "@asrflow/emulator/Emulator"
-import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
 import type { Report } from "@asrflow/emulator/Report"
 import { HttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { SqliteClient } from "@effect/sql-sqlite-node"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
+import * as os from "node:os"
 import * as path from "node:path"
-import * as Cancel from "../src/Cancel.js"
-import * as DashScopeClient from "../src/DashScopeClient.js"
-import * as QwenAsrAsync from "../src/QwenAsrAsync.js"
-import * as QwenConfig from "../src/QwenConfig.js"
-import * as RateLimiter from "../src/RateLimiter.js"
-import * as Audio from "./utils/Audio.js"
+import * as QwenProvider from "../src/QwenProvider.js"
+import type { FileState } from "../src/TaskJournal.js"
+import {
+  asyncConfig,
+  fastEmulator,
+  fileItem,
+  fingerprinted,
+  ledgerLayer,
+  toneWav,
+  transcriberFor
+} from "./utils/Emulated.js"
 
 // =============================================================================
 // Real audio, made at test time
 // =============================================================================
 
-const work = Audio.tempDir("asrflow-async-")
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-async-"))
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
 
 /** espeak-ng speech, resampled to 16 kHz mono and repeated by sox to exactly `seconds`. */
 const longSpeech = (file: string, seconds: number, text: string): string => {
@@ -41,91 +45,9 @@ const longSpeech = (file: string, seconds: number, text: string): string => {
   return file
 }
 
-/** A short 16 kHz mono tone WAV written directly (distinct content per `index`). */
-const toneWav = (file: string, index: number, seconds = 2): string => {
-  const rate = 16000
-  const frames = rate * seconds
-  const data = Buffer.alloc(frames * 2)
-  for (let i = 0; i < frames; i++) {
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (300 + index) * i) / rate) * 6000), i * 2)
-  }
-  const header = Buffer.alloc(44)
-  header.write("RIFF", 0)
-  header.writeUInt32LE(36 + data.length, 4)
-  header.write("WAVEfmt ", 8)
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(rate, 24)
-  header.writeUInt32LE(rate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write("data", 36)
-  header.writeUInt32LE(data.length, 40)
-  fs.mkdirSync(path.dirname(file), { recursive: true })
-  fs.writeFileSync(file, Buffer.concat([header, data]))
-  return file
-}
-
-const fileItem = (file: string, durationMs: number) =>
-  new AudioItem({
-    id: path.basename(file),
-    source: file,
-    kind: "file",
-    outputKey: path.basename(file, path.extname(file)),
-    origin: "test",
-    sizeBytes: fs.statSync(file).size,
-    container: "wav",
-    mime: "audio/wav",
-    durationMs
-  })
-
 // =============================================================================
 // Harness
 // =============================================================================
-
-const fastEmulator = (patch: EmulatorConfig.Input = {}): EmulatorConfig.Input => ({
-  rate_limits: { requests_per_minute: { default: 60_000 } },
-  tasks: { pending_ms: 50, running_ms: 150 },
-  ...patch
-})
-
-const config = (fields: Record<string, unknown> = {}) =>
-  QwenConfig.decode({
-    type: "qwen",
-    model: "qwen3-asr-flash-filetrans",
-    poll: { initial_interval_ms: 50, max_interval_ms: 200, timeout_secs: 120 },
-    retry: { attempts: 3, initial_backoff_ms: 50, max_backoff_ms: 200 },
-    rate_limit: { requests_per_minute: 60_000 },
-    ...fields
-  })
-
-/** A transcriber against the emulator over real HTTP (undici, as the CLI), with an optional ledger file. */
-const transcriberFor = (
-  emulator: EmulatorHandle,
-  fields: Record<string, unknown> = {},
-  http: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici,
-  timeoutMs?: number
-) =>
-  Effect.gen(function*() {
-    // the HTTP client lives as long as the test's scope
-    const context = yield* Layer.build(Layer.mergeAll(http, NodeContext.layer))
-    const client = yield* DashScopeClient.make({
-      apiKey: Redacted.make(emulator.apiKey),
-      httpBaseUrl: emulator.nativeBaseUrl,
-      timeoutMs
-    }).pipe(Effect.provide(context))
-    return yield* QwenAsrAsync.make(config(fields)).pipe(
-      Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
-      Effect.provide(context)
-    )
-  })
-
-const ledgerLayer = (file: string) => Ledger.layer.pipe(Layer.provide(SqliteClient.layer({ filename: file })))
-
-const fingerprinted = (transcriber: Transcriber.Service, item: AudioItem) =>
-  Fingerprint.apply(item, transcriber.requestKey(item)).pipe(Effect.orDie, Effect.provide(NodeContext.layer))
 
 const waitFor = (emulator: EmulatorHandle, until: (report: Report) => boolean) =>
   emulator.report.pipe(
@@ -358,12 +280,18 @@ describe("QwenAsrAsync against the emulator", () => {
         assert.strictEqual(report.key_leaks, 0)
         // the transcriber records tasks; marking items done is the runner's job (after the sinks wrote)
         const first0 = yield* fingerprinted(second, fileItem(files[0]!, 360_000))
-        const entry = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.get(first0.fingerprint!)).pipe(
-          Effect.provide(ledgerLayer(ledgerFile))
-        )
-        assert.isTrue(Option.isSome(entry))
-        assert.strictEqual(Option.getOrThrow(entry).status, "submitted")
-        assert.match(Option.getOrThrow(entry).file_url ?? "", /^oss:\/\/dashscope-instant\/.*-meeting-0\.wav$/)
+        const { job, upload } = yield* Effect.gen(function*() {
+          const ledger = yield* Ledger.Ledger
+          return {
+            job: yield* ledger.latestJob(first0.fingerprint!, "qwen"),
+            upload: yield* ledger.stage(first0.fingerprint!, "upload")
+          }
+        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+        assert.isTrue(Option.isSome(job))
+        assert.strictEqual(Option.getOrThrow(job).status, "submitted")
+        assert.isNotNull(Option.getOrThrow(job).remoteId)
+        const staged = Option.getOrThrow(upload).state as FileState
+        assert.match(staged.fileUrl, /^oss:\/\/dashscope-instant\/.*-meeting-0\.wav$/)
       }),
     { timeout: 300_000 }
   )
@@ -378,29 +306,40 @@ describe("QwenAsrAsync against the emulator", () => {
       const fingerprint = item.fingerprint!
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
+        const uploadOf = Effect.map(ledger.stage(fingerprint, "upload"), (stage) => {
+          const found = Option.getOrThrow(stage)
+          return { ...(found.state as FileState), expiresAt: found.expiresAt }
+        })
+        // a later run finds the item failed: its job ended failed, as a FAILED task leaves it
+        const failEarlier = (message: string) =>
+          Effect.gen(function*() {
+            const job = Option.getOrThrow(yield* ledger.latestJob(fingerprint, "qwen"))
+            yield* ledger.endJob(job.jobId, "failed", message)
+            yield* ledger.markFailed(fingerprint, item.id, message)
+          })
         yield* transcriber.transcribe(item)
-        const first = Option.getOrThrow(yield* ledger.get(fingerprint))
-        assert.match(first.file_url!, /^oss:\/\//)
-        assert.isAbove(first.file_url_expires_at!, Date.now() + 47 * 3600 * 1000)
+        const first = yield* uploadOf
+        assert.match(first.fileUrl, /^oss:\/\//)
+        assert.isAbove(first.expiresAt!, Date.now() + 47 * 3600 * 1000)
 
         // a later run: the item failed, and its upload is past its 48 h
-        yield* ledger.markFailed(fingerprint, item.id, "failed before")
-        yield* ledger.recordUpload(fingerprint, {
+        yield* failEarlier("failed before")
+        yield* ledger.recordStage(fingerprint, {
           itemId: item.id,
-          model: "qwen3-asr-flash-filetrans",
-          fileUrl: first.file_url!,
+          name: "upload",
+          state: { model: "qwen3-asr-flash-filetrans", fileUrl: first.fileUrl } satisfies FileState,
           expiresAt: Date.now() - 1000
         })
         yield* emulator.advance(49 * 3600 * 1000)
         yield* transcriber.transcribe(item)
-        const second = Option.getOrThrow(yield* ledger.get(fingerprint))
-        assert.notStrictEqual(second.file_url, first.file_url)
+        const second = yield* uploadOf
+        assert.notStrictEqual(second.fileUrl, first.fileUrl)
         assert.strictEqual((yield* emulator.report).uploads.length, 2)
 
         // still valid: reused, not uploaded again
-        yield* ledger.markFailed(fingerprint, item.id, "failed again")
+        yield* failEarlier("failed again")
         yield* transcriber.transcribe(item)
-        assert.strictEqual(Option.getOrThrow(yield* ledger.get(fingerprint)).file_url, second.file_url)
+        assert.strictEqual((yield* uploadOf).fileUrl, second.fileUrl)
         const report = yield* emulator.report
         assert.strictEqual(report.uploads.length, 2)
         assert.deepStrictEqual(report.violations, [])
@@ -426,20 +365,24 @@ describe("QwenAsrAsync against the emulator", () => {
       yield* Effect.sleep("200 millis")
       yield* Fiber.interrupt(fiber)
 
-      const client = yield* DashScopeClient.make({
-        apiKey: Redacted.make(emulator.apiKey),
-        httpBaseUrl: emulator.nativeBaseUrl
-      }).pipe(Effect.provide(yield* Layer.build(NodeHttpClient.layerUndici)))
-      const outcome = yield* Cancel.run().pipe(
-        Effect.provideService(DashScopeClient.DashScopeClient, client),
-        Effect.provide(ledgerLayer(ledgerFile))
-      )
+      const outcome = yield* QwenProvider.component.cancel!(
+        asyncConfig({ base_url: { native: emulator.nativeBaseUrl } }),
+        { key: Redacted.make(emulator.apiKey), source: "option" }
+      ).pipe(Effect.provide(Layer.mergeAll(ledgerLayer(ledgerFile), NodeHttpClient.layerUndici, NodeContext.layer)))
       assert.strictEqual(outcome.cancelled.length, 3)
-      assert.deepStrictEqual(outcome.skipped, [])
+      assert.deepStrictEqual(outcome.kept, [])
       assert.strictEqual((yield* emulator.report).tasks.canceled, 3)
-      const open = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openTasks).pipe(
-        Effect.provide(ledgerLayer(ledgerFile))
-      )
+      const { failed, open } = yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        const items = yield* Effect.forEach(files, (file) => fingerprinted(transcriber, fileItem(file, 2000)))
+        const records = yield* Effect.forEach(items, (item) => ledger.item(item.fingerprint!))
+        return {
+          open: yield* ledger.openJobs("qwen"),
+          failed: records.filter((record) => Option.getOrThrow(record).status === "failed").length
+        }
+      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
       assert.strictEqual(open.length, 0)
+      // cancelled items are failed, so the next run submits them again
+      assert.strictEqual(failed, 3)
     }))
 })

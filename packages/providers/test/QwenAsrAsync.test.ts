@@ -10,6 +10,7 @@ import * as DashScopeClient from "../src/DashScopeClient.js"
 import * as QwenAsrAsync from "../src/QwenAsrAsync.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as RateLimiter from "../src/RateLimiter.js"
+import * as SubmitRecovery from "../src/SubmitRecovery.js"
 import * as TaskPoller from "../src/TaskPoller.js"
 import * as FakeHttp from "./utils/FakeHttp.js"
 
@@ -360,19 +361,19 @@ describe("QwenAsrAsync", () => {
   it("classifies submit failures: HTTP errors and refused connections were not accepted, resets are unknown", () => {
     const error = (fields: Partial<ConstructorParameters<typeof TranscriptionError>[0]>) =>
       new TranscriptionError({ provider: "qwen", input: "x", reason: "Transport", ...fields })
-    assert.isTrue(QwenAsrAsync.isUnaccepted(error({ reason: "ServerError", status: 503 })))
-    assert.isTrue(QwenAsrAsync.isUnaccepted(error({ reason: "Throttled", status: 429 })))
-    assert.isTrue(QwenAsrAsync.isUnaccepted(error({ cause: { code: "ECONNREFUSED" } })))
+    assert.isTrue(SubmitRecovery.isUnaccepted(error({ reason: "ServerError", status: 503 })))
+    assert.isTrue(SubmitRecovery.isUnaccepted(error({ reason: "Throttled", status: 429 })))
+    assert.isTrue(SubmitRecovery.isUnaccepted(error({ cause: { code: "ECONNREFUSED" } })))
     assert.isTrue(
-      QwenAsrAsync.isUnaccepted(error({ cause: new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }) }))
+      SubmitRecovery.isUnaccepted(error({ cause: new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }) }))
     )
-    assert.isFalse(QwenAsrAsync.isUnaccepted(error({ cause: { code: "ECONNRESET" } })))
-    assert.isFalse(QwenAsrAsync.isUnaccepted(error({ reason: "Timeout" })))
-    assert.isFalse(QwenAsrAsync.isUnaccepted(error({ reason: "Decode", status: 200 })))
+    assert.isFalse(SubmitRecovery.isUnaccepted(error({ cause: { code: "ECONNRESET" } })))
+    assert.isFalse(SubmitRecovery.isUnaccepted(error({ reason: "Timeout" })))
+    assert.isFalse(SubmitRecovery.isUnaccepted(error({ reason: "Decode", status: 200 })))
   })
 
   it("formats list times in China time", () => {
-    assert.strictEqual(QwenAsrAsync.listTime(Date.UTC(2026, 0, 2, 20, 30, 5)), "20260103043005")
+    assert.strictEqual(SubmitRecovery.listTime(Date.UTC(2026, 0, 2, 20, 30, 5)), "20260103043005")
   })
 })
 

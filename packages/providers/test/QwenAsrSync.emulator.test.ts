@@ -6,14 +6,13 @@ import { Transcript } from "@asrflow/core/Transcript"
 import * as Emulator from "@asrflow/emulator/Emulator"
 import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, HashMap, Layer, Logger, LogLevel, Schema } from "effect"
+import { afterAll, assert, describe, it } from "@effect/vitest"
+import { Effect, Either, HashMap, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as path from "node:path"
-import * as Doctor from "../src/Doctor.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as QwenProvider from "../src/QwenProvider.js"
 import * as Audio from "./utils/Audio.js"
@@ -23,7 +22,7 @@ import * as Audio from "./utils/Audio.js"
 // =============================================================================
 
 const dir = Audio.tempDir()
-const emptyHome = Audio.tempDir("asrflow-home-")
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 const spoken: ReadonlyArray<[Audio.Format, string]> = [
   ["wav", "the quick brown fox"],
   ["mp3", "jumps over the lazy dog"],
@@ -100,7 +99,7 @@ const transcribeAll = (
       Transcriber,
       (transcriber) => Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), { concurrency: 4 })
     ).pipe(
-      Effect.provide(QwenProvider.layerWith(config, { apiKey })),
+      Effect.provide(QwenProvider.layer(config, { key: Redacted.make(apiKey), source: "option" })),
       Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
       Logger.withMinimumLogLevel(LogLevel.All)
     )
@@ -261,13 +260,24 @@ describe("QwenAsrSync against the emulator", () => {
 })
 
 describe("Doctor against the emulator", () => {
+  const doctor = (apiKey: string, nativeBaseUrl: string) =>
+    QwenProvider.component.doctor(
+      QwenConfig.decode({ type: "qwen", base_url: { native: nativeBaseUrl } }),
+      { key: Redacted.make(apiKey), source: "option" }
+    )
+
   it.live("reports ok (exit 0) for a good key, with the key's source and without the key", () =>
     withEmulator(emulatorConfig(), (emulator) =>
       Effect.gen(function*() {
-        const report = yield* Doctor.run({ apiKey: emulator.apiKey, httpBaseUrl: emulator.nativeBaseUrl })
-        assert.strictEqual(report.outcome, "ok")
+        const report = yield* doctor(emulator.apiKey, emulator.nativeBaseUrl)
+        assert.isTrue(report.ok)
+        assert.match(report.message, /^ok: /)
         assert.strictEqual(report.exitCode, 0)
-        assert.strictEqual(report.keySource, "option")
+        assert.deepStrictEqual(report.facts.slice(0, 3), [
+          ["key", "option"],
+          ["region", "cn-beijing"],
+          ["endpoint", emulator.nativeBaseUrl]
+        ])
         assert.notInclude(JSON.stringify(report), emulator.apiKey)
         const emulated = yield* emulator.report
         assert.strictEqual(emulated.requests.task, 1)
@@ -277,8 +287,9 @@ describe("Doctor against the emulator", () => {
   it.live("reports a bad key (exit 3) with the region hint", () =>
     withEmulator(emulatorConfig(), (emulator) =>
       Effect.gen(function*() {
-        const report = yield* Doctor.run({ apiKey: "sk-not-this-one-123", httpBaseUrl: emulator.nativeBaseUrl })
-        assert.strictEqual(report.outcome, "unauthorized")
+        const report = yield* doctor("sk-not-this-one-123", emulator.nativeBaseUrl)
+        assert.match(report.message, /^unauthorized: /)
+        assert.isFalse(report.ok)
         assert.strictEqual(report.exitCode, 3)
         assert.include(report.message, "bound to a region")
         assert.notInclude(JSON.stringify(report), "sk-not-this-one-123")
@@ -287,19 +298,8 @@ describe("Doctor against the emulator", () => {
   it.live("reports no connectivity (exit 3) for a closed port", () =>
     Effect.gen(function*() {
       const port = yield* freePort
-      const report = yield* Doctor.run({ apiKey: "sk-anything-12345", httpBaseUrl: `http://127.0.0.1:${port}/api/v1` })
-      assert.strictEqual(report.outcome, "unreachable")
+      const report = yield* doctor("sk-anything-12345", `http://127.0.0.1:${port}/api/v1`)
+      assert.match(report.message, /^unreachable: /)
       assert.strictEqual(report.exitCode, 3)
-    }).pipe(Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))))
-
-  it.live("reports a missing key (exit 3) naming the four places", () =>
-    Effect.gen(function*() {
-      const report = yield* Doctor.run({}).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", emptyHome]])))
-      )
-      assert.strictEqual(report.outcome, "missing-key")
-      assert.strictEqual(report.exitCode, 3)
-      assert.include(report.message, "DASHSCOPE_API_KEY")
-      assert.include(report.message, "~/.dashscope/api_key")
     }).pipe(Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))))
 })

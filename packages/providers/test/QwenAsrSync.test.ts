@@ -3,7 +3,7 @@ import type { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { Transcript } from "@asrflow/core/Transcript"
 import { HttpClient } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
-import { assert, describe, it, layer } from "@effect/vitest"
+import { afterAll, assert, describe, it, layer } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Effect, Exit, Fiber, Redacted, TestClock } from "effect"
 import * as fs from "node:fs"
@@ -12,11 +12,14 @@ import * as Models from "../src/Models.js"
 import * as QwenAsrSync from "../src/QwenAsrSync.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as QwenProvider from "../src/QwenProvider.js"
+import * as QwenRequest from "../src/QwenRequest.js"
 import * as RateLimiter from "../src/RateLimiter.js"
+import * as SyncAnswer from "../src/SyncAnswer.js"
 import * as Audio from "./utils/Audio.js"
 import * as FakeHttp from "./utils/FakeHttp.js"
 
 const dir = Audio.tempDir()
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 const hello = Audio.speech(dir, "hello", "hello world", "wav")
 const sixMinutes = Audio.tone(dir, "six-minutes", 360, "mp3")
 
@@ -107,11 +110,11 @@ describe("QwenAsrSync request mapping", () => {
   const audioAsr = Models.lookup("qwen-audio-asr")!
 
   it("sends one language hint as asr_options.language, enable_itn, and context as the system message", () => {
-    const request = QwenAsrSync.effectiveRequest(
+    const request = QwenRequest.effectiveRequest(
       config({ language_hints: ["zh"], enable_itn: true, context: "Glossary: DashScope" }),
       {}
     )
-    assert.deepStrictEqual(QwenAsrSync.warningsFor(sync, "qwen3-asr-flash", request), [])
+    assert.deepStrictEqual(QwenRequest.warningsFor(sync, "qwen3-asr-flash", request), [])
     assert.deepStrictEqual(
       QwenAsrSync.toCompatibleRequest(sync, "qwen3-asr-flash", request, "https://a/b.wav", false),
       {
@@ -137,8 +140,8 @@ describe("QwenAsrSync request mapping", () => {
   })
 
   it("sends no language for several hints, with a warning that qwen3 auto-detects", () => {
-    const request = QwenAsrSync.effectiveRequest(config({ language_hints: ["zh", "en"] }), {})
-    const warnings = QwenAsrSync.warningsFor(sync, "qwen3-asr-flash", request)
+    const request = QwenRequest.effectiveRequest(config({ language_hints: ["zh", "en"] }), {})
+    const warnings = QwenRequest.warningsFor(sync, "qwen3-asr-flash", request)
     assert.strictEqual(warnings.length, 1)
     assert.include(warnings[0], "auto-detects")
     assert.deepStrictEqual(QwenAsrSync.toCompatibleRequest(sync, "qwen3-asr-flash", request, "u", true), {
@@ -162,8 +165,8 @@ describe("QwenAsrSync request mapping", () => {
   ]
   for (const [name, fields, word] of unhonoured) {
     it(`warns about ${name} and never sends it`, () => {
-      const request = QwenAsrSync.effectiveRequest(config(fields), {})
-      const warnings = QwenAsrSync.warningsFor(sync, "qwen3-asr-flash", request)
+      const request = QwenRequest.effectiveRequest(config(fields), {})
+      const warnings = QwenRequest.warningsFor(sync, "qwen3-asr-flash", request)
       assert.strictEqual(warnings.length, 1)
       assert.include(warnings[0], word)
       assert.include(warnings[0], "not sent")
@@ -180,11 +183,11 @@ describe("QwenAsrSync request mapping", () => {
   }
 
   it("sends neither asr_options nor context to qwen-audio-asr, and warns", () => {
-    const request = QwenAsrSync.effectiveRequest(
+    const request = QwenRequest.effectiveRequest(
       config({ model: "qwen-audio-asr", language_hints: ["en"], enable_itn: true, context: "terms", stream: true }),
       {}
     )
-    const warnings = QwenAsrSync.warningsFor(audioAsr, "qwen-audio-asr", request)
+    const warnings = QwenRequest.warningsFor(audioAsr, "qwen-audio-asr", request)
     assert.strictEqual(warnings.length, 4)
     assert.deepStrictEqual(QwenAsrSync.toNativeRequest(audioAsr, "qwen-audio-asr", request, "u", false), {
       model: "qwen-audio-asr",
@@ -193,7 +196,7 @@ describe("QwenAsrSync request mapping", () => {
   })
 
   it("takes model, language_hints and context from the item's overrides", () => {
-    const request = QwenAsrSync.effectiveRequest(config({ language_hints: ["zh"], context: "a" }), {
+    const request = QwenRequest.effectiveRequest(config({ language_hints: ["zh"], context: "a" }), {
       overrides: { model: "qwen3-asr-flash-2026-02-10", language_hints: ["en"], context: "b" }
     })
     assert.strictEqual(request.model, "qwen3-asr-flash-2026-02-10")
@@ -218,11 +221,11 @@ describe("QwenAsrSync request mapping", () => {
   })
 
   it("maps empty speech to empty text and a truncated answer to a warning", () => {
-    const empty = QwenAsrSync.fromCompatible({ choices: [{ message: { content: "" } }] })
+    const empty = SyncAnswer.fromCompatible({ choices: [{ message: { content: "" } }] })
     assert.strictEqual(empty.text, "")
-    const none = QwenAsrSync.fromNative({ output: { choices: [] } })
+    const none = SyncAnswer.fromNative({ output: { choices: [] } })
     assert.strictEqual(none.text, "")
-    const cut = QwenAsrSync.fromCompatible({ choices: [{ finish_reason: "length", message: { content: "abc" } }] })
+    const cut = SyncAnswer.fromCompatible({ choices: [{ finish_reason: "length", message: { content: "abc" } }] })
     assert.isTrue(cut.truncated)
   })
 })

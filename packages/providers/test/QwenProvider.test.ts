@@ -1,16 +1,16 @@
 import { AudioItem, ItemOverrides } from "@asrflow/core/AudioItem"
+import { CredentialsError } from "@asrflow/core/Credentials"
 import { Transcriber } from "@asrflow/core/Transcriber"
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { FileSystem, HttpClient, HttpClientResponse } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer, Schema } from "effect"
+import { ConfigProvider, Effect, Either, Layer, Redacted, Schema } from "effect"
 import * as Providers from "../src/Providers.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as QwenProvider from "../src/QwenProvider.js"
-import * as Audio from "./utils/Audio.js"
+import * as QwenRequest from "../src/QwenRequest.js"
 
 const config = (fields: Record<string, unknown> = {}) => QwenConfig.decode({ type: "qwen", ...fields })
-const emptyHome = Audio.tempDir("asrflow-home-")
 
 const urlItem = (durationMs: number, overrides?: AudioItem["overrides"]) =>
   new AudioItem({
@@ -74,13 +74,13 @@ describe("QwenProvider.check", () => {
 
 describe("QwenProvider routing", () => {
   it("sends filetrans models, async: true and long auto audio to the async path", () => {
-    assert.isFalse(QwenProvider.isAsync(config(), urlItem(10_000)))
-    assert.isTrue(QwenProvider.isAsync(config({ model: "qwen3-asr-flash-filetrans-2025-11-17" }), urlItem(10_000)))
-    assert.isTrue(QwenProvider.isAsync(config({ model: "auto" }), urlItem(301_000)))
-    assert.isFalse(QwenProvider.isAsync(config({ model: "auto" }), urlItem(299_000)))
-    assert.isTrue(QwenProvider.isAsync(config({ model: "auto", async: true }), urlItem(1000)))
+    assert.isFalse(QwenRequest.isAsync(config(), urlItem(10_000)))
+    assert.isTrue(QwenRequest.isAsync(config({ model: "qwen3-asr-flash-filetrans-2025-11-17" }), urlItem(10_000)))
+    assert.isTrue(QwenRequest.isAsync(config({ model: "auto" }), urlItem(301_000)))
+    assert.isFalse(QwenRequest.isAsync(config({ model: "auto" }), urlItem(299_000)))
+    assert.isTrue(QwenRequest.isAsync(config({ model: "auto", async: true }), urlItem(1000)))
     assert.isTrue(
-      QwenProvider.isAsync(config(), urlItem(1000, new ItemOverrides({ model: "qwen3-asr-flash-filetrans" })))
+      QwenRequest.isAsync(config(), urlItem(1000, new ItemOverrides({ model: "qwen3-asr-flash-filetrans" })))
     )
   })
 })
@@ -108,23 +108,23 @@ describe("Providers.registry", () => {
   })
 })
 
-layer(NodeContext.layer)("QwenProvider.layer", (it) => {
-  it.effect("fails with one Unauthorized MissingApiKey error naming the four places", () =>
+layer(NodeContext.layer)("QwenProvider.component", (it) => {
+  it.scoped("fails with one Missing credentials error naming the four places, before any layer is built", () =>
     Effect.gen(function*() {
-      const result = yield* Effect.either(Layer.build(QwenProvider.layer(config())).pipe(Effect.scoped)).pipe(
-        Effect.provide(noHttp),
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", emptyHome]])))
+      const fs = yield* FileSystem.FileSystem
+      const home = yield* fs.makeTempDirectoryScoped()
+      const result = yield* Effect.either(QwenProvider.component.credentials.resolve()).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HOME", home]]))),
+        Effect.provide(noHttp)
       )
       assert.isTrue(Either.isLeft(result))
-      if (Either.isLeft(result) && result.left._tag === "TranscriptionError") {
-        assert.strictEqual(result.left.reason, "Unauthorized")
-        assert.strictEqual(result.left.code, "MissingApiKey")
-        assert.isTrue(result.left.isFatal)
+      if (Either.isLeft(result)) {
+        assert.instanceOf(result.left, CredentialsError)
+        assert.strictEqual(result.left.reason, "Missing")
+        assert.strictEqual(result.left.provider, "qwen")
         for (const place of ["DASHSCOPE_API_KEY", "~/.alibabacloud/credentials", "~/.dashscope/api_key"]) {
           assert.include(result.left.message, place)
         }
-      } else {
-        assert.fail("expected a TranscriptionError")
       }
     }))
 
@@ -136,7 +136,47 @@ layer(NodeContext.layer)("QwenProvider.layer", (it) => {
       assert.strictEqual(plan.route.startsWith("async"), true)
       assert.strictEqual(transcriber.plan(urlItem(1000)).route, "sync/compatible")
     }).pipe(
-      Effect.provide(QwenProvider.layerWith(config({ model: "auto" }), { apiKey: "sk-test-key-123" })),
+      Effect.provide(
+        QwenProvider.component.layer(config({ model: "auto" }), {
+          key: Redacted.make("sk-test-key-123"),
+          source: "option"
+        })
+      ),
       Effect.provide(noHttp)
     ))
+})
+
+describe("QwenProvider one-shot mapping and emulator overlay", () => {
+  it("maps the seed flags onto a qwen block that the config decodes, with the provider's defaults", () => {
+    const raw = QwenProvider.component.fromRequest({
+      language_hints: ["en"],
+      timestamp_granularities: ["word"],
+      async: true,
+      region: "ap-southeast-1",
+      poll_interval_secs: 2,
+      max_waits: 30
+    })
+    assert.deepStrictEqual(raw, {
+      type: "qwen",
+      region: "ap-southeast-1",
+      language_hints: ["en"],
+      timestamp_granularities: ["word"],
+      async: true,
+      poll: { initial_interval_ms: 2000, max_interval_ms: 2000, timeout_secs: 60 }
+    })
+    const decoded = QwenConfig.decode(raw)
+    assert.strictEqual(decoded.model, "qwen3-asr-flash")
+    assert.strictEqual(decoded.poll.timeout_secs, 60)
+    assert.deepStrictEqual(QwenProvider.component.fromRequest({}), { type: "qwen" })
+  })
+
+  it("points the DashScope variables at the emulator's origin", () => {
+    const overlay = QwenProvider.component.emulator!({ origin: "http://127.0.0.1:4000", apiKey: "sk-emulated-key" })
+    assert.deepStrictEqual(Object.fromEntries(overlay), {
+      DASHSCOPE_API_KEY: "sk-emulated-key",
+      DASHSCOPE_HTTP_BASE_URL: "http://127.0.0.1:4000/api/v1",
+      DASHSCOPE_COMPATIBLE_BASE_URL: "http://127.0.0.1:4000/compatible-mode/v1"
+    })
+    assert.strictEqual(QwenProvider.component.outputFolder, "aliyun-qwen-asr")
+  })
 })
