@@ -18,6 +18,7 @@ import * as QwenProvider from "../src/QwenProvider.js"
 import type { FileState } from "../src/TaskJournal.js"
 import {
   asyncConfig,
+  clientFor,
   fastEmulator,
   fileItem,
   fingerprinted,
@@ -342,6 +343,59 @@ describe("QwenAsrAsync against the emulator", () => {
         assert.strictEqual((yield* uploadOf).fileUrl, second.fileUrl)
         const report = yield* emulator.report
         assert.strictEqual(report.uploads.length, 2)
+        assert.deepStrictEqual(report.violations, [])
+      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+    }))
+
+  it.scopedLive("submit answers at once with the task id, attach waits for it, and a foreign task is recorded", () =>
+    Effect.gen(function*() {
+      const file = toneWav(path.join(work, "attach/a.wav"), 1200, 2)
+      const ledgerFile = path.join(work, "attach/ledger.sqlite")
+      const emulator = yield* Emulator.make(fastEmulator())
+      const transcriber = yield* transcriberFor(emulator)
+      const client = yield* clientFor(emulator)
+      const item = yield* fingerprinted(transcriber, fileItem(file, 2000))
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        const pending = yield* transcriber.submit(item)
+        assert.strictEqual(pending.status, "PENDING")
+        assert.strictEqual(pending.text, "")
+        const taskId = pending.taskId!
+        const finished = yield* transcriber.attach(taskId, item)
+        assert.strictEqual(finished.status, "SUCCEEDED")
+        assert.strictEqual(finished.taskId, taskId)
+        const job = Option.getOrThrow(yield* ledger.jobByRemoteId("qwen", taskId))
+        assert.deepStrictEqual(job.items.map((owned) => owned.fingerprint), [item.fingerprint])
+
+        // a task submitted elsewhere: `transcribe --task-id` attaches a stand-in item, recorded for a re-run
+        const { fileUrl } = Option.getOrThrow(yield* ledger.stage(item.fingerprint!, "upload")).state as FileState
+        const foreign = (yield* client.submitTask({
+          model: "qwen3-asr-flash-filetrans",
+          input: { file_url: fileUrl }
+        }, { ossResolve: true })).value.output.task_id
+        const standIn = new AudioItem({
+          id: foreign,
+          source: `task:${foreign}`,
+          kind: "url",
+          outputKey: foreign,
+          origin: "--task-id",
+          fingerprint: `task:${foreign}`
+        })
+        assert.strictEqual((yield* transcriber.attach(foreign, standIn)).taskId, foreign)
+        const recorded = Option.getOrThrow(yield* ledger.jobByRemoteId("qwen", foreign))
+        assert.deepStrictEqual(recorded.items.map((owned) => owned.fingerprint), [`task:${foreign}`])
+        yield* transcriber.attach(foreign, standIn)
+        assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("qwen", foreign)).jobId, recorded.jobId)
+        assert.strictEqual((yield* emulator.report).requests["submit"], 2)
+
+        // once the sinks wrote it, the job is delivered: a forced re-run transcribes again
+        assert.isTrue((yield* ledger.openJobs("qwen")).some((open) => open.remoteId === taskId))
+        yield* ledger.markDone(item.fingerprint!, item.id)
+        assert.isFalse((yield* ledger.openJobs("qwen")).some((open) => open.remoteId === taskId))
+        const again = yield* transcriber.transcribe(item)
+        assert.notStrictEqual(again.taskId, taskId)
+        const report = yield* emulator.report
+        assert.strictEqual(report.requests["submit"], 3)
         assert.deepStrictEqual(report.violations, [])
       }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
     }))
