@@ -10,13 +10,8 @@ import * as CoreCredentials from "@asrflow/core/Credentials"
 import { FileSystem, Path } from "@effect/platform"
 import { Config, Effect, Option, Redacted } from "effect"
 
-/**
- * The places looked at, in order, in the words the docs use.
- *
- * @since 0.2.0
- * @category constants
- */
-export const sources: ReadonlyArray<string> = [
+/** The places looked at, in order, in the words the docs use. */
+const sources: ReadonlyArray<string> = [
   "the explicit option (api_key)",
   "DASHSCOPE_API_KEY",
   "~/.alibabacloud/credentials",
@@ -71,13 +66,8 @@ const optionalString = (name: string) =>
     Effect.orElseSucceed(() => Option.none<string>())
   )
 
-/**
- * The credentials profile: `ALIBABA_CLOUD_PROFILE`, then `ALICLOUD_PROFILE`, else `default`.
- *
- * @since 0.1.0
- * @category utils
- */
-export const profile: Effect.Effect<string> = Effect.gen(function*() {
+/** The credentials profile: `ALIBABA_CLOUD_PROFILE`, then `ALICLOUD_PROFILE`, else `default`. */
+const profile: Effect.Effect<string> = Effect.gen(function*() {
   const primary = yield* optionalString("ALIBABA_CLOUD_PROFILE")
   const secondary = yield* optionalString("ALICLOUD_PROFILE")
   return Option.getOrElse(Option.orElse(primary, () => secondary), () => "default")

@@ -127,7 +127,6 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const region = options.region ?? "cn-beijing"
   const baseUrls = Regions.baseUrls({
     region,
-    workspace: options.workspace,
     httpBaseUrl: options.httpBaseUrl,
     compatibleBaseUrl: options.compatibleBaseUrl
   })
@@ -273,13 +272,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 // Configuration
 // =============================================================================
 
-/**
- * Base URL overrides from the environment: `DASHSCOPE_HTTP_BASE_URL` and `DASHSCOPE_COMPATIBLE_BASE_URL`.
- *
- * @since 0.1.0
- * @category utils
- */
-export const envBaseUrls: Effect.Effect<{
+/** Base URL overrides from the environment: `DASHSCOPE_HTTP_BASE_URL` and `DASHSCOPE_COMPATIBLE_BASE_URL`. */
+const envBaseUrls: Effect.Effect<{
   readonly httpBaseUrl: string | undefined
   readonly compatibleBaseUrl: string | undefined
 }, ConfigError.ConfigError> = Effect.all({

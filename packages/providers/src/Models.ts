@@ -1,6 +1,6 @@
 /**
  * The model capability table: one row per model family, keyed by model prefix. Routing, validation
- * warnings and cost estimates all read it (docs/PROTOCOL.md §1, §6, §10, §11, §12).
+ * warnings and cost estimates all read it (docs/PROTOCOL.md: Models, Limits, Pricing).
  *
  * @since 0.1.0
  */
@@ -70,11 +70,8 @@ const qwenPrice = {
 
 /**
  * The table, by model prefix; the longest matching prefix wins, so dated snapshots route like their family.
- *
- * @since 0.1.0
- * @category utils
  */
-export const table: ReadonlyArray<Capability> = [
+const table: ReadonlyArray<Capability> = [
   {
     family: "qwen3-asr-flash-filetrans",
     mode: "async",
@@ -177,13 +174,8 @@ export const route = (
   return tooLong || tooBig ? auto.async : auto.sync
 }
 
-/**
- * The price per second for a capability in a region.
- *
- * @since 0.1.0
- * @category utils
- */
-export const priceFor = (capability: Capability, region: Region): Price =>
+/** The price per second for a capability in a region. */
+const priceFor = (capability: Capability, region: Region): Price =>
   isInternational(region) ? capability.pricePerSecond.international : capability.pricePerSecond.beijing
 
 /**

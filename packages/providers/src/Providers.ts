@@ -11,11 +11,3 @@ import * as QwenProvider from "./QwenProvider.js"
  * @category components
  */
 export const registry = Registry.make(QwenProvider.component)
-
-/**
- * The union of every provider's config schema.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Config = Registry.configSchema(registry)

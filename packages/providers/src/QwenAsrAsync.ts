@@ -47,11 +47,8 @@ export const isFiletrans = (model: string): boolean => Models.lookup(model)?.mod
  * The submit body (docs/PROTOCOL.md, Async tasks: submit): `input.file_url` and only the documented
  * parameters. One language hint becomes `language`; `enable_words` is sent (true) when
  * `timestamp_granularities` contains `word`.
- *
- * @since 0.1.0
- * @category utils
  */
-export const toSubmitRequest = (model: string, fileUrl: string, request: EffectiveRequest): Wire.SubmitRequest => {
+const toSubmitRequest = (model: string, fileUrl: string, request: EffectiveRequest): Wire.SubmitRequest => {
   const hints = request.language_hints ?? []
   const parameters = {
     ...(request.channel_id !== undefined && request.channel_id.length > 0

@@ -10,7 +10,7 @@ import type { AudioItem } from "@asrflow/core/AudioItem"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
-import { Clock, Effect, Encoding } from "effect"
+import { DateTime, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
@@ -102,11 +102,8 @@ const formatMb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1
 /**
  * The sync-limit violation of an item, if any: duration over the model's maximum, or a data URI over the
  * encoded size limit. The message suggests the filetrans model.
- *
- * @since 0.1.0
- * @category utils
  */
-export const limitViolation = (
+const limitViolation = (
   capability: Models.Capability,
   model: string,
   item: { readonly durationMs?: number | undefined; readonly encodedBytes?: number | undefined }
@@ -156,11 +153,8 @@ const streams = (capability: Models.Capability, request: EffectiveRequest, item:
 /**
  * Routes an item: model, protocol (compatible unless the model or region lacks it), streaming (default on
  * over 60 s), warnings. Fails for unknown models, async models and impossible protocols.
- *
- * @since 0.1.0
- * @category utils
  */
-export const routeOf = (
+const routeOf = (
   config: QwenConfig,
   item: AudioItem,
   hasCompatible: boolean
@@ -290,7 +284,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         Effect.zipRight(send(item, route, audio)),
         withRetry(config.retry)
       )
-      const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+      const at = DateTime.formatIso(yield* DateTime.now)
       return SyncAnswer.toTranscript({
         item,
         model: route.model,

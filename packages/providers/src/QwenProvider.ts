@@ -27,35 +27,13 @@ import { QwenConfig } from "./QwenConfig.js"
 import * as QwenRequest from "./QwenRequest.js"
 import * as RateLimiter from "./RateLimiter.js"
 
-/**
- * The provider config schema (`provider: {type: qwen, …}`).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Config = QwenConfig
-
-/**
- * @since 0.1.0
- * @category schemas
- */
-export type Config = QwenConfig
-
-/**
- * The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout).
- *
- * @since 0.2.0
- * @category constants
- */
-export const outputFolder = "aliyun-qwen-asr"
+/** The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout). */
+const outputFolder = "aliyun-qwen-asr"
 
 /**
  * The warnings `validate` shows for a config: fields the model cannot honour, and impossible combinations.
- *
- * @since 0.1.0
- * @category utils
  */
-export const check = (config: QwenConfig): ReadonlyArray<string> => {
+const check = (config: QwenConfig): ReadonlyArray<string> => {
   const request = QwenRequest.effectiveRequest(config, {})
   const models = config.model === "auto"
     ? (config.async === true ? [Models.auto.async] : [Models.auto.sync, Models.auto.async])
@@ -90,14 +68,11 @@ export const check = (config: QwenConfig): ReadonlyArray<string> => {
 }
 
 /**
- * The raw `provider:` block of a one-shot request (`asrflow transcribe`, the Promise `transcribe()`):
- * the seed's flags under their config names, the poll interval and the number of waits as a `poll`
- * block. Omitted fields take the config's defaults (model `qwen3-asr-flash`, region `cn-beijing`).
- *
- * @since 0.2.0
- * @category utils
+ * The raw `provider:` block of a one-shot request (`asrflow transcribe`, the Promise `transcribe()`): the
+ * seed's flags under their config names, the poll interval and the number of waits as a `poll` block.
+ * Omitted fields take the config's defaults (model `qwen3-asr-flash`, region `cn-beijing`).
  */
-export const fromRequest = (request: RequestOptions): Record<string, unknown> => {
+const fromRequest = (request: RequestOptions): Record<string, unknown> => {
   const interval = request.poll_interval_secs
   const poll = interval === undefined ? undefined : {
     initial_interval_ms: interval * 1000,
@@ -123,14 +98,11 @@ export const fromRequest = (request: RequestOptions): Record<string, unknown> =>
 }
 
 /**
- * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: sync items go to
- * `QwenAsrSync`, async ones (filetrans, `async: true`, long `auto` audio) to `QwenAsrAsync`. `submit`
- * returns a sync item's finished transcript (it has nothing to wait for) and an async item's PENDING one.
- *
- * @since 0.1.0
- * @category layers
+ * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: sync items go to `QwenAsrSync`,
+ * async ones (filetrans, `async: true`, long `auto` audio) to `QwenAsrAsync`. `submit` returns a sync item's
+ * finished transcript (it has nothing to wait for) and an async item's PENDING one.
  */
-export const layerTranscriber = (config: QwenConfig): Layer.Layer<
+const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Transcriber,
   never,
   DashScopeClient.DashScopeClient | RateLimiter.RateLimiter | FileSystem.FileSystem | Path.Path
@@ -172,13 +144,8 @@ export const layer = (
     )
   )
 
-/**
- * The variables that point the provider at an `@asrflow/emulator` (`--emulator`).
- *
- * @since 0.2.0
- * @category utils
- */
-export const emulator = (endpoint: { readonly origin: string; readonly apiKey: string }): ReadonlyMap<string, string> =>
+/** The variables that point the provider at an `@asrflow/emulator` (`--emulator`). */
+const emulator = (endpoint: { readonly origin: string; readonly apiKey: string }): ReadonlyMap<string, string> =>
   new Map([
     ["DASHSCOPE_API_KEY", endpoint.apiKey],
     ["DASHSCOPE_HTTP_BASE_URL", `${endpoint.origin}/api/v1`],

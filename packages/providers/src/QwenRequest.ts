@@ -8,6 +8,7 @@
  */
 import * as AudioFormat from "@asrflow/core/AudioFormat"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
@@ -17,23 +18,17 @@ import type { QwenConfig } from "./QwenConfig.js"
 // =============================================================================
 
 /**
- * The request for one item: the provider config merged with the item's manifest overrides.
+ * The request for one item: the provider config merged with the item's manifest overrides. It holds the
+ * neutral request's fields (without the run-level ones) with a model that is always set, plus `stream`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface EffectiveRequest {
+export interface EffectiveRequest
+  extends Omit<RequestOptions, "model" | "region" | "poll_interval_secs" | "max_waits">
+{
   readonly model: string
-  readonly language_hints?: ReadonlyArray<string> | undefined
-  readonly context?: string | undefined
-  readonly enable_itn?: boolean | undefined
-  readonly timestamp_granularities?: ReadonlyArray<string> | undefined
-  readonly vocabulary_id?: string | undefined
-  readonly disfluency_removal_enabled?: boolean | undefined
-  readonly sample_rate?: number | undefined
-  readonly channel_id?: ReadonlyArray<number> | undefined
   readonly stream?: boolean | undefined
-  readonly async?: boolean | undefined
 }
 
 /**

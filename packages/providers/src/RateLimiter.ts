@@ -1,13 +1,15 @@
 /**
  * A per-model request pacer shared by the whole run: request starts are spaced 60 s / RPM apart.
  *
- * A token bucket that starts full lets the first burst equal the whole per-minute limit (docs/PROTOCOL.md §10),
- * which a provider that also enforces per-second limits answers with 429s. Pacing the starts keeps a batch
- * at the limit without bursts. Built on `Ref` and `Clock`, so it runs on the `TestClock`.
+ * A token bucket that starts full lets the first burst equal the whole per-minute limit (docs/ARCHITECTURE.md,
+ * Rate limits), which a provider that also enforces per-second limits answers with 429s. Pacing the starts
+ * keeps a batch at the limit without bursts. Each key is one lane: a start waits for the previous one to have
+ * *happened* (not merely been scheduled), so a stalled event loop cannot release a burst of overdue starts.
+ * Built on `Clock`, so it runs on the `TestClock`.
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Ref, SynchronizedRef } from "effect"
 
 /**
  * @since 0.1.0
@@ -29,6 +31,11 @@ export declare namespace RateLimiter {
   }
 }
 
+interface Lane {
+  readonly lock: Effect.Semaphore
+  readonly lastStart: Ref.Ref<number | undefined>
+}
+
 /**
  * A fresh pacer; build it once per run so that every fiber shares it.
  *
@@ -36,20 +43,29 @@ export declare namespace RateLimiter {
  * @category constructors
  */
 export const make: Effect.Effect<RateLimiter.Service> = Effect.gen(function*() {
-  const nextSlot = yield* Ref.make(new Map<string, number>())
-  const acquire = (key: string, requestsPerMinute: number) =>
-    Effect.gen(function*() {
-      if (!(requestsPerMinute > 0) || !Number.isFinite(requestsPerMinute)) return
-      const spacing = 60_000 / requestsPerMinute
-      const now = yield* Clock.currentTimeMillis
-      const wait = yield* Ref.modify(nextSlot, (slots) => {
-        const slot = Math.max(now, slots.get(key) ?? now)
-        const updated = new Map(slots)
-        updated.set(key, slot + spacing)
-        return [slot - now, updated] as const
-      })
-      if (wait > 0) yield* Effect.sleep(Duration.millis(wait))
+  const lanes = yield* SynchronizedRef.make(new Map<string, Lane>())
+  const laneOf = (key: string) =>
+    SynchronizedRef.modifyEffect(lanes, (all) => {
+      const found = all.get(key)
+      if (found !== undefined) return Effect.succeed([found, all] as const)
+      return Effect.map(
+        Effect.all({ lock: Effect.makeSemaphore(1), lastStart: Ref.make<number | undefined>(undefined) }),
+        (lane) => [lane, new Map(all).set(key, lane)] as const
+      )
     })
+  const acquire = (key: string, requestsPerMinute: number) => {
+    if (!(requestsPerMinute > 0) || !Number.isFinite(requestsPerMinute)) return Effect.void
+    const spacing = 60_000 / requestsPerMinute
+    return Effect.flatMap(laneOf(key), (lane) =>
+      lane.lock.withPermits(1)(Effect.gen(function*() {
+        const previous = yield* Ref.get(lane.lastStart)
+        const now = yield* Clock.currentTimeMillis
+        if (previous !== undefined && previous + spacing > now) {
+          yield* Effect.sleep(Duration.millis(previous + spacing - now))
+        }
+        yield* Ref.set(lane.lastStart, yield* Clock.currentTimeMillis)
+      })))
+  }
   return RateLimiter.of({ acquire })
 })
 
@@ -58,11 +74,3 @@ export const make: Effect.Effect<RateLimiter.Service> = Effect.gen(function*() {
  * @category layers
  */
 export const layer: Layer.Layer<RateLimiter> = Layer.effect(RateLimiter, make)
-
-/**
- * A pacer that never waits (for tests and one-off calls).
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerUnlimited: Layer.Layer<RateLimiter> = Layer.succeed(RateLimiter, { acquire: () => Effect.void })

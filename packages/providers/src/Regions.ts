@@ -20,30 +20,16 @@ export const Region = Schema.Literal("cn-beijing", "ap-southeast-1", "us-east-1"
 export type Region = typeof Region.Type
 
 /**
- * The classic host of each region.
- *
- * The US host is documented two ways: the English API reference (Jan 2026) names
- * `dashscope-intl.aliyuncs.com`, while the official US sample's code comment names
- * `dashscope-us.aliyuncs.com` (docs/PROTOCOL.md §2.1). We follow the sample; override with
- * `base_url.native` or `DASHSCOPE_HTTP_BASE_URL` if it proves wrong.
- *
- * @since 0.1.0
- * @category utils
+ * The classic host of each region. The US host is documented two ways: the English API reference (Jan 2026)
+ * names `dashscope-intl.aliyuncs.com`, while the official US sample's code comment names `dashscope-
+ * us.aliyuncs.com` (docs/PROTOCOL.md, Regions and endpoints). We follow the sample; override with `base_url.native` or
+ * `DASHSCOPE_HTTP_BASE_URL` if it proves wrong.
  */
-export const hosts: Readonly<Record<Region, string>> = {
+const hosts: Readonly<Record<Region, string>> = {
   "cn-beijing": "https://dashscope.aliyuncs.com",
   "ap-southeast-1": "https://dashscope-intl.aliyuncs.com",
   "us-east-1": "https://dashscope-us.aliyuncs.com"
 }
-
-/**
- * The workspace-dedicated host of a region (`https://{id}.{region}.maas.aliyuncs.com`).
- *
- * @since 0.1.0
- * @category utils
- */
-export const workspaceHost = (region: Region, workspace: string): string =>
-  `https://${workspace}.${region}.maas.aliyuncs.com`
 
 /**
  * The resolved base URLs. `native` ends in `/api/v1`; `compatible` ends in `/compatible-mode/v1` and is
@@ -69,15 +55,10 @@ const trimSlash = (url: string): string => url.replace(/\/+$/, "")
  */
 export const baseUrls = (options: {
   readonly region: Region
-  readonly workspace?: string | undefined
-  readonly useWorkspaceHost?: boolean | undefined
   readonly httpBaseUrl?: string | undefined
   readonly compatibleBaseUrl?: string | undefined
 }): BaseUrls => {
-  const host = options.useWorkspaceHost && options.workspace
-    ? workspaceHost(options.region, options.workspace)
-    : hosts[options.region]
-  const native = options.httpBaseUrl ? trimSlash(options.httpBaseUrl) : `${host}/api/v1`
+  const native = options.httpBaseUrl ? trimSlash(options.httpBaseUrl) : `${hosts[options.region]}/api/v1`
   const derivedCompatible = options.region === "us-east-1"
     ? undefined
     : `${native.replace(/\/api\/v1$/, "")}/compatible-mode/v1`

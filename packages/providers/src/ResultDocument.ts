@@ -94,11 +94,8 @@ export interface Downloaded {
 /**
  * The result document URL of a finished task: `output.result.transcription_url`, falling back to
  * `output.results[0].transcription_url`.
- *
- * @since 0.1.0
- * @category utils
  */
-export const transcriptionUrlOf = (task: Wire.TaskResponse): string | undefined =>
+const transcriptionUrlOf = (task: Wire.TaskResponse): string | undefined =>
   task.output.result?.transcription_url ?? task.output.results?.[0]?.transcription_url
 
 const decodeDocument = Schema.decodeUnknownEither(ResultDocument)

@@ -79,49 +79,31 @@ export interface Options {
 // Schedule
 // =============================================================================
 
-/**
- * Whether a task status means "not finished yet".
- *
- * @since 0.1.0
- * @category guards
- */
-export const isPending = (status: Wire.TaskStatus): boolean =>
+/** Whether a task status means "not finished yet". */
+const isPending = (status: Wire.TaskStatus): boolean =>
   status === "PENDING" || status === "RUNNING" || status === "SUSPENDED"
 
 /**
  * The waits between two queries of one task: `initial_interval_ms`, then ×1.5 each time, capped at
  * `max_interval_ms` (5 s, 7.5 s, 11.25 s, 16.9 s, 20 s, 20 s, … with the defaults).
- *
- * @since 0.1.0
- * @category constructors
  */
-export const schedule = (poll: PollPolicy): Schedule.Schedule<Duration.Duration> =>
+const schedule = (poll: PollPolicy): Schedule.Schedule<Duration.Duration> =>
   Schedule.exponential(Duration.millis(poll.initial_interval_ms), 1.5).pipe(
     // union keeps the shorter of the two delays, which caps the exponential
     Schedule.union(Schedule.spaced(Duration.millis(poll.max_interval_ms))),
     Schedule.map(([delay]) => delay)
   )
 
-/**
- * Adds a task id to an error that lacks one, so the user can resume or look the task up.
- *
- * @since 0.1.0
- * @category utils
- */
-export const withTaskId = (error: TranscriptionError, taskId: string): TranscriptionError =>
+/** Adds a task id to an error that lacks one, so the user can resume or look the task up. */
+const withTaskId = (error: TranscriptionError, taskId: string): TranscriptionError =>
   error.taskId !== undefined ? error : new TranscriptionError({ ...error, taskId })
 
 // =============================================================================
 // Constructors
 // =============================================================================
 
-/**
- * The default task-query budget, in queries per second.
- *
- * @since 0.1.0
- * @category constants
- */
-export const defaultMaxQps = 20
+/** The default task-query budget, in queries per second. */
+const defaultMaxQps = 20
 
 /**
  * A poller with a fresh budget; build it once per run so every task shares it.

@@ -81,21 +81,11 @@ export interface Options {
 // Constants and pure helpers
 // =============================================================================
 
-/**
- * How long an uploaded object stays usable.
- *
- * @since 0.1.0
- * @category constants
- */
-export const objectTtlMs = 48 * 3600 * 1000
+/** How long an uploaded object stays usable. */
+const objectTtlMs = 48 * 3600 * 1000
 
-/**
- * A policy is treated as expired this long before its stated expiry.
- *
- * @since 0.1.0
- * @category constants
- */
-export const policyMarginMs = 30_000
+/** A policy is treated as expired this long before its stated expiry. */
+const policyMarginMs = 30_000
 
 /**
  * A file name safe for an object key: ASCII letters, digits, `.`, `_` and `-`, at most 100 characters.
@@ -108,13 +98,8 @@ export const sanitizeName = (name: string): string => {
   return (cleaned === "" ? "audio" : cleaned).slice(-100)
 }
 
-/**
- * The SDK's form fields, in the SDK's order (the file part goes last).
- *
- * @since 0.1.0
- * @category utils
- */
-export const formFields = (
+/** The SDK's form fields, in the SDK's order (the file part goes last). */
+const formFields = (
   policy: Wire.UploadPolicyResponse["data"],
   key: string,
   contentType: string

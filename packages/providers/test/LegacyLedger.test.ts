@@ -12,16 +12,7 @@ import * as path from "node:path"
 import * as DashScopeClient from "../src/DashScopeClient.js"
 import type { FileState } from "../src/TaskJournal.js"
 import * as TempUpload from "../src/TempUpload.js"
-import {
-  asyncConfig,
-  clientFor,
-  fastEmulator,
-  fileItem,
-  fingerprinted,
-  ledgerLayer,
-  toneWav,
-  transcriberFor
-} from "./utils/Emulated.js"
+import * as Emulated from "./utils/Emulated.js"
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-legacy-"))
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
@@ -72,15 +63,15 @@ describe("the qwen provider's ledger migration", () => {
     "imports a 0.1 ledger; the resumed run skips the done item, reuses the upload and re-attaches both tasks",
     () =>
       Effect.gen(function*() {
-        const emulator = yield* Emulator.make(fastEmulator({ tasks: { pending_ms: 200, running_ms: 200 } }))
+        const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 200, running_ms: 200 } }))
         const names = ["done", "uploaded", "submitting", "submitted"] as const
-        const files = names.map((name, index) => toneWav(path.join(work, `audio/${name}.wav`), 40 + index))
+        const files = names.map((name, index) => Emulated.toneWav(path.join(work, `audio/${name}.wav`), 40 + index))
         const [doneFile, uploadedFile, submittingFile, submittedFile] = files as [string, string, string, string]
 
         // what the 0.1 run did before it was killed, done for real against the emulator: three uploads,
         // one submit whose answer was lost, one submit whose task id was recorded
-        const client = yield* clientFor(emulator)
-        const stager = yield* TempUpload.make({ retry: asyncConfig().retry }).pipe(
+        const client = yield* Emulated.clientFor(emulator)
+        const stager = yield* TempUpload.make({ retry: Emulated.asyncConfig().retry }).pipe(
           Effect.provideService(DashScopeClient.DashScopeClient, client),
           Effect.provide(NodeContext.layer)
         )
@@ -157,9 +148,9 @@ describe("the qwen provider's ledger migration", () => {
             open: yield* ledger.openJobs("qwen"),
             byTask: yield* ledger.jobByRemoteId("qwen", keptTaskId)
           }
-        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+        }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
         const again = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openJobs("qwen")).pipe(
-          Effect.provide(ledgerLayer(ledgerFile))
+          Effect.provide(Emulated.ledgerLayer(ledgerFile))
         )
         assert.strictEqual(again.length, 2)
 
@@ -190,22 +181,28 @@ describe("the qwen provider's ledger migration", () => {
         assert.deepStrictEqual(imported.open.map((job) => job.status), ["submitting", "submitted"])
 
         // the resumed run: today's fingerprints are 0.1's, the done item is skipped as the runner skips it
-        const transcriber = yield* transcriberFor(emulator)
-        const items = yield* Effect.forEach(files, (file) => fingerprinted(transcriber, fileItem(file, 2000)))
-        assert.deepStrictEqual(items.map((item) => item.fingerprint), files.map(fingerprintOf))
+        const transcriber = yield* Emulated.transcriberFor(emulator)
+        const items = yield* Effect.forEach(files, (file) =>
+          Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 2000)))
+        assert.deepStrictEqual(
+          items.map((item) =>
+            item.fingerprint
+          ),
+          files.map(fingerprintOf)
+        )
         const before = yield* emulator.report
         const transcripts = yield* Effect.gen(function*() {
           const ledger = yield* Ledger.Ledger
-          const pending = yield* Effect.filter(items, (item) =>
-            Effect.map(ledger.isDone(item.fingerprint!), (done) => !done))
+          const pending = yield* Effect.filter(
+            items,
+            (item) => Effect.map(ledger.isDone(item.fingerprint!), (done) => !done)
+          )
           assert.deepStrictEqual(
-            pending.map((item) =>
-              item.id
-            ),
+            pending.map((item) => item.id),
             ["uploaded.wav", "submitting.wav", "submitted.wav"]
           )
           return yield* Effect.forEach(pending, (item) => transcriber.transcribe(item), { concurrency: "unbounded" })
-        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+        }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
 
         assert.deepStrictEqual(transcripts.map((transcript) => transcript.status), [
           "SUCCEEDED",
@@ -235,7 +232,7 @@ describe("the qwen provider's ledger migration", () => {
       const ledgerFile = path.join(work, "fresh/ledger.sqlite")
       fs.mkdirSync(path.dirname(ledgerFile), { recursive: true })
       const open = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openJobs()).pipe(
-        Effect.provide(ledgerLayer(ledgerFile))
+        Effect.provide(Emulated.ledgerLayer(ledgerFile))
       )
       assert.deepStrictEqual(open, [])
       const tables = yield* Effect.flatMap(

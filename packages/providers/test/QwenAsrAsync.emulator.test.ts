@@ -16,16 +16,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as QwenProvider from "../src/QwenProvider.js"
 import type { FileState } from "../src/TaskJournal.js"
-import {
-  asyncConfig,
-  clientFor,
-  fastEmulator,
-  fileItem,
-  fingerprinted,
-  ledgerLayer,
-  toneWav,
-  transcriberFor
-} from "./utils/Emulated.js"
+import * as Emulated from "./utils/Emulated.js"
 
 // =============================================================================
 // Real audio, made at test time
@@ -87,11 +78,14 @@ describe("QwenAsrAsync against the emulator", () => {
       Effect.gen(function*() {
         for (const { file, seconds, text } of long) longSpeech(file, seconds, text)
         const broken = longSpeech(path.join(folder, "broken-fail-me.wav"), 30, "This one is forced to fail.")
-        const emulator = yield* Emulator.make(fastEmulator({
+        const emulator = yield* Emulator.make(Emulated.fastEmulator({
           fail_tasks_matching: [{ pattern: "fail-me", code: "FILE_403_FORBIDDEN", message: "FILE_403_FORBIDDEN" }]
         }))
-        const transcriber = yield* transcriberFor(emulator, { timestamp_granularities: ["sentence", "word"] })
-        const items = [...long.map(({ file, seconds }) => fileItem(file, seconds * 1000)), fileItem(broken, 30_000)]
+        const transcriber = yield* Emulated.transcriberFor(emulator, { timestamp_granularities: ["sentence", "word"] })
+        const items = [
+          ...long.map(({ file, seconds }) => Emulated.fileItem(file, seconds * 1000)),
+          Emulated.fileItem(broken, 30_000)
+        ]
         const results = yield* Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), {
           concurrency: "unbounded"
         })
@@ -129,12 +123,12 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("without enable_words, sentences carry no words", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "words/plain.wav"), 1, 4)
+      const file = Emulated.toneWav(path.join(work, "words/plain.wav"), 1, 4)
       const emulator = yield* Emulator.make(
-        fastEmulator({ transcripts: { "plain.wav": "One sentence. Two sentences." } })
+        Emulated.fastEmulator({ transcripts: { "plain.wav": "One sentence. Two sentences." } })
       )
-      const transcriber = yield* transcriberFor(emulator)
-      const transcript = yield* transcriber.transcribe(fileItem(file, 4000))
+      const transcriber = yield* Emulated.transcriberFor(emulator)
+      const transcript = yield* transcriber.transcribe(Emulated.fileItem(file, 4000))
       assert.isAbove(transcript.sentences.length, 0)
       assert.isTrue(transcript.sentences.every((s) => s.words === undefined))
       assert.deepStrictEqual((yield* emulator.report).violations, [])
@@ -142,7 +136,7 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("a URL item is submitted as its URL, with no upload", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "served/remote.wav"), 1000, 3)
+      const file = Emulated.toneWav(path.join(work, "served/remote.wav"), 1000, 3)
       const server = yield* Effect.acquireRelease(
         Effect.async<http.Server>((resume) => {
           const server = http.createServer((_, res) => {
@@ -154,8 +148,8 @@ describe("QwenAsrAsync against the emulator", () => {
         (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
       )
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/remote.wav`
-      const emulator = yield* Emulator.make(fastEmulator())
-      const transcriber = yield* transcriberFor(emulator, { language_hints: ["en"] })
+      const emulator = yield* Emulator.make(Emulated.fastEmulator())
+      const transcriber = yield* Emulated.transcriberFor(emulator, { language_hints: ["en"] })
       const item = new AudioItem({ id: url, source: url, kind: "url", outputKey: "remote", origin: "test" })
       const transcript = yield* transcriber.transcribe(item)
       assert.strictEqual(transcript.status, "SUCCEEDED")
@@ -169,8 +163,8 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("an expired result URL is a clear error", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "expired/late.wav"), 2)
-      const emulator = yield* Emulator.make(fastEmulator())
+      const file = Emulated.toneWav(path.join(work, "expired/late.wav"), 2)
+      const emulator = yield* Emulator.make(Emulated.fastEmulator())
       // the download happens 25 h "later" on the emulator's clock
       const late = Layer.effect(
         HttpClient.HttpClient,
@@ -181,8 +175,8 @@ describe("QwenAsrAsync against the emulator", () => {
             )
           ))
       ).pipe(Layer.provide(NodeHttpClient.layerUndici))
-      const transcriber = yield* transcriberFor(emulator, {}, late)
-      const error = yield* Effect.flip(transcriber.transcribe(fileItem(file, 2000)))
+      const transcriber = yield* Emulated.transcriberFor(emulator, {}, late)
+      const error = yield* Effect.flip(transcriber.transcribe(Emulated.fileItem(file, 2000)))
       assert.strictEqual(error.reason, "TaskLost")
       assert.strictEqual(error.code, "ResultExpired")
       assert.isDefined(error.taskId)
@@ -192,12 +186,12 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("a submit whose answer is cut off is looked up by listing, then sent once more", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "reset/r.wav"), 700, 2)
-      const emulator = yield* Emulator.make(fastEmulator({
+      const file = Emulated.toneWav(path.join(work, "reset/r.wav"), 700, 2)
+      const emulator = yield* Emulator.make(Emulated.fastEmulator({
         faults: [{ endpoint: "submit", kind: "reset", every: 1, limit: 1 }]
       }))
-      const transcriber = yield* transcriberFor(emulator)
-      const transcript = yield* transcriber.transcribe(fileItem(file, 2000))
+      const transcriber = yield* Emulated.transcriberFor(emulator)
+      const transcript = yield* transcriber.transcribe(Emulated.fileItem(file, 2000))
       assert.strictEqual(transcript.status, "SUCCEEDED")
       const report = yield* emulator.report
       assert.strictEqual(report.faults["reset"], 1)
@@ -209,10 +203,10 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("a submit accepted but not answered in time is found by listing and never sent twice", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "slow/s.wav"), 800, 2)
-      const emulator = yield* Emulator.make(fastEmulator({ latency_ms: { submit: 2500 } }))
-      const transcriber = yield* transcriberFor(emulator, {}, NodeHttpClient.layerUndici, 1000)
-      const transcript = yield* transcriber.transcribe(fileItem(file, 2000))
+      const file = Emulated.toneWav(path.join(work, "slow/s.wav"), 800, 2)
+      const emulator = yield* Emulator.make(Emulated.fastEmulator({ latency_ms: { submit: 2500 } }))
+      const transcriber = yield* Emulated.transcriberFor(emulator, {}, NodeHttpClient.layerUndici, 1000)
+      const transcript = yield* transcriber.transcribe(Emulated.fileItem(file, 2000))
       assert.strictEqual(transcript.status, "SUCCEEDED")
       const report = yield* emulator.report
       assert.isAtLeast(report.requests["list"] ?? 0, 1)
@@ -223,14 +217,18 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("200 tasks in flight never exceed 20 task queries in any second", () =>
     Effect.gen(function*() {
-      const files = Array.from({ length: 200 }, (_, i) => toneWav(path.join(work, `many/tone-${i}.wav`), i, 1))
-      const emulator = yield* Emulator.make(fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
-      const transcriber = yield* transcriberFor(emulator, {
+      const files = Array.from({ length: 200 }, (_, i) => Emulated.toneWav(path.join(work, `many/tone-${i}.wav`), i, 1))
+      const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
+      const transcriber = yield* Emulated.transcriberFor(emulator, {
         poll: { initial_interval_ms: 100, max_interval_ms: 200, timeout_secs: 300 }
       })
-      const transcripts = yield* Effect.forEach(files, (file) => transcriber.transcribe(fileItem(file, 1000)), {
-        concurrency: "unbounded"
-      })
+      const transcripts = yield* Effect.forEach(
+        files,
+        (file) => transcriber.transcribe(Emulated.fileItem(file, 1000)),
+        {
+          concurrency: "unbounded"
+        }
+      )
       assert.strictEqual(transcripts.length, 200)
       const report = yield* emulator.report
       assert.isAtMost(report.peak_task_query_qps, 20)
@@ -249,17 +247,17 @@ describe("QwenAsrAsync against the emulator", () => {
         )
         const ledgerFile = path.join(work, "crash/ledger.sqlite")
         // submits answer slowly, so the interrupt lands while some are accepted but not yet answered
-        const emulator = yield* Emulator.make(fastEmulator({
+        const emulator = yield* Emulator.make(Emulated.fastEmulator({
           tasks: { pending_ms: 500, running_ms: 1000 },
           latency_ms: { submit: 400 }
         }))
         const run = (transcriber: Transcriber.Service, concurrency: number) =>
           Effect.forEach(files, (file) =>
-            fingerprinted(transcriber, fileItem(file, 360_000)).pipe(
+            Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 360_000)).pipe(
               Effect.flatMap((item) => Effect.either(transcriber.transcribe(item)))
-            ), { concurrency }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+            ), { concurrency }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
 
-        const first = yield* transcriberFor(emulator)
+        const first = yield* Emulated.transcriberFor(emulator)
         // 6 at a time: at the interrupt some items are finished, some polling, some mid-submit, some not started
         const fiber = yield* Effect.fork(run(first, 6))
         // wait for some accepted submissions, then stop the run mid-flight
@@ -269,7 +267,7 @@ describe("QwenAsrAsync against the emulator", () => {
         assert.isAtLeast(afterCrash.tasks.submitted, 8)
         assert.isBelow(afterCrash.tasks.submitted, 20 * 2)
 
-        const second = yield* transcriberFor(emulator)
+        const second = yield* Emulated.transcriberFor(emulator)
         const results = yield* run(second, 20)
         for (const result of results) {
           assert.isTrue(Either.isRight(result), Either.isLeft(result) ? result.left.message : "")
@@ -280,14 +278,14 @@ describe("QwenAsrAsync against the emulator", () => {
         assert.deepStrictEqual(report.violations, [])
         assert.strictEqual(report.key_leaks, 0)
         // the transcriber records tasks; marking items done is the runner's job (after the sinks wrote)
-        const first0 = yield* fingerprinted(second, fileItem(files[0]!, 360_000))
+        const first0 = yield* Emulated.fingerprinted(second, Emulated.fileItem(files[0]!, 360_000))
         const { job, upload } = yield* Effect.gen(function*() {
           const ledger = yield* Ledger.Ledger
           return {
             job: yield* ledger.latestJob(first0.fingerprint!, "qwen"),
             upload: yield* ledger.stage(first0.fingerprint!, "upload")
           }
-        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+        }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
         assert.isTrue(Option.isSome(job))
         assert.strictEqual(Option.getOrThrow(job).status, "submitted")
         assert.isNotNull(Option.getOrThrow(job).remoteId)
@@ -299,11 +297,11 @@ describe("QwenAsrAsync against the emulator", () => {
 
   it.scopedLive("uploads again when the recorded upload has expired, and reuses one that is still valid", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "reupload/r.wav"), 900, 2)
+      const file = Emulated.toneWav(path.join(work, "reupload/r.wav"), 900, 2)
       const ledgerFile = path.join(work, "reupload/ledger.sqlite")
-      const emulator = yield* Emulator.make(fastEmulator())
-      const transcriber = yield* transcriberFor(emulator)
-      const item = yield* fingerprinted(transcriber, fileItem(file, 2000))
+      const emulator = yield* Emulator.make(Emulated.fastEmulator())
+      const transcriber = yield* Emulated.transcriberFor(emulator)
+      const item = yield* Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 2000))
       const fingerprint = item.fingerprint!
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
@@ -344,17 +342,17 @@ describe("QwenAsrAsync against the emulator", () => {
         const report = yield* emulator.report
         assert.strictEqual(report.uploads.length, 2)
         assert.deepStrictEqual(report.violations, [])
-      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+      }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
     }))
 
   it.scopedLive("submit answers at once with the task id, attach waits for it, and a foreign task is recorded", () =>
     Effect.gen(function*() {
-      const file = toneWav(path.join(work, "attach/a.wav"), 1200, 2)
+      const file = Emulated.toneWav(path.join(work, "attach/a.wav"), 1200, 2)
       const ledgerFile = path.join(work, "attach/ledger.sqlite")
-      const emulator = yield* Emulator.make(fastEmulator())
-      const transcriber = yield* transcriberFor(emulator)
-      const client = yield* clientFor(emulator)
-      const item = yield* fingerprinted(transcriber, fileItem(file, 2000))
+      const emulator = yield* Emulator.make(Emulated.fastEmulator())
+      const transcriber = yield* Emulated.transcriberFor(emulator)
+      const client = yield* Emulated.clientFor(emulator)
+      const item = yield* Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 2000))
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
         const pending = yield* transcriber.submit(item)
@@ -397,22 +395,22 @@ describe("QwenAsrAsync against the emulator", () => {
         const report = yield* emulator.report
         assert.strictEqual(report.requests["submit"], 3)
         assert.deepStrictEqual(report.violations, [])
-      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+      }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
     }))
 
   it.scopedLive("cancel cancels the PENDING tasks of an unfinished run", () =>
     Effect.gen(function*() {
-      const files = Array.from({ length: 3 }, (_, i) => toneWav(path.join(work, `cancel/c-${i}.wav`), 500 + i))
+      const files = Array.from({ length: 3 }, (_, i) => Emulated.toneWav(path.join(work, `cancel/c-${i}.wav`), 500 + i))
       const ledgerFile = path.join(work, "cancel/ledger.sqlite")
-      const emulator = yield* Emulator.make(fastEmulator({ tasks: { pending_ms: 600_000, running_ms: 100 } }))
-      const transcriber = yield* transcriberFor(emulator)
+      const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 600_000, running_ms: 100 } }))
+      const transcriber = yield* Emulated.transcriberFor(emulator)
       const fiber = yield* Effect.fork(
         Effect.forEach(files, (file) =>
-          fingerprinted(transcriber, fileItem(file, 2000)).pipe(Effect.flatMap((item) =>
+          Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 2000)).pipe(Effect.flatMap((item) =>
             transcriber.transcribe(item)
           )), {
           concurrency: 3
-        }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+        }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
       )
       yield* waitFor(emulator, (report) =>
         report.tasks.submitted >= 3)
@@ -420,21 +418,27 @@ describe("QwenAsrAsync against the emulator", () => {
       yield* Fiber.interrupt(fiber)
 
       const outcome = yield* QwenProvider.component.cancel!(
-        asyncConfig({ base_url: { native: emulator.nativeBaseUrl } }),
+        Emulated.asyncConfig({ base_url: { native: emulator.nativeBaseUrl } }),
         { key: Redacted.make(emulator.apiKey), source: "option" }
-      ).pipe(Effect.provide(Layer.mergeAll(ledgerLayer(ledgerFile), NodeHttpClient.layerUndici, NodeContext.layer)))
+      ).pipe(
+        Effect.provide(Layer.mergeAll(Emulated.ledgerLayer(ledgerFile), NodeHttpClient.layerUndici, NodeContext.layer))
+      )
       assert.strictEqual(outcome.cancelled.length, 3)
       assert.deepStrictEqual(outcome.kept, [])
       assert.strictEqual((yield* emulator.report).tasks.canceled, 3)
       const { failed, open } = yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
-        const items = yield* Effect.forEach(files, (file) => fingerprinted(transcriber, fileItem(file, 2000)))
-        const records = yield* Effect.forEach(items, (item) => ledger.item(item.fingerprint!))
+        const items = yield* Effect.forEach(files, (file) =>
+          Emulated.fingerprinted(transcriber, Emulated.fileItem(file, 2000)))
+        const records = yield* Effect.forEach(items, (item) =>
+          ledger.item(item.fingerprint!))
         return {
           open: yield* ledger.openJobs("qwen"),
-          failed: records.filter((record) => Option.getOrThrow(record).status === "failed").length
+          failed: records.filter((record) =>
+            Option.getOrThrow(record).status === "failed"
+          ).length
         }
-      }).pipe(Effect.provide(ledgerLayer(ledgerFile)))
+      }).pipe(Effect.provide(Emulated.ledgerLayer(ledgerFile)))
       assert.strictEqual(open.length, 0)
       // cancelled items are failed, so the next run submits them again
       assert.strictEqual(failed, 3)

@@ -178,7 +178,7 @@ describe("QwenAsrSync request mapping", () => {
         assert.notInclude(body, name)
         assert.notInclude(body, "language_hints")
       }
-      assert.deepStrictEqual(QwenProvider.check(config(fields)), warnings)
+      assert.deepStrictEqual(QwenProvider.component.check(config(fields)), warnings)
     })
   }
 

@@ -31,40 +31,45 @@ const noHttp = Layer.succeed(
 describe("QwenProvider.check", () => {
   it("has no warnings for the quickstart-style config", () => {
     assert.deepStrictEqual(
-      QwenProvider.check(config({ language_hints: ["zh"], context: "Glossary", enable_itn: true })),
+      QwenProvider.component.check(config({ language_hints: ["zh"], context: "Glossary", enable_itn: true })),
       []
     )
   })
 
   it("warns about async: true with a sync model", () => {
-    const warnings = QwenProvider.check(config({ async: true }))
+    const warnings = QwenProvider.component.check(config({ async: true }))
     assert.isTrue(warnings.some((w) => w.includes("async: true needs an async model")))
   })
 
   it("warns about protocol: compatible where it does not exist", () => {
     assert.isTrue(
-      QwenProvider.check(config({ model: "qwen-audio-asr", protocol: "compatible" })).some((w) =>
+      QwenProvider.component.check(config({ model: "qwen-audio-asr", protocol: "compatible" })).some((w) =>
         w.includes("no OpenAI-compatible mode")
       )
     )
     assert.isTrue(
-      QwenProvider.check(config({ model: "qwen3-asr-flash-us", region: "us-east-1", protocol: "compatible" })).some((
-        w
-      ) => w.includes("no OpenAI-compatible"))
+      QwenProvider.component.check(config({ model: "qwen3-asr-flash-us", region: "us-east-1", protocol: "compatible" }))
+        .some((
+          w
+        ) => w.includes("no OpenAI-compatible"))
     )
   })
 
   it("warns about non -us models in us-east-1 and qwen-audio-asr outside Beijing", () => {
-    assert.isTrue(QwenProvider.check(config({ region: "us-east-1" })).some((w) => w.includes("-us model variants")))
     assert.isTrue(
-      QwenProvider.check(config({ model: "qwen-audio-asr", region: "ap-southeast-1" })).some((w) =>
+      QwenProvider.component.check(config({ region: "us-east-1" })).some((w) => w.includes("-us model variants"))
+    )
+    assert.isTrue(
+      QwenProvider.component.check(config({ model: "qwen-audio-asr", region: "ap-southeast-1" })).some((w) =>
         w.includes("cn-beijing only")
       )
     )
   })
 
   it("checks both routes of model: auto", () => {
-    const warnings = QwenProvider.check(config({ model: "auto", timestamp_granularities: ["word"], context: "x" }))
+    const warnings = QwenProvider.component.check(
+      config({ model: "auto", timestamp_granularities: ["word"], context: "x" })
+    )
     assert.isTrue(warnings.some((w) => w.startsWith("model: auto → qwen3-asr-flash: ") && w.includes("timestamps")))
     assert.isTrue(
       warnings.some((w) => w.startsWith("model: auto → qwen3-asr-flash-filetrans: ") && w.includes("context"))

@@ -9,7 +9,7 @@ import { Schema } from "effect"
 import { ErrorBody } from "./schemas.js"
 
 /** Codes that mean the account is out of quota or money: never retried, whatever the status. */
-export const quotaCodes: ReadonlySet<string> = new Set([
+const quotaCodes: ReadonlySet<string> = new Set([
   "Throttling.AllocationQuota",
   "insufficient_quota",
   "PrepaidBillOverdue",
@@ -63,7 +63,7 @@ const byStatus = (status: number, code: string | undefined): TranscriptionErrorR
 }
 
 /** Chooses the reason: quota codes first, then the HTTP status, then the code (for in-stream errors). */
-export const reasonOf = (status: number | undefined, code: string | undefined): TranscriptionErrorReason => {
+const reasonOf = (status: number | undefined, code: string | undefined): TranscriptionErrorReason => {
   if (code !== undefined && quotaCodes.has(code)) return "QuotaExhausted"
   const fromStatus = status === undefined ? undefined : byStatus(status, code)
   if (fromStatus !== undefined) return fromStatus

@@ -32,7 +32,7 @@ const field = (line: string): [string, string] => {
 }
 
 /** Feeds one line into the pending event; returns the finished event at a blank line. */
-export const step = (pending: Pending, line: string): [Pending, Option.Option<SseEvent>] => {
+const step = (pending: Pending, line: string): [Pending, Option.Option<SseEvent>] => {
   if (line === "") {
     if (!pending.touched) return [pending, Option.none()]
     const event: SseEvent = {

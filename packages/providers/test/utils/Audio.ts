@@ -60,16 +60,25 @@ export const durationMs = (file: string): number =>
     ) * 1000
   )
 
-/** A probed local item, as core's probe would produce it. */
-export const item = (file: string, overrides?: AudioItem["overrides"]): AudioItem => {
-  const format = path.extname(file).slice(1) as Format
-  return new AudioItem({
+/** A local item with what core's probe would find in it. */
+export const localItem = (
+  file: string,
+  found: Pick<AudioItem, "container" | "mime" | "durationMs" | "overrides">
+): AudioItem =>
+  new AudioItem({
     id: path.basename(file),
     source: file,
     kind: "file",
     outputKey: path.basename(file, path.extname(file)),
     origin: "test",
     sizeBytes: fs.statSync(file).size,
+    ...found
+  })
+
+/** A probed local item, as core's probe would produce it. */
+export const item = (file: string, overrides?: AudioItem["overrides"]): AudioItem => {
+  const format = path.extname(file).slice(1) as Format
+  return localItem(file, {
     container: format,
     mime: mimes[format],
     durationMs: durationMs(file),

@@ -1,4 +1,4 @@
-import { AudioItem } from "@asrflow/core/AudioItem"
+import type { AudioItem } from "@asrflow/core/AudioItem"
 import * as Fingerprint from "@asrflow/core/Fingerprint"
 import * as Ledger from "@asrflow/core/Ledger"
 import type { Transcriber } from "@asrflow/core/Transcriber"
@@ -15,6 +15,7 @@ import * as QwenAsrAsync from "../../src/QwenAsrAsync.js"
 import * as QwenConfig from "../../src/QwenConfig.js"
 import * as QwenProvider from "../../src/QwenProvider.js"
 import * as RateLimiter from "../../src/RateLimiter.js"
+import * as Audio from "./Audio.js"
 
 /** A short 16 kHz mono tone WAV written directly (distinct content per `index`). */
 export const toneWav = (file: string, index: number, seconds = 2): string => {
@@ -44,17 +45,7 @@ export const toneWav = (file: string, index: number, seconds = 2): string => {
 
 /** A probed local WAV item, as core's probe would produce it. */
 export const fileItem = (file: string, durationMs: number) =>
-  new AudioItem({
-    id: path.basename(file),
-    source: file,
-    kind: "file",
-    outputKey: path.basename(file, path.extname(file)),
-    origin: "test",
-    sizeBytes: fs.statSync(file).size,
-    container: "wav",
-    mime: "audio/wav",
-    durationMs
-  })
+  Audio.localItem(file, { container: "wav", mime: "audio/wav", durationMs })
 
 /** An emulator fast enough for tests: no rate limit to speak of, tasks done in 200 ms. */
 export const fastEmulator = (patch: EmulatorConfig.Input = {}): EmulatorConfig.Input => ({
