@@ -1,6 +1,6 @@
 /**
  * `asrflow cancel` for Qwen: cancels the PENDING tasks of an unfinished run, as its ledger records them.
- * DashScope cancels only PENDING tasks (docs/PROTOCOL.md, Async tasks: cancel); RUNNING ones are left
+ * DashScope cancels only PENDING tasks (docs/PROTOCOL.md §7.6); RUNNING ones are left
  * alone and stay resumable. A cancelled job ends `cancelled` and its items are marked failed, so the
  * next run submits them again.
  *

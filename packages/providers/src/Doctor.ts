@@ -1,6 +1,6 @@
 /**
  * `asrflow doctor` for Qwen: proves the key, the region and connectivity with one read-only call
- * (`GET /api/v1/tasks/<random id>`, which answers `UNKNOWN`: docs/PROTOCOL.md, Async tasks). It never
+ * (`GET /api/v1/tasks/<random id>`, which answers `UNKNOWN`: docs/PROTOCOL.md §7.3). It never
  * shows the key, only where it came from.
  *
  * @since 0.1.0

@@ -1,6 +1,6 @@
 /**
  * The model capability table: one row per model family, keyed by model prefix. Routing, validation
- * warnings and cost estimates all read it (docs/PROTOCOL.md: Models, Limits, Pricing).
+ * warnings and cost estimates all read it (docs/PROTOCOL.md §1, §6, §10, §11, §12).
  *
  * @since 0.1.0
  */

@@ -44,7 +44,7 @@ import * as TempUpload from "./TempUpload.js"
 export const isFiletrans = (model: string): boolean => Models.lookup(model)?.mode === "async"
 
 /**
- * The submit body (docs/PROTOCOL.md, Async tasks: submit): `input.file_url` and only the documented
+ * The submit body (docs/PROTOCOL.md §7.1): `input.file_url` and only the documented
  * parameters. One language hint becomes `language`; `enable_words` is sent (true) when
  * `timestamp_granularities` contains `word`.
  */

@@ -31,7 +31,7 @@ const contextOf = (capability: Models.Capability, request: EffectiveRequest): st
     : undefined
 
 /**
- * The OpenAI-compatible body (docs/PROTOCOL.md, OpenAI-compatible mode). Context goes in the system message.
+ * The OpenAI-compatible body (docs/PROTOCOL.md §4.1). Context goes in the system message.
  *
  * @since 0.1.0
  * @category utils
@@ -58,7 +58,7 @@ export const toCompatibleRequest = (
 }
 
 /**
- * The native body (docs/PROTOCOL.md, Native mode): messages inside `input`, `asr_options` inside `parameters`.
+ * The native body (docs/PROTOCOL.md §5.1): messages inside `input`, `asr_options` inside `parameters`.
  *
  * @since 0.1.0
  * @category utils

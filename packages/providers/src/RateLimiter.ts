@@ -1,8 +1,8 @@
 /**
  * A per-model request pacer shared by the whole run: request starts are spaced 60 s / RPM apart.
  *
- * A token bucket that starts full lets the first burst equal the whole per-minute limit (docs/ARCHITECTURE.md,
- * Rate limits), which a provider that also enforces per-second limits answers with 429s. Pacing the starts
+ * A token bucket that starts full lets the first burst equal the whole per-minute limit (docs/PROTOCOL.md
+ * §10), which a provider that also enforces per-second limits answers with 429s. Pacing the starts
  * keeps a batch at the limit without bursts. Each key is one lane: a start waits for the previous one to have
  * *happened* (not merely been scheduled), so a stalled event loop cannot release a burst of overdue starts.
  * Built on `Clock`, so it runs on the `TestClock`.

@@ -22,7 +22,7 @@ export type Region = typeof Region.Type
 /**
  * The classic host of each region. The US host is documented two ways: the English API reference (Jan 2026)
  * names `dashscope-intl.aliyuncs.com`, while the official US sample's code comment names `dashscope-
- * us.aliyuncs.com` (docs/PROTOCOL.md, Regions and endpoints). We follow the sample; override with `base_url.native` or
+ * us.aliyuncs.com` (docs/PROTOCOL.md §2.1). We follow the sample; override with `base_url.native` or
  * `DASHSCOPE_HTTP_BASE_URL` if it proves wrong.
  */
 const hosts: Readonly<Record<Region, string>> = {

@@ -1,5 +1,5 @@
 /**
- * The result document of a finished filetrans task (docs/PROTOCOL.md, Async tasks: the result): where it
+ * The result document of a finished filetrans task (docs/PROTOCOL.md §7.4, §7.5): where it
  * is, how it is fetched (a signed URL, without credentials, at once: results live 24 h), its wire schema,
  * and its mapping to the canonical `Transcript`. Unknown keys are tolerated; the raw document is kept as
  * evidence.

@@ -1,6 +1,6 @@
 /**
- * What to do when a submit's outcome is unknown. DashScope has no idempotency key (docs/PROTOCOL.md,
- * Async tasks), so a submit that may have been accepted (a connection dropped after sending, a timeout,
+ * What to do when a submit's outcome is unknown. DashScope has no idempotency key (docs/PROTOCOL.md
+ * §7.1), so a submit that may have been accepted (a connection dropped after sending, a timeout,
  * a crash between the submit intent and the task id) is never blindly sent again: the model's tasks
  * around the intent's time are listed (`GET /tasks?model_name=…&start_time=…&end_time=…`), each
  * candidate is followed until it ends, and the one whose result document names the same `file_url` is

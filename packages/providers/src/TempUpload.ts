@@ -1,6 +1,6 @@
 /**
  * The temporary-upload stager: turns a local file into an `oss://` URL that the async models can read, the
- * way the official SDK does (docs/PROTOCOL.md, Temporary upload).
+ * way the official SDK does (docs/PROTOCOL.md §8).
  *
  * 1. `GET /uploads?action=getPolicy&model=<the model that will use the file>` (bearer auth). A policy is
  *    reused for several files while it is valid (refreshed 30 s before it expires), and policy requests

@@ -3,19 +3,18 @@ import * as Emulator from "@asrflow/emulator/Emulator"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as DashScopeClient from "../src/DashScopeClient.js"
 import type { FileState } from "../src/TaskJournal.js"
 import * as TempUpload from "../src/TempUpload.js"
+import * as Audio from "./utils/Audio.js"
 import * as Emulated from "./utils/Emulated.js"
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-legacy-"))
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
+const work = Audio.tempDir("asrflow-legacy-")
 
 // =============================================================================
 // The 0.1 layout, as asrflow 0.1 wrote it (packages/core/src/Ledger.ts at d82b50e)

@@ -7,23 +7,22 @@ import type { EmulatorHandle } from "@asrflow/emulator/Emulator"
 import type { Report } from "@asrflow/emulator/Report"
 import { HttpClient } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, Redacted, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import * as os from "node:os"
 import * as path from "node:path"
 import * as QwenProvider from "../src/QwenProvider.js"
 import type { FileState } from "../src/TaskJournal.js"
+import * as Audio from "./utils/Audio.js"
 import * as Emulated from "./utils/Emulated.js"
 
 // =============================================================================
 // Real audio, made at test time
 // =============================================================================
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-async-"))
-afterAll(() => fs.rmSync(work, { recursive: true, force: true }))
+const work = Audio.tempDir("asrflow-async-")
 
 /** espeak-ng speech, resampled to 16 kHz mono and repeated by sox to exactly `seconds`. */
 const longSpeech = (file: string, seconds: number, text: string): string => {

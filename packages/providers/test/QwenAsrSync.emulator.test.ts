@@ -6,7 +6,7 @@ import { Transcript } from "@asrflow/core/Transcript"
 import * as Emulator from "@asrflow/emulator/Emulator"
 import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, HashMap, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -22,7 +22,6 @@ import * as Audio from "./utils/Audio.js"
 // =============================================================================
 
 const dir = Audio.tempDir()
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 const spoken: ReadonlyArray<[Audio.Format, string]> = [
   ["wav", "the quick brown fox"],
   ["mp3", "jumps over the lazy dog"],

@@ -3,7 +3,7 @@ import type { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { Transcript } from "@asrflow/core/Transcript"
 import { HttpClient } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
-import { afterAll, assert, describe, it, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import type { Duration } from "effect"
 import { Effect, Exit, Fiber, Redacted, TestClock } from "effect"
 import * as fs from "node:fs"
@@ -19,7 +19,6 @@ import * as Audio from "./utils/Audio.js"
 import * as FakeHttp from "./utils/FakeHttp.js"
 
 const dir = Audio.tempDir()
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 const hello = Audio.speech(dir, "hello", "hello world", "wav")
 const sixMinutes = Audio.tone(dir, "six-minutes", 360, "mp3")
 
