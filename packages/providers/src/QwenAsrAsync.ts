@@ -62,17 +62,6 @@ const toSubmitRequest = (model: string, fileUrl: string, request: EffectiveReque
 }
 
 /**
- * @since 0.1.0
- * @category models
- */
-export interface Options {
-  /** The task-query budget of the run (default 20 QPS). */
-  readonly maxTaskQueryQps?: number | undefined
-  /** How long a recorded task may be re-attached to (default 24 h, the result's lifetime). */
-  readonly reattachWindowMs?: number | undefined
-}
-
-/**
  * The async transcriber: `submit` and `attach` are always there.
  *
  * @since 0.1.0
@@ -101,7 +90,8 @@ interface Submitted {
   readonly finished?: ResultDocument.Finished | undefined
 }
 
-const dayMs = 24 * 3600 * 1000
+/** How long a recorded task may be re-attached to: a task and its result live 24 h. */
+const reattachWindowMs = 24 * 3600 * 1000
 
 /**
  * The `Transcriber` for the filetrans models. Build it once per run: it owns the run's task-query budget
@@ -110,13 +100,12 @@ const dayMs = 24 * 3600 * 1000
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function*(config: QwenConfig, options: Options = {}) {
+export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   const client = yield* DashScopeClient.DashScopeClient
   const limiter = yield* RateLimiter
-  const poller = yield* TaskPoller.make({ retry: config.retry, maxQps: options.maxTaskQueryQps })
+  const poller = yield* TaskPoller.make({ retry: config.retry })
   const stager = yield* TempUpload.make({ retry: config.retry })
   const provider = client.provider
-  const reattachWindowMs = options.reattachWindowMs ?? dayMs
   const fetchOptions = { timeout: Duration.seconds(config.timeout_secs), retry: config.retry }
 
   const evidence = (phase: string, body: unknown) =>

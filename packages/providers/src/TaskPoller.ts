@@ -71,8 +71,6 @@ export declare namespace TaskPoller {
  */
 export interface Options {
   readonly retry: RetryPolicy
-  /** The account's task-query budget (DashScope: 20 QPS by default, up to 100 on request). */
-  readonly maxQps?: number | undefined
 }
 
 // =============================================================================
@@ -102,8 +100,8 @@ const withTaskId = (error: TranscriptionError, taskId: string): TranscriptionErr
 // Constructors
 // =============================================================================
 
-/** The default task-query budget, in queries per second. */
-const defaultMaxQps = 20
+/** The account's task-query budget, in queries per second (docs/PROTOCOL.md §7.7). */
+const maxQps = 20
 
 /**
  * A poller with a fresh budget; build it once per run so every task shares it.
@@ -114,7 +112,6 @@ const defaultMaxQps = 20
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* DashScopeClient.DashScopeClient
   const limiter = yield* RateLimiter.make
-  const maxQps = options.maxQps ?? defaultMaxQps
   // 10 % below the budget: query starts are paced exactly, but arrivals at the server jitter a little
   const perMinute = (maxQps * 60) / 1.1
 

@@ -71,11 +71,13 @@ export declare namespace TempUpload {
  */
 export interface Options {
   readonly retry: RetryPolicy
-  /** getPolicy requests per second per model (DashScope: 100, not raisable). */
-  readonly policyQps?: number | undefined
-  /** How long one upload may take; default one hour, as the SDK. */
-  readonly uploadTimeoutMs?: number | undefined
 }
+
+/** getPolicy requests per second per model (DashScope: 100, not raisable). */
+const policyQps = 100
+
+/** How long one upload may take: one hour, as the SDK. */
+const uploadTimeoutMs = 3_600_000
 
 // =============================================================================
 // Constants and pure helpers
@@ -180,8 +182,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const path = yield* Path.Path
   const limiter = yield* RateLimiter.make
   const policies = yield* SynchronizedRef.make(new Map<string, CachedPolicy>())
-  const policyPerMinute = ((options.policyQps ?? 100) * 60) / 1.1
-  const uploadTimeoutMs = options.uploadTimeoutMs ?? 3_600_000
+  const policyPerMinute = (policyQps * 60) / 1.1
 
   const fetchPolicy = (model: string, input: string) =>
     limiter.acquire(`policy:${model}`, policyPerMinute).pipe(
