@@ -6,6 +6,7 @@
  */
 import { runPipeline, transcribe } from "@asrflow/cli/api"
 import * as KeylessMode from "@asrflow/cli/KeylessMode"
+import { builtIn } from "@asrflow/cli/Registries"
 import { AudioItem, AudioProbe, Transcriber } from "@asrflow/core"
 import { QwenConfig, QwenProvider } from "@asrflow/providers"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
@@ -38,9 +39,10 @@ const program = Effect.gen(function*() {
 })
 
 await program.pipe(
-  Effect.provide(QwenProvider.layer(QwenConfig.decode({ type: "qwen", model: "qwen3-asr-flash" }))),
+  // the key comes from DASHSCOPE_API_KEY or the credentials files (or the emulator's, with --emulator)
+  Effect.provide(QwenProvider.layerConfig(QwenConfig.decode({ type: "qwen", model: "qwen3-asr-flash" }))),
   Effect.provide(AudioProbe.AudioProbe.Default),
   Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici)),
-  Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+  Effect.provide(KeylessMode.layer(emulator, builtIn, { quiet: true })),
   Effect.runPromise
 )

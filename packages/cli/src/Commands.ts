@@ -422,7 +422,7 @@ export const cancel = (options: {
       let cancelled = 0
       let kept = 0
       for (const type of providers) {
-        const component = registries.providers.get(type)
+        const component = registries.providers.get(type) as Registries.Provider | undefined
         if (component?.cancel === undefined) {
           yield* Console.error(
             `asrflow: ${type}: ${

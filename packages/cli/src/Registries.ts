@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Sources } from "@asrflow/core"
-import type { Component, PipelineConfig } from "@asrflow/core"
+import type { Component, Pipeline, PipelineConfig, RunContext } from "@asrflow/core"
 import { Providers } from "@asrflow/providers"
 import { Sinks } from "@asrflow/sinks"
 import { Context, Effect } from "effect"
@@ -34,6 +34,18 @@ export class CliRegistries extends Context.Tag("@asrflow/cli/CliRegistries")<
 >() {}
 
 /**
+ * A registered provider, with what it may require: the platform services the edge provides (the run's
+ * context is not one of them: a provider is built before the run).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Provider = Component.ProviderComponent<
+  Component.Typed,
+  Exclude<Pipeline.ComponentEnvironment, RunContext.RunContext>
+>
+
+/**
  * The provider a command names (`--provider`), or the first registered one (for the built-ins: qwen).
  *
  * @since 0.2.0
@@ -42,7 +54,7 @@ export class CliRegistries extends Context.Tag("@asrflow/cli/CliRegistries")<
 export const provider = (
   registries: PipelineConfig.Registries,
   type?: string | undefined
-): Effect.Effect<Component.ProviderComponent, CliExit> => {
+): Effect.Effect<Provider, CliExit> => {
   const known = registries.providers.types.join(", ")
   if (type === undefined) {
     const first = registries.providers.components[0]

@@ -7,7 +7,7 @@
  * @since 0.2.0
  */
 import { AudioProbe, Ledger, Redact, RunContext } from "@asrflow/core"
-import type { Credentials, PipelineConfig, RunEvents } from "@asrflow/core"
+import type { Credentials, PipelineConfig } from "@asrflow/core"
 import { RunLog } from "@asrflow/sinks"
 import { FileSystem, Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
@@ -70,11 +70,7 @@ export const make = (options: Options) =>
         startedAt
       })
     )
-    const events: Layer.Layer<
-      RunEvents.RunEvents,
-      unknown,
-      RunContext.RunContext | Redact.Redactor | FileSystem.FileSystem | Path.Path
-    > = options.events === "progress" ? Progress.layer : RunLog.layer
+    const events = options.events === "progress" ? Progress.layer : RunLog.layer
     return Layer.mergeAll(
       events,
       ledgerLayer(ledgerFile(path, options.outputRoot), options.registries),

@@ -7,13 +7,16 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { runPipeline, transcribe } from "../src/api.js"
 import { wavHeader } from "../src/PcmInput.js"
 import { registries } from "./fixtures/echo/registries.js"
+import { repoRoot } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const echoBinary = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/echo/asrflow-echo.ts")
+// tsx's loader by absolute URL: the processes run in temp directories, where `--import tsx` would not resolve
+const tsxLoader = pathToFileURL(path.join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href
 const key = "echo-secret-key-0123456789"
 
 /** Runs the echo-enabled asrflow as its own process (through tsx), with a clean environment plus `env`. */
@@ -23,7 +26,7 @@ const runEcho = (
 ) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const env = { PATH: process.env.PATH ?? "", HOME: options.cwd, ...options.env }
-    const child = spawn(process.execPath, ["--import", "tsx", echoBinary, ...args], { cwd: options.cwd, env })
+    const child = spawn(process.execPath, ["--import", tsxLoader, echoBinary, ...args], { cwd: options.cwd, env })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))

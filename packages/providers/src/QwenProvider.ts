@@ -144,6 +144,21 @@ export const layer = (
     )
   )
 
+/**
+ * The whole provider with the key found where `credentials` looks (DASHSCOPE_API_KEY, the credentials
+ * files), for library users who compose layers themselves.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: QwenConfig
+): Layer.Layer<
+  Transcriber,
+  ConfigError.ConfigError | CoreCredentials.CredentialsError,
+  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
+> => Layer.unwrapEffect(Effect.map(Credentials.spec.resolve(), (credentials) => layer(config, credentials)))
+
 /** The variables that point the provider at an `@asrflow/emulator` (`--emulator`). */
 const emulator = (endpoint: { readonly origin: string; readonly apiKey: string }): ReadonlyMap<string, string> =>
   new Map([
