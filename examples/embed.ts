@@ -5,11 +5,11 @@
  *   DASHSCOPE_API_KEY=sk-... npx tsx examples/embed.ts     (the real service)
  */
 import { runPipeline, transcribe } from "@asrflow/cli/api"
-import * as KeylessMode from "@asrflow/cli/KeylessMode"
 import { AudioItem, AudioProbe, Transcriber } from "@asrflow/core"
+import { Emulator } from "@asrflow/emulator"
 import { QwenConfig, QwenProvider } from "@asrflow/providers"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { ConfigProvider, Console, Effect, Layer } from "effect"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -37,10 +37,20 @@ const program = Effect.gen(function*() {
   yield* Console.log(`effect API: ${transcript.model} (${transcript.language ?? "?"}): ${transcript.text}`)
 })
 
+// Without a key, point the DashScope client at an emulator, through the variables it reads.
+const keyless = Layer.unwrapScoped(
+  Effect.map(Emulator.make({}), (handle) =>
+    Layer.setConfigProvider(ConfigProvider.fromJson({
+      DASHSCOPE_API_KEY: handle.apiKey,
+      DASHSCOPE_HTTP_BASE_URL: handle.nativeBaseUrl,
+      DASHSCOPE_COMPATIBLE_BASE_URL: handle.compatibleBaseUrl
+    })))
+)
+
 await program.pipe(
   Effect.provide(QwenProvider.layer(QwenConfig.decode({ type: "qwen", model: "qwen3-asr-flash" }))),
   Effect.provide(AudioProbe.AudioProbe.Default),
   Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici)),
-  Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+  Effect.provide(emulator ? keyless : Layer.empty),
   Effect.runPromise
 )

@@ -7,16 +7,17 @@
  * const summary = await runPipeline("pipeline.yaml")
  * ```
  *
- * Both reject with an `AsrflowError` that has a `reason` and a message saying what to do.
+ * Both reject with an `AsrflowError` that has a `reason` and a message saying what to do. The types are
+ * plain data (`ApiModels.ts`): using this API needs neither Effect nor the other asrflow packages.
  *
  * @since 0.1.0
  */
 import { PipelineLoader } from "@asrflow/core"
-import type { Summary, Transcript } from "@asrflow/core"
 import type { HttpClient } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
@@ -46,6 +47,11 @@ export interface CommonOptions {
   readonly emulator?: boolean | undefined
   /** Write under this directory instead of `${OUTPUT_DIR:-output}/aliyun-qwen-asr`. */
   readonly outputDir?: string | undefined
+  /**
+   * Print progress lines and warnings on stderr, as the CLI does. By default nothing is printed
+   * (`transcribe` returns its warnings, and a run's events are in its run log).
+   */
+  readonly verbose?: boolean | undefined
 }
 
 const reasonOf = (error: unknown): string => {
@@ -56,19 +62,32 @@ const reasonOf = (error: unknown): string => {
   return "Internal"
 }
 
+// A library stays off the host program's stderr unless asked: progress goes through Console.error.
+const withoutStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Console.consoleWith((console) =>
+    Console.withConsole(effect, {
+      ...console,
+      error: () => Effect.void,
+      warn: () => Effect.void,
+      unsafe: { ...console.unsafe, error: () => {}, warn: () => {} }
+    })
+  )
+
 const runPromise = <A, E>(
   effect: Effect.Effect<A, E, NodeContext.NodeContext | PipelineLoader.PipelineLoader | HttpClient.HttpClient>,
-  emulator: boolean
+  options: CommonOptions
 ) =>
   Effect.runPromiseExit(
     effect.pipe(
-      Effect.provide(KeylessMode.layer(emulator, { quiet: true })),
+      Effect.provide(KeylessMode.layer(options.emulator ?? false, { quiet: true })),
       Effect.provide(
         Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici).pipe(
           Layer.provideMerge(NodeContext.layer)
         )
       ),
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true }))),
+      options.verbose === true
+        ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))
+        : (self) => withoutStderr(Effect.provide(self, Logger.remove(Logger.defaultLogger))),
       Logger.withMinimumLogLevel(LogLevel.Warning)
     )
   ).then((exit) => {
@@ -83,12 +102,20 @@ const runPromise = <A, E>(
   })
 
 /**
- * The request of `transcribe`: the normalized `asr.transcribe` request.
+ * The data types of the Promise API.
  *
  * @since 0.1.0
- * @category models
  */
-export type TranscribeRequest = Omit<OneShot.Options, "output_dir">
+export type {
+  Format,
+  NormalizedResponse,
+  RunSummary,
+  Sentence,
+  TranscribeRequest,
+  TranscribeResult,
+  Transcript,
+  Word
+} from "./ApiModels.js"
 
 /**
  * Transcribes one recording (a local path or a URL) and resolves to the normalized response
@@ -98,15 +125,9 @@ export type TranscribeRequest = Omit<OneShot.Options, "output_dir">
  * @category api
  */
 export const transcribe = (
-  request: TranscribeRequest,
+  request: ApiModels.TranscribeRequest,
   options: CommonOptions = {}
-): Promise<
-  OneShot.NormalizedResponse & {
-    readonly transcript: Transcript.Transcript
-    readonly files: ReadonlyArray<string>
-    readonly warnings: ReadonlyArray<string>
-  }
-> =>
+): Promise<ApiModels.TranscribeResult> =>
   runPromise(
     Effect.map(
       OneShot.execute({ ...request, output_dir: options.outputDir }),
@@ -117,7 +138,7 @@ export const transcribe = (
         warnings: done.warnings
       })
     ),
-    options.emulator ?? false
+    options
   )
 
 /**
@@ -138,7 +159,10 @@ export interface RunOptions extends CommonOptions {
  * @since 0.1.0
  * @category api
  */
-export const runPipeline = (pipeline: string | object, options: RunOptions = {}): Promise<Summary.Summary> =>
+export const runPipeline = (
+  pipeline: string | object,
+  options: RunOptions = {}
+): Promise<ApiModels.RunSummary> =>
   runPromise(
     Effect.gen(function*() {
       const path = yield* Path.Path
@@ -157,5 +181,5 @@ export const runPipeline = (pipeline: string | object, options: RunOptions = {})
       if (outcome._tag !== "Finished") return yield* Effect.dieMessage("a run without dryRun always finishes")
       return outcome.summary
     }),
-    options.emulator ?? false
+    options
   )
