@@ -3,7 +3,7 @@ import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "output/**", ".tmp/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "output/**", ".tmp/**", "**/*.mjs", "**/*.cjs", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,

@@ -5,12 +5,11 @@
  *   DASHSCOPE_API_KEY=sk-... npx tsx examples/embed.ts     (the real service)
  */
 import { runPipeline, transcribe } from "@asrflow/cli/api"
-import * as KeylessMode from "@asrflow/cli/KeylessMode"
-import { builtIn } from "@asrflow/cli/Registries"
 import { AudioItem, AudioProbe, Transcriber } from "@asrflow/core"
+import { Emulator } from "@asrflow/emulator"
 import { QwenConfig, QwenProvider } from "@asrflow/providers"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer } from "effect"
+import { ConfigProvider, Console, Effect, Layer } from "effect"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -38,11 +37,19 @@ const program = Effect.gen(function*() {
   yield* Console.log(`effect API: ${transcript.model} (${transcript.language ?? "?"}): ${transcript.text}`)
 })
 
+// Without a key, point the provider at an emulator, through the variables the provider says it reads.
+const keyless = Layer.unwrapScoped(
+  Effect.map(
+    Emulator.make({}),
+    (handle) => Layer.setConfigProvider(ConfigProvider.fromMap(QwenProvider.component.emulator!(handle)))
+  )
+)
+
 await program.pipe(
-  // the key comes from DASHSCOPE_API_KEY or the credentials files (or the emulator's, with --emulator)
+  // the key comes from DASHSCOPE_API_KEY or the credentials files (or the emulator's, without a key)
   Effect.provide(QwenProvider.layerConfig(QwenConfig.decode({ type: "qwen", model: "qwen3-asr-flash" }))),
   Effect.provide(AudioProbe.AudioProbe.Default),
   Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici)),
-  Effect.provide(KeylessMode.layer(emulator, builtIn, { quiet: true })),
+  Effect.provide(emulator ? keyless : Layer.empty),
   Effect.runPromise
 )

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 
-const cli = (...args) => execFileSync(process.execPath, ["packages/cli/bin/asrflow.mjs", ...args], { encoding: "utf8" })
+const cli = (...args) => execFileSync(process.execPath, ["packages/cli/bin/asrflow.cjs", ...args], { encoding: "utf8" })
 
 writeFileSync("schema/pipeline.schema.json", cli("schema"))
 const start = "<!-- pipeline-reference:start -->"

@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 export const startEmulator = async (config = {}) => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), "asrflow-bench-emulator-")), "emulator.json")
   writeFileSync(file, JSON.stringify(config))
-  const child = spawn(process.execPath, [path.join(root, "packages/emulator/bin/asrflow-emulator.mjs"), "--port", "0", "--config", file], {
+  const child = spawn(process.execPath, [path.join(root, "packages/cli/bin/asrflow-emulator.cjs"), "--port", "0", "--config", file], {
     stdio: ["ignore", "pipe", "inherit"]
   })
   const urls = await new Promise((resolve, reject) => {
@@ -38,4 +38,4 @@ export const startEmulator = async (config = {}) => {
   }
 }
 
-export const cli = path.join(root, "packages/cli/bin/asrflow.mjs")
+export const cli = path.join(root, "packages/cli/bin/asrflow.cjs")

@@ -7,7 +7,7 @@ import type { PipelineConfig } from "@asrflow/core"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import type * as Commands from "./Commands.js"
-import { CliRegistries } from "./Registries.js"
+import { CliRegistries } from "./CliRegistries.js"
 
 /**
  * @since 0.2.0

@@ -15,7 +15,7 @@ import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import * as Reference from "./Reference.js"
 import * as Registries from "./Registries.js"
-import { CliRegistries } from "./Registries.js"
+import { CliRegistries } from "./CliRegistries.js"
 import * as RunLayer from "./RunLayer.js"
 
 /**

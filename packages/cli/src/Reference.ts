@@ -84,7 +84,8 @@ const section = (title: string, components: ReadonlyArray<Component.Any>) =>
  * @category utils
  */
 export const markdown = (registries: PipelineConfig.Registries): string => {
-  const root = json(PipelineConfig.jsonSchema(registries))
+  // the schema as decoded, without the `${VAR}` alternatives that `asrflow schema` adds for editors
+  const root = json(JSONSchema.make(PipelineConfig.make(registries)))
   return [
     "### Top level",
     "",

@@ -9,7 +9,7 @@ import { Sources } from "@asrflow/core"
 import type { Component, Pipeline, PipelineConfig, RunContext } from "@asrflow/core"
 import { Providers } from "@asrflow/providers"
 import { Sinks } from "@asrflow/sinks"
-import { Context, Effect } from "effect"
+import { Effect } from "effect"
 import { CliExit } from "./CliExit.js"
 
 /**
@@ -21,17 +21,6 @@ export const builtIn: PipelineConfig.Registries = {
   providers: Providers.registry,
   sinks: Sinks.registry
 }
-
-/**
- * The registries the commands of this CLI use.
- *
- * @since 0.2.0
- * @category context
- */
-export class CliRegistries extends Context.Tag("@asrflow/cli/CliRegistries")<
-  CliRegistries,
-  PipelineConfig.Registries
->() {}
 
 /**
  * A registered provider, with what it may require: the platform services the edge provides (the run's

@@ -7,20 +7,21 @@
  * const summary = await runPipeline("pipeline.yaml")
  * ```
  *
- * Both reject with an `AsrflowError` that has a `reason` and a message saying what to do.
+ * Both reject with an `AsrflowError` that has a `reason` and a message saying what to do. The types are
+ * plain data (`ApiModels.ts`): using this API needs neither Effect nor the other asrflow packages.
  *
  * @since 0.1.0
  */
 import { PipelineLoader } from "@asrflow/core"
-import type { PipelineConfig, Summary, Transcript } from "@asrflow/core"
 import type { HttpClient } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
+import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
-import * as Registries from "./Registries.js"
+import { builtIn as registries } from "./Registries.js"
 
 /**
  * Every rejection of the Promise API. `reason` is machine-readable: `Config` (a bad pipeline),
@@ -44,19 +45,35 @@ export class AsrflowError extends Error {
 export interface CommonOptions {
   /** Run against the embedded emulator (no key; synthetic transcripts). */
   readonly emulator?: boolean | undefined
-  /** Write under this directory instead of `${OUTPUT_DIR:-output}/<the provider's folder>`. */
+  /** Write under this directory instead of `${OUTPUT_DIR:-output}/<the provider's folder>` (e.g. aliyun-qwen-asr). */
   readonly outputDir?: string | undefined
-  /** The components to use (e.g. with a provider of your own); by default every component asrflow ships. */
-  readonly registries?: PipelineConfig.Registries | undefined
+  /**
+   * Print progress lines and warnings on stderr, as the CLI does. By default nothing is printed
+   * (`transcribe` returns its warnings, and a run's events are in its run log).
+   */
+  readonly verbose?: boolean | undefined
 }
 
 const reasonOf = (error: unknown): string => {
   if (Predicate.isTagged(error, "PipelineConfigError")) return "Config"
   if (Predicate.isTagged(error, "UsageError")) return "Usage"
-  if (Predicate.isTagged(error, "CredentialsError")) return "MissingApiKey"
+  if (Predicate.isTagged(error, "CredentialsError")) {
+    return Predicate.hasProperty(error, "reason") && error.reason === "Malformed" ? "MalformedApiKey" : "MissingApiKey"
+  }
   if (Predicate.hasProperty(error, "reason") && typeof error.reason === "string") return error.reason
   return "Internal"
 }
+
+// A library stays off the host program's stderr unless asked: progress goes through Console.error.
+const withoutStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Console.consoleWith((console) =>
+    Console.withConsole(effect, {
+      ...console,
+      error: () => Effect.void,
+      warn: () => Effect.void,
+      unsafe: { ...console.unsafe, error: () => {}, warn: () => {} }
+    })
+  )
 
 const runPromise = <A, E>(
   effect: Effect.Effect<A, E, NodeContext.NodeContext | PipelineLoader.PipelineLoader | HttpClient.HttpClient>,
@@ -64,15 +81,15 @@ const runPromise = <A, E>(
 ) =>
   Effect.runPromiseExit(
     effect.pipe(
-      Effect.provide(
-        KeylessMode.layer(options.emulator ?? false, options.registries ?? Registries.builtIn, { quiet: true })
-      ),
+      Effect.provide(KeylessMode.layer(options.emulator ?? false, registries, { quiet: true })),
       Effect.provide(
         Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici).pipe(
           Layer.provideMerge(NodeContext.layer)
         )
       ),
-      Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true }))),
+      options.verbose === true
+        ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))
+        : (self) => withoutStderr(Effect.provide(self, Logger.remove(Logger.defaultLogger))),
       Logger.withMinimumLogLevel(LogLevel.Warning)
     )
   ).then((exit) => {
@@ -87,12 +104,20 @@ const runPromise = <A, E>(
   })
 
 /**
- * The request of `transcribe`: the normalized `asr.transcribe` request.
+ * The data types of the Promise API.
  *
  * @since 0.1.0
- * @category models
  */
-export type TranscribeRequest = Omit<OneShot.Options, "output_dir">
+export type {
+  Format,
+  NormalizedResponse,
+  RunSummary,
+  Sentence,
+  TranscribeRequest,
+  TranscribeResult,
+  Transcript,
+  Word
+} from "./ApiModels.js"
 
 /**
  * Transcribes one recording (a local path or a URL) and resolves to the normalized response
@@ -102,18 +127,12 @@ export type TranscribeRequest = Omit<OneShot.Options, "output_dir">
  * @category api
  */
 export const transcribe = (
-  request: TranscribeRequest,
+  request: ApiModels.TranscribeRequest,
   options: CommonOptions = {}
-): Promise<
-  OneShot.NormalizedResponse & {
-    readonly transcript: Transcript.Transcript
-    readonly files: ReadonlyArray<string>
-    readonly warnings: ReadonlyArray<string>
-  }
-> =>
+): Promise<ApiModels.TranscribeResult> =>
   runPromise(
     Effect.map(
-      OneShot.execute(options.registries ?? Registries.builtIn, { ...request, output_dir: options.outputDir }),
+      OneShot.execute(registries, { ...request, output_dir: options.outputDir }),
       (done) => ({
         ...OneShot.normalized(done.transcript),
         transcript: done.transcript,
@@ -133,7 +152,7 @@ export interface RunOptions extends CommonOptions {
   readonly force?: boolean | undefined
   /** Where relative paths of a pipeline given as an object resolve (default: the current directory). */
   readonly baseDir?: string | undefined
-  /** The provider's key (otherwise the provider looks where it looks, e.g. DASHSCOPE_API_KEY). */
+  /** The provider's key; otherwise the provider looks where it looks (e.g. DASHSCOPE_API_KEY). */
   readonly apiKey?: string | undefined
 }
 
@@ -144,11 +163,13 @@ export interface RunOptions extends CommonOptions {
  * @since 0.1.0
  * @category api
  */
-export const runPipeline = (pipeline: string | object, options: RunOptions = {}): Promise<Summary.Summary> =>
+export const runPipeline = (
+  pipeline: string | object,
+  options: RunOptions = {}
+): Promise<ApiModels.RunSummary> =>
   runPromise(
     Effect.gen(function*() {
       const path = yield* Path.Path
-      const registries = options.registries ?? Registries.builtIn
       const loaded: PipelineLoader.Loaded = typeof pipeline === "string"
         ? yield* PipelineLoader.PipelineLoader.load(pipeline, registries)
         : {
@@ -162,7 +183,7 @@ export const runPipeline = (pipeline: string | object, options: RunOptions = {})
         concurrency: options.concurrency,
         force: options.force,
         apiKey: options.apiKey,
-        events: "log"
+        events: options.verbose === true ? "progress" : "log"
       })
       if (outcome._tag !== "Finished") return yield* Effect.dieMessage("a run without dryRun always finishes")
       return outcome.summary

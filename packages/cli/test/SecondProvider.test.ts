@@ -1,15 +1,21 @@
 /**
  * A second provider, registered from outside through the public registry API (test/fixtures/echo), runs
- * through `run`, `validate`, `doctor` and the Promise API without any change to the CLI's code.
+ * through `run`, `validate`, `doctor` and the functions behind the Promise API, without any change to the
+ * CLI's code. (The published Promise API is a sealed bundle with its own copy of Effect, so components
+ * from outside cannot cross into it; custom components go through a CLI or program built from source.)
  */
+import { PipelineLoader } from "@asrflow/core"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { runPipeline, transcribe } from "../src/api.js"
+import * as OneShot from "../src/OneShot.js"
 import { wavHeader } from "../src/PcmInput.js"
+import * as PipelineRun from "../src/PipelineRun.js"
 import { registries } from "./fixtures/echo/registries.js"
 import { repoRoot } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
@@ -150,26 +156,40 @@ describe("a second provider through the public registry", () => {
     }
   })
 
-  it("runs through the Promise API with the same registries", async () => {
+  it("runs programmatically through the functions behind the Promise API, with the same registries", async () => {
     const dir = setup(["type: echo"])
     try {
-      const summary = await runPipeline(path.join(dir, "pipeline.yaml"), {
-        registries,
-        apiKey: key,
-        outputDir: path.join(dir, "out")
+      const program = Effect.gen(function*() {
+        const loaded = yield* PipelineLoader.PipelineLoader.load(path.join(dir, "pipeline.yaml"), registries)
+        const outcome = yield* PipelineRun.execute(loaded, {
+          registries,
+          apiKey: key,
+          outputDir: path.join(dir, "out"),
+          events: "log"
+        })
+        const one = yield* OneShot.execute(registries, {
+          audio: path.join(dir, "audio/a.wav"),
+          provider: "echo",
+          model: "echo-2",
+          context: "terms",
+          api_key: key,
+          output_dir: path.join(dir, "one")
+        })
+        return { outcome, one }
       })
-      assert.strictEqual(summary.done, 2)
+      const { one, outcome } = await Effect.runPromise(
+        program.pipe(
+          Effect.provide(Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici)),
+          Effect.provide(NodeContext.layer)
+        )
+      )
+      assert.strictEqual(outcome._tag === "Finished" && outcome.summary.done, 2)
       assert.strictEqual(
         fs.readFileSync(path.join(dir, "out/transcripts/a.txt"), "utf8").trim(),
         "echo a via echo-1 in here"
       )
-
-      const response = await transcribe(
-        { audio: path.join(dir, "audio/a.wav"), provider: "echo", model: "echo-2", context: "terms", api_key: key },
-        { registries, outputDir: path.join(dir, "one") }
-      )
-      assert.strictEqual(response.text, "echo a via echo-2 in here with context terms")
-      assert.strictEqual(response.status, "SUCCEEDED")
+      assert.strictEqual(one.transcript.text, "echo a via echo-2 in here with context terms")
+      assert.strictEqual(one.transcript.status, "SUCCEEDED")
       everyFileLacks(dir, key)
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })

@@ -5,6 +5,7 @@
  */
 import { JSONSchema, Schema } from "effect"
 import type * as Component from "./Component.js"
+import * as SchemaReferences from "./internal/schemaReferences.js"
 import * as Registry from "./Registry.js"
 
 /**
@@ -64,10 +65,12 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
   }) as unknown as Schema.Schema<PipelineConfig, unknown> // each component decodes its own config; callers see the common shape
 
 /**
- * The JSON Schema of the pipeline file, for editors and the `asrflow schema` command.
+ * The JSON Schema of the pipeline file, for editors and the `asrflow schema` command. Draft 2020-12, so
+ * that bounds next to a `$ref` hold, and widened to accept `${VAR}` references wherever the loader
+ * substitutes them.
  *
  * @since 0.1.0
  * @category utils
  */
 export const jsonSchema = (registries: Registries): JSONSchema.JsonSchema7Root =>
-  JSONSchema.make(make(registries), { target: "jsonSchema7" })
+  SchemaReferences.allowReferences(JSONSchema.make(make(registries), { target: "jsonSchema2020-12" }))

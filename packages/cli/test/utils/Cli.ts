@@ -6,7 +6,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..")
-export const binary = path.join(repoRoot, "packages/cli/bin/asrflow.mjs")
+export const binary = path.join(repoRoot, "packages/cli/bin/asrflow.cjs")
 
 export interface CliResult {
   readonly code: number | null
