@@ -6,8 +6,8 @@
 import type { PipelineConfig } from "@asrflow/core"
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Layer } from "effect"
-import type * as Commands from "./Commands.js"
 import { CliRegistries } from "./CliRegistries.js"
+import type * as Commands from "./Commands.js"
 
 /**
  * @since 0.2.0

@@ -3,20 +3,18 @@
  *
  * @since 0.1.0
  */
-import { Ledger, OutputRoot, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
-import type { Credentials, Summary } from "@asrflow/core"
+import { OutputRoot, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
+import type { Summary } from "@asrflow/core"
 import { AtomicFile } from "@asrflow/sinks"
-import { FileSystem, Path } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Console, Effect, Either, Layer, Option, Stream } from "effect"
 import { CliExit } from "./CliExit.js"
-import * as KeylessMode from "./KeylessMode.js"
-import * as OneShot from "./OneShot.js"
+import { CliRegistries } from "./CliRegistries.js"
+import { exitOnCredentials, withEmulator } from "./CommandSupport.js"
 import * as PipelineRun from "./PipelineRun.js"
 import * as Reference from "./Reference.js"
 import * as Registries from "./Registries.js"
-import { CliRegistries } from "./CliRegistries.js"
-import * as RunLayer from "./RunLayer.js"
 
 /**
  * The services every command needs beyond the platform: the pipeline loader and the HTTP client.
@@ -226,227 +224,11 @@ const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: str
   })
 
 /**
- * A missing or malformed key: the provider's message, once, and exit code 3.
- *
  * @since 0.2.0
- * @category utils
  */
-export const exitOnCredentials = (error: Credentials.CredentialsError) =>
-  new CliExit({ code: 3, message: `asrflow: ${error.message}` })
+export { cancel, doctor } from "./ProviderCommands.js"
 
 /**
- * Runs a command with `--emulator` applied: the embedded emulator, and every registered provider that
- * it serves pointed at it.
- *
  * @since 0.2.0
- * @category utils
  */
-export const withEmulator = <A, E, R>(enabled: boolean, effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(CliRegistries, (registries) => Effect.provide(effect, KeylessMode.layer(enabled, registries)))
-
-/** The provider named by `--provider` (or the default one) and its config for the request's fields. */
-const providerFor = (request: OneShot.Options) =>
-  Effect.flatMap(CliRegistries, (registries) =>
-    OneShot.providerConfig(registries, request).pipe(
-      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
-    ))
-
-/**
- * `asrflow doctor`: resolves the provider's key (saying where it came from, never what it is) and makes
- * the provider's one read-only call.
- *
- * @since 0.1.0
- * @category commands
- */
-export const doctor = (options: {
-  readonly provider: Option.Option<string>
-  readonly region: Option.Option<string>
-  readonly emulator: boolean
-}) =>
-  withEmulator(
-    options.emulator,
-    Effect.gen(function*() {
-      const { component, config } = yield* providerFor({
-        audio: "",
-        provider: Option.getOrUndefined(options.provider),
-        region: Option.getOrUndefined(options.region)
-      })
-      const credentials = yield* Effect.either(component.credentials.resolve())
-      if (Either.isLeft(credentials)) {
-        yield* Console.error(
-          `key: not found\ncheck: ${credentials.left.reason.toLowerCase()} - ${credentials.left.message}`
-        )
-        return yield* new CliExit({ code: 3 })
-      }
-      const report = yield* component.doctor(config, credentials.right)
-      const lines = [
-        `key: found in ${credentials.right.source}`,
-        ...report.facts.map(([label, value]) => `${label}: ${value}`),
-        `check: ${report.ok ? "ok" : "failed"} - ${report.message}`
-      ]
-      yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
-      if (!report.ok) return yield* new CliExit({ code: report.exitCode })
-    })
-  )
-
-const splitList = (value: Option.Option<string>) =>
-  Option.getOrUndefined(
-    Option.map(value, (text) => text.split(",").map((part) => part.trim()).filter((part) => part !== ""))
-  )
-
-/**
- * `asrflow transcribe --audio …`: one recording, with the original helper's flags.
- *
- * @since 0.1.0
- * @category commands
- */
-export const transcribe = (flags: {
-  readonly audio: Option.Option<string>
-  readonly taskId: Option.Option<string>
-  readonly model: Option.Option<string>
-  readonly languageHints: Option.Option<string>
-  readonly sampleRate: Option.Option<number>
-  readonly vocabularyId: Option.Option<string>
-  readonly disfluencyRemovalEnabled: boolean
-  readonly timestampGranularities: Option.Option<string>
-  readonly async: boolean
-  readonly wait: boolean
-  readonly pollInterval: Option.Option<number>
-  readonly maxWaits: Option.Option<number>
-  readonly output: Option.Option<string>
-  readonly outputDir: Option.Option<string>
-  readonly printResponse: boolean
-  readonly context: Option.Option<string>
-  readonly itn: boolean
-  readonly provider: Option.Option<string>
-  readonly region: Option.Option<string>
-  readonly format: Option.Option<OneShot.Format>
-  readonly emulator: boolean
-}) =>
-  withEmulator(
-    flags.emulator,
-    Effect.gen(function*() {
-      const path = yield* Path.Path
-      const registries = yield* CliRegistries
-      const granularities = splitList(flags.timestampGranularities)
-      const invalid = granularities?.filter((value) => value !== "sentence" && value !== "word") ?? []
-      if (invalid.length > 0) {
-        return yield* new CliExit({
-          code: 2,
-          message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
-        })
-      }
-      if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
-        return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
-      }
-      const options: OneShot.Options = {
-        audio: Option.getOrElse(flags.audio, () => ""),
-        provider: Option.getOrUndefined(flags.provider),
-        task_id: Option.getOrUndefined(flags.taskId),
-        wait: flags.wait,
-        model: Option.getOrUndefined(flags.model),
-        language_hints: splitList(flags.languageHints),
-        sample_rate: Option.getOrUndefined(flags.sampleRate),
-        vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
-        disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
-        timestamp_granularities: granularities as ReadonlyArray<"sentence" | "word"> | undefined,
-        async: flags.async || undefined,
-        context: Option.getOrUndefined(flags.context),
-        enable_itn: flags.itn || undefined,
-        region: Option.getOrUndefined(flags.region),
-        poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
-        max_waits: Option.getOrUndefined(flags.maxWaits),
-        output: Option.getOrUndefined(flags.output),
-        output_dir: Option.getOrUndefined(flags.outputDir),
-        format: Option.getOrUndefined(flags.format)
-      }
-      const { component, config } = yield* providerFor(options)
-      const warnings = component.check(config)
-      for (const warning of warnings) yield* Console.error(`asrflow: warning: ${warning}`)
-      const done = yield* OneShot.execute(registries, options).pipe(
-        Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
-        Effect.catchTag("CredentialsError", exitOnCredentials),
-        Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
-        Effect.catchTag("TranscriptionError", (error) =>
-          new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
-      )
-      for (const warning of done.transcript.warnings) {
-        if (!warnings.includes(warning)) {
-          yield* Console.error(`asrflow: warning: ${warning}`)
-        }
-      }
-      if (flags.printResponse) {
-        yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
-      } else if (done.submitOnly) {
-        yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
-        yield* Console.error(
-          `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
-        )
-      } else {
-        yield* Console.log(done.transcript.text)
-      }
-      yield* Console.error(`asrflow: wrote ${
-        done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
-      }`)
-    })
-  )
-
-/**
- * `asrflow cancel <output root>`: cancels the queued remote jobs of an unfinished run, provider by
- * provider (each that can cancel).
- *
- * @since 0.1.0
- * @category commands
- */
-export const cancel = (options: {
-  readonly outputRoot: string
-  readonly region: Option.Option<string>
-  readonly emulator: boolean
-}) =>
-  withEmulator(
-    options.emulator,
-    Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
-      const path = yield* Path.Path
-      const registries = yield* CliRegistries
-      const file = RunLayer.ledgerFile(path, path.resolve(options.outputRoot))
-      if (!(yield* fs.exists(file))) {
-        return yield* new CliExit({
-          code: 2,
-          message: `asrflow: no ledger at ${file}: give the output root of a run (e.g. output/aliyun-qwen-asr)`
-        })
-      }
-      const ledger = RunLayer.ledgerLayer(file, registries)
-      const open = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openJobs()).pipe(Effect.provide(ledger))
-      const providers = [...new Set(open.map((job) => job.provider))]
-      let cancelled = 0
-      let kept = 0
-      for (const type of providers) {
-        const component = registries.providers.get(type) as Registries.Provider | undefined
-        if (component?.cancel === undefined) {
-          yield* Console.error(
-            `asrflow: ${type}: ${
-              component === undefined ? "not a registered provider" : "cannot cancel"
-            }; its jobs are left as they are`
-          )
-          continue
-        }
-        const { config } = yield* providerFor({
-          audio: "",
-          provider: type,
-          region: Option.getOrUndefined(options.region)
-        })
-        const credentials = yield* component.credentials.resolve().pipe(
-          Effect.catchTag("CredentialsError", exitOnCredentials)
-        )
-        const outcome = yield* component.cancel(config, credentials).pipe(Effect.provide(ledger))
-        for (const remoteId of outcome.cancelled) yield* Console.log(`cancelled  ${remoteId}`)
-        for (const entry of outcome.kept) {
-          yield* Console.log(`kept       ${entry.remoteId || "(no task id)"}  ${entry.itemId}  ${entry.status}`)
-        }
-        cancelled += outcome.cancelled.length
-        kept += outcome.kept.length
-      }
-      yield* Console.error(`asrflow: cancelled ${cancelled} pending task(s); ${kept} left as they are`)
-    })
-  )
+export { transcribe } from "./TranscribeCommand.js"

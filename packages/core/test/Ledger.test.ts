@@ -103,6 +103,25 @@ describe("Ledger", () => {
       }).pipe(Effect.provide(ledgerAt(file)))
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.scoped("ends a job as done once every item it owns is done, and not before", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        const job = yield* ledger.beginJob({
+          provider: "p",
+          items: [{ fingerprint: "fp-1", itemId: "1.wav" }, { fingerprint: "fp-2", itemId: "2.wav" }],
+          state: null
+        })
+        yield* ledger.jobSubmitted(job.jobId, "batch-1")
+        yield* ledger.markDone("fp-1", "1.wav")
+        assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).status, "submitted")
+        yield* ledger.markDone("fp-2", "2.wav")
+        assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).status, "done")
+        assert.deepStrictEqual(yield* ledger.openJobs("p"), [])
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.scoped("runs each migration once, core first, then each owner's from its own table", () =>
     Effect.gen(function*() {
       const file = yield* tempFile

@@ -1,7 +1,7 @@
 /**
  * The pipeline loader substitutes `${VAR}` references in every string value before it decodes
  * (see interpolate.ts), so a number, a boolean or an enum may be written as a reference:
- * `region: ${DASHSCOPE_REGION:-cn-beijing}`. This widens a JSON Schema the same way, so that editors
+ * `concurrency: ${CONCURRENCY:-8}`. This widens a JSON Schema the same way, so that editors
  * accept what the loader accepts: every scalar that is not already a free string also accepts a string
  * holding a reference. Bounds next to a `$ref` (draft 2020-12) constrain numbers only, so they still hold.
  *
@@ -82,7 +82,7 @@ export const allowReferences = <A extends object>(root: A): A => {
         pattern,
         description:
           "An environment variable reference, substituted when the file is loaded: ${NAME}, ${NAME:-default} or ${NAME:?message}.",
-        examples: ["${DASHSCOPE_REGION:-cn-beijing}"]
+        examples: ["${CONCURRENCY:-8}"]
       }
     }
   }

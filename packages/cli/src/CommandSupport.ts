@@ -1,0 +1,43 @@
+/**
+ * What the provider-facing commands share: `--emulator`, the provider a command names, and the one exit
+ * for a missing or malformed key.
+ *
+ * @since 0.2.0
+ */
+import type { Credentials } from "@asrflow/core"
+import { Effect } from "effect"
+import { CliExit } from "./CliExit.js"
+import { CliRegistries } from "./CliRegistries.js"
+import * as KeylessMode from "./KeylessMode.js"
+import * as OneShot from "./OneShot.js"
+
+/**
+ * A missing or malformed key: the provider's message, once, and exit code 3.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const exitOnCredentials = (error: Credentials.CredentialsError) =>
+  new CliExit({ code: 3, message: `asrflow: ${error.message}` })
+
+/**
+ * Runs a command with `--emulator` applied: the embedded emulator, and every registered provider that
+ * it serves pointed at it.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const withEmulator = <A, E, R>(enabled: boolean, effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(CliRegistries, (registries) => Effect.provide(effect, KeylessMode.layer(enabled, registries)))
+
+/**
+ * The provider named by `--provider` (or the default one) and its config for the request's fields.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const providerFor = (request: OneShot.Options) =>
+  Effect.flatMap(CliRegistries, (registries) =>
+    OneShot.providerConfig(registries, request).pipe(
+      Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
+    ))

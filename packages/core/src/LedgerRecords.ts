@@ -1,0 +1,109 @@
+/**
+ * The records of the run ledger (see `Ledger`): items, stages and remote jobs.
+ *
+ * @since 0.2.0
+ */
+import { Schema } from "effect"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export const ItemStatus = Schema.Literal("running", "done", "failed")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ItemStatus = typeof ItemStatus.Type
+
+/**
+ * One item, keyed by its fingerprint (audio sha256 or URL, plus the request hash and output key).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class ItemRecord extends Schema.Class<ItemRecord>("LedgerItem")({
+  fingerprint: Schema.String,
+  itemId: Schema.String,
+  status: ItemStatus,
+  /** How many times a paid request (a submit) was started for the item. */
+  attempts: Schema.Number,
+  error: Schema.NullOr(Schema.String),
+  updatedAt: Schema.Number
+}) {}
+
+/**
+ * A named fact about an item that its provider must remember (e.g. `upload`: the staged URL), with the
+ * time it stops being usable, if any.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class StageRecord extends Schema.Class<StageRecord>("LedgerStage")({
+  fingerprint: Schema.String,
+  name: Schema.String,
+  itemId: Schema.String,
+  state: Schema.Unknown,
+  expiresAt: Schema.NullOr(Schema.Number),
+  updatedAt: Schema.Number
+}) {}
+
+/**
+ * `submitting`: the submit may have been sent, its outcome is unknown until a remote id is recorded.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const JobStatus = Schema.Literal("submitting", "submitted", "done", "failed", "cancelled")
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type JobStatus = typeof JobStatus.Type
+
+/**
+ * An item a remote job owns.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class JobItem extends Schema.Class<JobItem>("LedgerJobItem")({
+  fingerprint: Schema.String,
+  itemId: Schema.String
+}) {}
+
+/**
+ * A remote job: one submit to a provider, owning one or more items.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class JobRecord extends Schema.Class<JobRecord>("LedgerJob")({
+  /** asrflow's own id for the job, made before the submit is sent. */
+  jobId: Schema.String,
+  provider: Schema.String,
+  status: JobStatus,
+  /** The provider's id for the job (a task id), once the submit was accepted. */
+  remoteId: Schema.NullOr(Schema.String),
+  /** Provider-owned JSON (the model, the submitted URLs, …). */
+  state: Schema.Unknown,
+  error: Schema.NullOr(Schema.String),
+  items: Schema.Array(JobItem),
+  createdAt: Schema.Number,
+  submittedAt: Schema.NullOr(Schema.Number),
+  updatedAt: Schema.Number
+}) {
+  /**
+   * Waiting on the provider (or on a submit whose outcome is unknown).
+   *
+   * @since 0.2.0
+   */
+  get isOpen(): boolean {
+    return this.status === "submitting" || this.status === "submitted"
+  }
+}
+
+// =============================================================================
+// Service

@@ -1,0 +1,262 @@
+/**
+ * The ledger's queries over an `SqlClient`: plain SQL that SQLite and PostgreSQL both run.
+ *
+ * @since 0.2.0
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql"
+import { Clock, Effect, Option, Schema } from "effect"
+import type { Ledger } from "../Ledger.js"
+import type { ItemStatus } from "../LedgerRecords.js"
+import { ItemRecord, JobItem, JobRecord, StageRecord } from "../LedgerRecords.js"
+
+const decodeItem = Schema.decodeUnknownSync(ItemRecord)
+const decodeStage = Schema.decodeUnknownSync(StageRecord)
+const decodeJob = Schema.decodeUnknownSync(JobRecord)
+
+interface JobRow {
+  readonly job_id: string
+  readonly provider: string
+  readonly status: string
+  readonly remote_id: string | null
+  readonly state: string
+  readonly error: string | null
+  readonly created_at: number | bigint | string
+  readonly submitted_at: number | bigint | string | null
+  readonly updated_at: number | bigint | string
+}
+
+// BIGINT columns come back as numbers (SQLite) or strings (PostgreSQL)
+const toNumber = (value: number | bigint | string): number => Number(value)
+const toNullableNumber = (value: number | bigint | string | null): number | null =>
+  value === null ? null : Number(value)
+
+/**
+ * A ledger on whatever `SqlClient` the edge provides; it does not migrate (see `migrate` and `layer`).
+ * Storage failures are defects: a run that cannot record a paid job must not go on as if it had.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const now = Clock.currentTimeMillis
+
+  const upsertItem = (
+    fingerprint: string,
+    itemId: string,
+    fields: { readonly status: ItemStatus; readonly error: string | null }
+  ) =>
+    Effect.flatMap(
+      now,
+      (updatedAt) =>
+        sql`INSERT INTO asrflow_items ${
+          sql.insert({
+            fingerprint,
+            item_id: itemId,
+            status: fields.status,
+            error: fields.error,
+            updated_at: updatedAt
+          })
+        }
+      ON CONFLICT (fingerprint) DO UPDATE SET item_id = ${itemId}, status = ${fields.status},
+        error = ${fields.error}, updated_at = ${updatedAt}`
+    ).pipe(Effect.asVoid, Effect.orDie)
+
+  const item = (fingerprint: string) =>
+    sql`SELECT * FROM asrflow_items WHERE fingerprint = ${fingerprint}`.pipe(
+      Effect.map((rows) =>
+        Option.map(Option.fromNullable(rows[0]), (row) =>
+          decodeItem({
+            fingerprint: row.fingerprint,
+            itemId: row.item_id,
+            status: row.status,
+            attempts: Number(row.attempts),
+            error: row.error,
+            updatedAt: toNumber(row.updated_at as number)
+          }))
+      ),
+      Effect.orDie
+    )
+
+  const stage = (fingerprint: string, name: string) =>
+    sql`SELECT * FROM asrflow_stages WHERE fingerprint = ${fingerprint} AND name = ${name}`.pipe(
+      Effect.map((rows) =>
+        Option.map(Option.fromNullable(rows[0]), (row) =>
+          decodeStage({
+            fingerprint: row.fingerprint,
+            name: row.name,
+            itemId: row.item_id,
+            state: JSON.parse(String(row.state)),
+            expiresAt: toNullableNumber(row.expires_at as number | null),
+            updatedAt: toNumber(row.updated_at as number)
+          }))
+      ),
+      Effect.orDie
+    )
+
+  const recordStage: Ledger.Service["recordStage"] = (fingerprint, { expiresAt, itemId, name, state }) =>
+    Effect.flatMap(now, (updatedAt) => {
+      const row = {
+        fingerprint,
+        name,
+        item_id: itemId,
+        state: JSON.stringify(state ?? null),
+        expires_at: expiresAt ?? null,
+        updated_at: updatedAt
+      }
+      return sql`INSERT INTO asrflow_stages ${sql.insert(row)}
+        ON CONFLICT (fingerprint, name) DO UPDATE SET item_id = ${row.item_id}, state = ${row.state},
+          expires_at = ${row.expires_at}, updated_at = ${row.updated_at}`
+    }).pipe(Effect.asVoid, Effect.orDie)
+
+  const itemsOf = (jobIds: ReadonlyArray<string>) =>
+    jobIds.length === 0
+      ? Effect.succeed(new Map<string, Array<JobItem>>())
+      : sql`SELECT job_id, fingerprint, item_id FROM asrflow_job_items WHERE ${sql.in("job_id", jobIds)}
+          ORDER BY item_id`.pipe(
+        Effect.map((rows) => {
+          const byJob = new Map<string, Array<JobItem>>()
+          for (const row of rows) {
+            const list = byJob.get(String(row.job_id)) ?? []
+            list.push(new JobItem({ fingerprint: String(row.fingerprint), itemId: String(row.item_id) }))
+            byJob.set(String(row.job_id), list)
+          }
+          return byJob
+        })
+      )
+
+  const jobsFrom = (rows: ReadonlyArray<JobRow>) =>
+    Effect.map(itemsOf(rows.map((row) => row.job_id)), (items) =>
+      rows.map((row) =>
+        decodeJob({
+          jobId: row.job_id,
+          provider: row.provider,
+          status: row.status,
+          remoteId: row.remote_id,
+          state: JSON.parse(row.state),
+          error: row.error,
+          items: items.get(row.job_id) ?? [],
+          createdAt: toNumber(row.created_at),
+          submittedAt: toNullableNumber(row.submitted_at),
+          updatedAt: toNumber(row.updated_at)
+        })
+      ))
+
+  const firstJob = (query: Effect.Effect<ReadonlyArray<JobRow>, SqlError.SqlError>) =>
+    query.pipe(
+      Effect.flatMap((rows) => jobsFrom(rows.slice(0, 1))),
+      Effect.map((jobs) => Option.fromNullable(jobs[0])),
+      Effect.orDie
+    )
+
+  const beginJob: Ledger.Service["beginJob"] = ({ items, provider, state }) =>
+    Effect.gen(function*() {
+      const createdAt = yield* now
+      const jobId = crypto.randomUUID()
+      yield* sql`INSERT INTO asrflow_jobs ${
+        sql.insert({
+          job_id: jobId,
+          provider,
+          status: "submitting",
+          remote_id: null,
+          state: JSON.stringify(state ?? null),
+          error: null,
+          created_at: createdAt,
+          submitted_at: null,
+          updated_at: createdAt
+        })
+      }`
+      for (const { fingerprint, itemId } of items) {
+        yield* sql`INSERT INTO asrflow_job_items ${sql.insert({ job_id: jobId, fingerprint, item_id: itemId })}`
+        yield* sql`INSERT INTO asrflow_items ${
+          sql.insert({
+            fingerprint,
+            item_id: itemId,
+            status: "running",
+            attempts: 1,
+            error: null,
+            updated_at: createdAt
+          })
+        }
+          ON CONFLICT (fingerprint) DO UPDATE SET item_id = ${itemId}, status = 'running',
+            attempts = asrflow_items.attempts + 1, error = NULL, updated_at = ${createdAt}`
+      }
+      return new JobRecord({
+        jobId,
+        provider,
+        status: "submitting",
+        remoteId: null,
+        state: state ?? null,
+        error: null,
+        items: items.map((entry) => new JobItem(entry)),
+        createdAt,
+        submittedAt: null,
+        updatedAt: createdAt
+      })
+    }).pipe(sql.withTransaction, Effect.orDie)
+
+  // a job whose items are all done was delivered: it is no longer open (nothing to cancel or re-attach)
+  const endDeliveredJobs = (fingerprint: string) =>
+    Effect.flatMap(now, (at) =>
+      sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
+        WHERE status IN ('submitting', 'submitted')
+          AND job_id IN (SELECT job_id FROM asrflow_job_items WHERE fingerprint = ${fingerprint})
+          AND NOT EXISTS (
+            SELECT 1 FROM asrflow_job_items owned JOIN asrflow_items i ON i.fingerprint = owned.fingerprint
+            WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
+          )`).pipe(Effect.asVoid, Effect.orDie)
+
+  return {
+    item,
+    isDone: (fingerprint) => Effect.map(item(fingerprint), Option.exists((record) => record.status === "done")),
+    markDone: (fingerprint, itemId) =>
+      upsertItem(fingerprint, itemId, { status: "done", error: null }).pipe(
+        Effect.zipRight(endDeliveredJobs(fingerprint)),
+        sql.withTransaction,
+        Effect.orDie
+      ),
+    markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
+    stage,
+    recordStage,
+    clearStage: (fingerprint, name) =>
+      sql`DELETE FROM asrflow_stages WHERE fingerprint = ${fingerprint} AND name = ${name}`.pipe(
+        Effect.asVoid,
+        Effect.orDie
+      ),
+    beginJob,
+    jobSubmitted: (jobId, remoteId, state) =>
+      Effect.flatMap(now, (at) =>
+        state === undefined
+          ? sql`UPDATE asrflow_jobs SET status = 'submitted', remote_id = ${remoteId}, submitted_at = ${at},
+              updated_at = ${at} WHERE job_id = ${jobId}`
+          : sql`UPDATE asrflow_jobs SET status = 'submitted', remote_id = ${remoteId}, submitted_at = ${at},
+              state = ${JSON.stringify(state)}, updated_at = ${at} WHERE job_id = ${jobId}`).pipe(
+          Effect.asVoid,
+          Effect.orDie
+        ),
+    endJob: (jobId, status, error) =>
+      Effect.flatMap(
+        now,
+        (at) =>
+          sql`UPDATE asrflow_jobs SET status = ${status}, error = ${error ?? null}, updated_at = ${at}
+          WHERE job_id = ${jobId}`
+      ).pipe(Effect.asVoid, Effect.orDie),
+    latestJob: (fingerprint, provider) =>
+      firstJob(
+        sql<JobRow>`SELECT j.* FROM asrflow_jobs j JOIN asrflow_job_items i ON i.job_id = j.job_id
+          WHERE i.fingerprint = ${fingerprint} AND j.provider = ${provider}
+          ORDER BY j.created_at DESC, j.job_id DESC`
+      ),
+    jobByRemoteId: (provider, remoteId) =>
+      firstJob(
+        sql<JobRow>`SELECT * FROM asrflow_jobs WHERE provider = ${provider} AND remote_id = ${remoteId}
+          ORDER BY created_at DESC`
+      ),
+    openJobs: (provider) =>
+      (provider === undefined
+        ? sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') ORDER BY created_at`
+        : sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted')
+            AND provider = ${provider} ORDER BY created_at`).pipe(Effect.flatMap(jobsFrom), Effect.orDie)
+  }
+})
