@@ -29,6 +29,8 @@ export class Sentence extends Schema.Class<Sentence>("Sentence")({
   text: Schema.String,
   language: Schema.optional(Schema.String),
   emotion: Schema.optional(Schema.String),
+  /** The speaker of the sentence when the provider diarized the audio: its 0-based id (shown as S1, S2, …). */
+  speakerId: Schema.optional(Schema.Number),
   words: Schema.optional(Schema.Array(Word))
 }) {}
 

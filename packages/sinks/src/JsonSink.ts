@@ -25,7 +25,7 @@ export class Config extends Schema.Class<Config>("JsonSinkConfig")({
   })
 }, {
   description:
-    "Writes <dir>/<output key>.json: {text, task_id, status, raw} plus model, audio, language, emotion, duration_ms, usage_seconds, sentences, words, warnings and metadata. Failed items write nothing."
+    "Writes <dir>/<output key>.json: {text, task_id, status, raw} plus model, audio, language, emotion, duration_ms, usage_seconds, sentences, words (with speaker_id when the audio was diarized), warnings and metadata. Failed items write nothing."
 }) {}
 
 /**
@@ -45,6 +45,8 @@ export const normalize = (result: Transcribed): Record<string, unknown> => {
     text: sentence.text,
     language: sentence.language ?? null,
     emotion: sentence.emotion ?? null,
+    // only diarized transcripts carry speakers, so other files keep their shape
+    ...(sentence.speakerId === undefined ? {} : { speaker_id: sentence.speakerId }),
     ...(sentence.words === undefined ? {} : {
       words: sentence.words.map((word) => ({
         begin_ms: word.beginMs,
@@ -58,6 +60,7 @@ export const normalize = (result: Transcribed): Record<string, unknown> => {
     (sentence.words ?? []).map((word) => ({
       sentence_id: sentence.id,
       channel_id: sentence.channelId,
+      ...(sentence.speakerId === undefined ? {} : { speaker_id: sentence.speakerId }),
       begin_ms: word.beginMs,
       end_ms: word.endMs,
       text: word.text,

@@ -13,7 +13,7 @@ import * as Subtitles from "./internal/subtitles.js"
  */
 export class Config extends Schema.Class<Config>("SrtSinkConfig")(Subtitles.configFields("srt"), {
   description:
-    "Writes <dir>/<output key>.srt: SubRip cues from the sentence timestamps, split at word timestamps when present. Failed items write nothing."
+    "Writes <dir>/<output key>.srt: SubRip cues from the sentence timestamps, split at word timestamps when present. A diarized cue starts with its speaker, [S1]. Failed items write nothing."
 }) {}
 
 /**

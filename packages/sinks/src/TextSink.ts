@@ -5,9 +5,11 @@
  */
 import type { SinkComponent } from "@asrflow/core/Component"
 import type { RunContext } from "@asrflow/core/RunContext"
+import type { Transcript } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 import * as ItemSink from "./internal/itemSink.js"
+import * as Speakers from "./internal/speakers.js"
 
 /**
  * @since 0.1.0
@@ -21,7 +23,7 @@ export class Config extends Schema.Class<Config>("TextSinkConfig")({
   })
 }, {
   description:
-    "Writes <dir>/<output key>.txt: the transcript text with a trailing newline. Empty speech gives an empty file; failed items write nothing."
+    "Writes <dir>/<output key>.txt: the transcript text with a trailing newline; a diarized transcript has one line per speaker turn, prefixed [S1], [S2], …. Empty speech gives an empty file; failed items write nothing."
 }) {}
 
 /**
@@ -31,6 +33,20 @@ export class Config extends Schema.Class<Config>("TextSinkConfig")({
  * @category utils
  */
 export const render = (text: string): string => text === "" ? "" : text.endsWith("\n") ? text : `${text}\n`
+
+/**
+ * The file content for a transcript: its text, or for a diarized one a line per speaker turn
+ * (`[S1] …`), consecutive sentences of one speaker joined.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const renderTranscript = (transcript: Transcript): string =>
+  Speakers.hasSpeakers(transcript)
+    ? Speakers.turns(transcript).map((turn) =>
+      `${turn.speakerId === undefined ? "" : `[${Speakers.label(turn.speakerId)}] `}${turn.text}\n`
+    ).join("")
+    : render(transcript.text)
 
 /**
  * @since 0.1.0
@@ -49,7 +65,9 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
       writes: (result) => result._tag === "Transcribed",
       render: (result, redactor) =>
         Effect.succeed(
-          result._tag === "Transcribed" ? Option.some(redactor.string(render(result.transcript.text))) : Option.none()
+          result._tag === "Transcribed"
+            ? Option.some(redactor.string(renderTranscript(result.transcript)))
+            : Option.none()
         )
     })
 }

@@ -13,7 +13,7 @@ import * as Subtitles from "./internal/subtitles.js"
  */
 export class Config extends Schema.Class<Config>("VttSinkConfig")(Subtitles.configFields("vtt"), {
   description:
-    "Writes <dir>/<output key>.vtt: WebVTT cues from the sentence timestamps, split at word timestamps when present. Failed items write nothing."
+    "Writes <dir>/<output key>.vtt: WebVTT cues from the sentence timestamps, split at word timestamps when present. A diarized cue is a voice span, <v Speaker 1>. Failed items write nothing."
 }) {}
 
 /**

@@ -245,7 +245,56 @@ export const failed = new Failed({
 })
 
 /** Every transcribed fixture, by golden name. */
-export const goldens = { chinese, english, mixed, empty, long, sync } as const
+/** A diarized meeting (Fun-ASR/Paraformer shape): speaker ids per sentence, two turns by speaker 0 in a row. */
+export const meeting = new Transcribed({
+  item: item("en/standup", "/data/audio/en/standup.wav", 9000),
+  transcript: new Transcript({
+    text: "Good morning. Shall we start? Yes, I finished the report. Great, thanks.",
+    model: "paraformer-v2",
+    provider: "funasr",
+    status: "SUCCEEDED",
+    taskId: "task-meeting-0001",
+    language: "en",
+    durationMs: 9000,
+    sentences: [
+      new Sentence({
+        id: 1,
+        beginMs: 100,
+        endMs: 1300,
+        text: "Good morning.",
+        speakerId: 0,
+        words: latinWords("Good morning.", 100, 600)
+      }),
+      new Sentence({
+        id: 2,
+        beginMs: 1500,
+        endMs: 2900,
+        text: "Shall we start?",
+        speakerId: 0,
+        words: latinWords("Shall we start?", 1500, 460)
+      }),
+      new Sentence({
+        id: 3,
+        beginMs: 3400,
+        endMs: 6400,
+        text: "Yes, I finished the report.",
+        speakerId: 1,
+        words: latinWords("Yes, I finished the report.", 3400, 600)
+      }),
+      new Sentence({
+        id: 4,
+        beginMs: 7000,
+        endMs: 8600,
+        text: "Great, thanks.",
+        speakerId: 0,
+        words: latinWords("Great, thanks.", 7000, 800)
+      })
+    ],
+    raw: { output: { task_status: "SUCCEEDED" } }
+  })
+})
+
+export const goldens = { chinese, english, mixed, empty, long, sync, meeting } as const
 
 /** The same result for another output key. */
 export const withKey = (result: Transcribed, outputKey: string): Transcribed =>

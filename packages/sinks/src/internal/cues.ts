@@ -24,12 +24,16 @@ export interface Cue {
   readonly startMs: number
   readonly endMs: number
   readonly lines: ReadonlyArray<string>
+  /** The speaker of a diarized sentence (a 0-based id). */
+  readonly speakerId?: number | undefined
 }
 
 /** Line-shaping options. */
 export interface Shaping {
   readonly maxLineChars: number
   readonly maxLines: number
+  /** The columns a format's speaker prefix takes on a diarized cue's line (SRT's `[S1] `), kept free. */
+  readonly speakerColumns?: ((speakerId: number) => number) | undefined
 }
 
 // =============================================================================
@@ -274,7 +278,11 @@ export const wrapText = (text: string, maxLineChars: number): Array<string> =>
 
 /** Cues of one sentence. */
 const sentenceCues = (sentence: Transcript["sentences"][number], shaping: Shaping): Array<Cue> => {
-  const lines = wrap(sentenceTokens(sentence), shaping.maxLineChars)
+  const prefix = sentence.speakerId === undefined ? 0 : shaping.speakerColumns?.(sentence.speakerId) ?? 0
+  const lines = wrap(
+    sentenceTokens(sentence),
+    prefix === 0 ? shaping.maxLineChars : Math.max(2, shaping.maxLineChars - prefix)
+  )
   const cues: Array<Cue> = []
   for (let index = 0; index < lines.length; index += shaping.maxLines) {
     const group = lines.slice(index, index + shaping.maxLines)
@@ -282,7 +290,8 @@ const sentenceCues = (sentence: Transcript["sentences"][number], shaping: Shapin
     cues.push({
       startMs: Math.min(...tokens.map((token) => token.startMs)),
       endMs: Math.max(...tokens.map((token) => token.endMs)),
-      lines: group.map((line) => line.text)
+      lines: group.map((line) => line.text),
+      ...(sentence.speakerId === undefined ? {} : { speakerId: sentence.speakerId })
     })
   }
   return cues
@@ -303,7 +312,8 @@ export const settle = (cues: ReadonlyArray<Cue>): Array<Cue> => {
         sorted[index + 1] = {
           startMs: cue.startMs,
           endMs: Math.max(cue.endMs, next.endMs),
-          lines: [...cue.lines, ...next.lines]
+          lines: [...cue.lines, ...next.lines],
+          ...(cue.speakerId === undefined ? {} : { speakerId: cue.speakerId })
         }
         continue
       }

@@ -12,6 +12,7 @@ import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 import * as Cues from "./cues.js"
 import * as ItemSink from "./itemSink.js"
+import * as Speakers from "./speakers.js"
 import * as Timecode from "./timecode.js"
 
 /** The config fields of a subtitle sink of the given type: the `type` literal plus the line shaping. */
@@ -44,10 +45,22 @@ const shape = (result: Transcribed, shaping: Cues.Shaping, format: string) =>
 const safeSrt = (line: string): string => line.replace(/-->/g, "->")
 const safeVtt = (line: string): string => line.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
 
+/** The lines of an SRT cue; a diarized cue's first line starts with its speaker, `[S1] `. */
+const srtLines = (cue: Cues.Cue): string => {
+  const text = cue.lines.map(safeSrt).join("\n")
+  return cue.speakerId === undefined ? text : `[${Speakers.label(cue.speakerId)}] ${text}`
+}
+
+/** The payload of a WebVTT cue; a diarized cue is one voice span, `<v Speaker 1>…`. */
+const vttLines = (cue: Cues.Cue): string => {
+  const text = cue.lines.map(safeVtt).join("\n")
+  return cue.speakerId === undefined ? text : `<v ${Speakers.name(cue.speakerId)}>${text}`
+}
+
 /** An SRT document: numbered cues, `HH:MM:SS,mmm`, blank lines between; empty when there is no speech. */
 export const renderSrt = (cues: ReadonlyArray<Cues.Cue>): string =>
   cues.map((cue, index) =>
-    `${index + 1}\n${Timecode.srt(cue.startMs)} --> ${Timecode.srt(cue.endMs)}\n${cue.lines.map(safeSrt).join("\n")}\n`
+    `${index + 1}\n${Timecode.srt(cue.startMs)} --> ${Timecode.srt(cue.endMs)}\n${srtLines(cue)}\n`
   ).join("\n")
 
 /** A WebVTT document: the header, an optional NOTE, numbered cues with `HH:MM:SS.mmm`. */
@@ -56,15 +69,16 @@ export const renderVtt = (cues: ReadonlyArray<Cues.Cue>, note?: string | undefin
     "WEBVTT\n",
     ...(note === undefined ? [] : [`NOTE ${note.replace(/-->/g, "->")}\n`]),
     ...cues.map((cue, index) =>
-      `${index + 1}\n${Timecode.vtt(cue.startMs)} --> ${Timecode.vtt(cue.endMs)}\n${
-        cue.lines.map(safeVtt).join("\n")
-      }\n`
+      `${index + 1}\n${Timecode.vtt(cue.startMs)} --> ${Timecode.vtt(cue.endMs)}\n${vttLines(cue)}\n`
     )
   ].join("\n")
 
 /** Shapes and renders SRT, logging the warning for an untimed transcript. */
 export const srt = (result: Transcribed, shaping: Cues.Shaping): Effect.Effect<string> =>
-  Effect.map(shape(result, shaping, "srt"), (shaped) => renderSrt(shaped.cues))
+  Effect.map(
+    shape(result, { ...shaping, speakerColumns: (speakerId) => Speakers.label(speakerId).length + 3 }, "srt"),
+    (shaped) => renderSrt(shaped.cues)
+  )
 
 /** Shapes and renders WebVTT; an untimed transcript also carries the warning as a NOTE block. */
 export const vtt = (result: Transcribed, shaping: Cues.Shaping): Effect.Effect<string> =>

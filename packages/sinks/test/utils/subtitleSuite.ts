@@ -23,6 +23,17 @@ export interface Format {
 
 const compact = (text: string) => text.replace(/\s+/g, "")
 
+/** A diarized cue's speaker markup (SRT `[S1] `, WebVTT `<v Speaker 1>`), which the parser keeps in the text. */
+const SPEAKER = /^(?:\[S(\d+)\] |<v Speaker (\d+)>)/
+
+/** The speaker number a cue's text starts with, and the text without it. */
+const speakerOf = (text: string): { readonly speaker: number | undefined; readonly text: string } => {
+  const match = SPEAKER.exec(text)
+  return match === null
+    ? { speaker: undefined, text }
+    : { speaker: Number(match[1] ?? match[2]), text: text.slice(match[0].length) }
+}
+
 /** Parses with a real subtitle parser and checks numbering, timing and shaping. */
 const checkParsed = (
   format: Format,
@@ -66,9 +77,15 @@ export const subtitleSuite = (format: Format) =>
           } else {
             assert.isAbove(cues.length, 0)
             assert.strictEqual(
-              compact(cues.map((cue) => cue.text).join("")),
+              compact(cues.map((cue) => speakerOf(cue.text).text).join("")),
               compact(result.transcript.text),
               "no text is lost or invented"
+            )
+            const speakers = cues.map((cue) => speakerOf(cue.text).speaker)
+            assert.deepStrictEqual(
+              speakers,
+              name === "meeting" ? [1, 1, 2, 1] : speakers.map(() => undefined),
+              "every diarized cue names its speaker, and only those"
             )
           }
         }))
