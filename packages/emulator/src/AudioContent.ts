@@ -15,6 +15,7 @@ import type { Readable } from "node:stream"
 import type { Source } from "./AudioDuration.js"
 import { wavLayout } from "./AudioDuration.js"
 import type { Container } from "./AudioFormat.js"
+import { median, PitchTracker } from "./VoicePitch.js"
 
 /**
  * A voiced stretch of audio.
@@ -27,6 +28,8 @@ export interface Segment {
   readonly endMs: number
   /** The pitch, from the zero crossings of its voiced frames. */
   readonly hz: number
+  /** The voice's fundamental frequency (median over its voiced frames), when pitch tracking was asked for. */
+  readonly f0?: number | undefined
 }
 
 const FRAME_MS = 20
@@ -48,11 +51,13 @@ export class Segmenter {
   private squares = 0
   private crossings = 0
   private previous = 0
-  private open: { start: number; lastVoiced: number; crossings: number; voiced: number } | undefined
+  private open: { start: number; lastVoiced: number; crossings: number; voiced: number; f0s: Array<number> } | undefined
   private readonly segments: Array<Segment> = []
+  private readonly pitch: PitchTracker | undefined
 
-  constructor(private readonly sampleRate: number) {
+  constructor(private readonly sampleRate: number, trackPitch = false) {
     this.frameSize = Math.max(1, Math.round((sampleRate * FRAME_MS) / 1000))
+    this.pitch = trackPitch ? new PitchTracker(sampleRate, this.frameSize) : undefined
   }
 
   push(samples: Int16Array): void {
@@ -61,6 +66,7 @@ export class Segmenter {
       this.squares += sample * sample
       if ((sample >= 0) !== (this.previous >= 0)) this.crossings++
       this.previous = sample
+      this.pitch?.sample(sample)
       if (++this.filled === this.frameSize) this.endFrame()
     }
   }
@@ -74,8 +80,10 @@ export class Segmenter {
   private endFrame(): void {
     const voiced = Math.sqrt(this.squares / this.filled) >= VOICED_RMS
     if (voiced) {
-      this.open ??= { start: this.frame, lastVoiced: this.frame, crossings: 0, voiced: 0 }
+      this.open ??= { start: this.frame, lastVoiced: this.frame, crossings: 0, voiced: 0, f0s: [] }
       this.open.lastVoiced = this.frame
+      const f0 = this.pitch?.frame()
+      if (f0 !== undefined) this.open.f0s.push(f0)
       this.open.crossings += this.crossings
       this.open.voiced += this.filled
     } else if (this.open !== undefined && (this.frame - this.open.lastVoiced) * FRAME_MS >= MIN_PAUSE_MS) {
@@ -94,7 +102,8 @@ export class Segmenter {
     this.segments.push({
       beginMs: open.start * FRAME_MS,
       endMs: (open.lastVoiced + 1) * FRAME_MS,
-      hz: open.crossings / 2 / (open.voiced / this.sampleRate)
+      hz: open.crossings / 2 / (open.voiced / this.sampleRate),
+      ...(this.pitch === undefined ? {} : { f0: median(open.f0s) })
     })
   }
 }
@@ -117,8 +126,13 @@ const mixer = (channels: number) => {
   }
 }
 
-const consume = async (stream: Readable, sampleRate: number, channels: number): Promise<ReadonlyArray<Segment>> => {
-  const segmenter = new Segmenter(sampleRate)
+const consume = async (
+  stream: Readable,
+  sampleRate: number,
+  channels: number,
+  pitch: boolean
+): Promise<ReadonlyArray<Segment>> => {
+  const segmenter = new Segmenter(sampleRate, pitch)
   const mix = mixer(channels)
   for await (const chunk of stream) segmenter.push(mix(chunk as Buffer))
   return segmenter.finish()
@@ -137,7 +151,7 @@ const readHead = async (source: Source): Promise<{ readonly head: Uint8Array; re
   }
 }
 
-const fromWav = async (source: Source): Promise<ReadonlyArray<Segment> | undefined> => {
+const fromWav = async (source: Source, pitch: boolean): Promise<ReadonlyArray<Segment> | undefined> => {
   const { head, size } = await readHead(source)
   const layout = wavLayout(head, size)
   if (layout === undefined || layout.bitsPerSample !== 16 || (layout.encoding !== 1 && layout.encoding !== 0xfffe)) {
@@ -145,17 +159,17 @@ const fromWav = async (source: Source): Promise<ReadonlyArray<Segment> | undefin
   }
   const { channels, dataBytes, dataOffset, sampleRate } = layout
   if ("bytes" in source) {
-    const segmenter = new Segmenter(sampleRate)
+    const segmenter = new Segmenter(sampleRate, pitch)
     segmenter.push(mixer(channels)(Buffer.from(source.bytes.subarray(dataOffset, dataOffset + dataBytes))))
     return segmenter.finish()
   }
   const end = dataOffset + dataBytes - 1
   return end < dataOffset
     ? []
-    : consume(createReadStream(source.file, { start: dataOffset, end }), sampleRate, channels)
+    : consume(createReadStream(source.file, { start: dataOffset, end }), sampleRate, channels, pitch)
 }
 
-const viaFfmpeg = async (source: Source): Promise<ReadonlyArray<Segment> | undefined> => {
+const viaFfmpeg = async (source: Source, pitch: boolean): Promise<ReadonlyArray<Segment> | undefined> => {
   const input = "file" in source ? source.file : "pipe:0"
   const child = spawn("ffmpeg", ["-v", "error", "-i", input, "-f", "s16le", "-ac", "1", "-ar", "16000", "pipe:1"], {
     stdio: ["pipe", "pipe", "ignore"]
@@ -166,31 +180,33 @@ const viaFfmpeg = async (source: Source): Promise<ReadonlyArray<Segment> | undef
   })
   child.stdin.on("error", () => undefined)
   child.stdin.end("bytes" in source ? source.bytes : undefined)
-  const found = await consume(child.stdout, 16000, 1).catch(() => undefined)
+  const found = await consume(child.stdout, 16000, 1, pitch).catch(() => undefined)
   return (await exited) ? found : undefined
 }
 
 /**
- * The voiced segments of audio already identified as `container`, or undefined when it cannot be decoded here.
+ * The voiced segments of audio already identified as `container`, or undefined when it cannot be decoded here;
+ * with `pitch`, each with its voice's fundamental frequency.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const segments = async (
   source: Source,
-  container: Container | "pcm"
+  container: Container | "pcm",
+  pitch = false
 ): Promise<ReadonlyArray<Segment> | undefined> => {
   if (container === "pcm") {
-    if ("file" in source) return consume(createReadStream(source.file), 16000, 1)
-    const segmenter = new Segmenter(16000)
+    if ("file" in source) return consume(createReadStream(source.file), 16000, 1, pitch)
+    const segmenter = new Segmenter(16000, pitch)
     segmenter.push(mixer(1)(Buffer.from(source.bytes)))
     return segmenter.finish()
   }
   if (container === "wav") {
-    const direct = await fromWav(source)
+    const direct = await fromWav(source, pitch)
     if (direct !== undefined) return direct
   }
-  return viaFfmpeg(source)
+  return viaFfmpeg(source, pitch)
 }
 
 /**
@@ -202,12 +218,18 @@ export const segments = async (
 export class ContentCache {
   private readonly cache = new Map<string, Promise<ReadonlyArray<Segment> | undefined>>()
 
-  segmentsOf(hash: string, source: Source, container: Container | "pcm"): Promise<ReadonlyArray<Segment> | undefined> {
-    let found = this.cache.get(hash)
+  segmentsOf(
+    hash: string,
+    source: Source,
+    container: Container | "pcm",
+    pitch = false
+  ): Promise<ReadonlyArray<Segment> | undefined> {
+    const key = pitch ? `${hash}:f0` : hash
+    let found = this.cache.get(key)
     if (found === undefined) {
       if (this.cache.size > 1000) this.cache.clear()
-      found = segments(source, container).catch(() => undefined)
-      this.cache.set(hash, found)
+      found = segments(source, container, pitch).catch(() => undefined)
+      this.cache.set(key, found)
     }
     return found
   }

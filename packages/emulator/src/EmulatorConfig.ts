@@ -44,9 +44,10 @@ export const RateLimits = Schema.Struct({
     description: "Master switch for every rate limit (RPM buckets, task-query QPS, getPolicy QPS)."
   }),
   requests_per_minute: Schema.optionalWith(RequestsPerMinute, {
-    default: () => ({ default: 100 })
+    default: () => ({ default: 100, "fun-asr": 600, "paraformer-v2": 1200, "paraformer-8k-v2": 1200 })
   }).annotations({
-    description: "Requests per minute per model (sync and submit). The key `default` applies to unlisted models."
+    description: "Requests per minute per model (sync, submit and OpenAI-compatible transcriptions). The key " +
+      "`default` applies to unlisted models; the default table has the documented Fun-ASR/Paraformer limits."
   }),
   burst_seconds: Schema.optionalWith(Schema.Number.pipe(Schema.greaterThan(0)), { default: () => 60 }).annotations({
     description:
@@ -115,6 +116,30 @@ export const FailTaskRule = Schema.Union(
 )
 
 /**
+ * A hotword vocabulary, as the customization API creates it: bound to one model.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Vocabulary = Schema.Struct({ target_model: Schema.String })
+
+/**
+ * The OpenAI-compatible transcription route.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const OpenAi = Schema.Struct({
+  max_file_bytes: Schema.optionalWith(NonNegative, { default: () => 25 * 1024 * 1024 }).annotations({
+    description: "The largest request body /v1/audio/transcriptions takes (OpenAI: 25 MB); larger ones get 413."
+  }),
+  models: Schema.optionalWith(Schema.Array(Schema.String), {
+    default:
+      () => ["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe", "whisper-large-v3", "whisper-large-v3-turbo"]
+  }).annotations({ description: "The models the route serves; others get 404 model_not_found." })
+})
+
+/**
  * @since 0.1.0
  * @category schemas
  */
@@ -147,6 +172,15 @@ export const EmulatorConfig = Schema.Struct({
   max_upload_bytes: Schema.optionalWith(NonNegative, { default: () => 1024 * 1024 * 1024 }).annotations({
     description: "Size limit of one temporary upload (the policy's content-length-range)."
   }),
+  max_batch_files: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 100 }).annotations({
+    description: "The most input.file_urls one Fun-ASR/Paraformer submit takes."
+  }),
+  vocabularies: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Vocabulary }), { default: () => ({}) })
+    .annotations({
+      description: "Hotword vocabularies by id. Empty: any well-formed vocabulary_id (vocab-…) is accepted; " +
+        "otherwise an id must be listed and used with its target model."
+    }),
+  openai: Schema.optionalWith(OpenAi, { default: () => Schema.decodeSync(OpenAi)({}) }),
   transcripts: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
     default: () => ({})
   }),

@@ -22,6 +22,7 @@ export const Endpoint = Schema.Literal(
   "upload",
   "policy",
   "result",
+  "transcriptions",
   "*"
 )
 

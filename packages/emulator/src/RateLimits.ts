@@ -36,6 +36,14 @@ export class TokenBucket {
     this.perMs = perMs
     this.tokens = Math.min(this.tokens, capacity)
   }
+  /** The whole tokens left, and how long until the bucket is full again. */
+  peek(now: number): { readonly remaining: number; readonly fullInMs: number } {
+    this.refill(now)
+    return {
+      remaining: Math.floor(this.tokens),
+      fullInMs: this.perMs > 0 ? Math.ceil((this.capacity - this.tokens) / this.perMs) : 0
+    }
+  }
   take(now: number): boolean {
     this.refill(now)
     if (this.tokens >= 1) {
@@ -125,6 +133,18 @@ export class RateLimits {
       bucket.retune(capacity, rpm / 60_000, now)
     }
     return bucket.take(now)
+  }
+
+  /**
+   * A model's limit as `x-ratelimit-*` headers report it: the requests per minute, the requests left now, and the
+   * time until the budget is whole again.
+   */
+  usage(model: string, now: number): { readonly limit: number; readonly remaining: number; readonly resetMs: number } {
+    const limit = this.rpm(model, now)
+    const bucket = this.buckets.get(model)
+    if (bucket === undefined) return { limit, remaining: limit, resetMs: 0 }
+    const { fullInMs, remaining } = bucket.peek(now)
+    return { limit, remaining, resetMs: fullInMs }
   }
 
   /** Records a task query; returns the number of queries in the last second (including this one) and the verdict. */

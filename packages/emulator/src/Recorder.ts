@@ -18,6 +18,7 @@ const bump = (record: Record<string, number>, key: string, by = 1): void => {
  */
 export interface Live {
   readonly tasks: Report["tasks"]
+  readonly batchesLoading: number
   readonly faultsByRule: ReadonlyArray<number>
   readonly clockMs: number
   readonly clockWaiters: number
@@ -37,6 +38,7 @@ export class Recorder {
   rateLimited = 0
   violations: Array<Violation> = []
   submissions: Record<string, number> = {}
+  batches: Array<{ task_id: string; model: string; files: number }> = []
   uploads: Array<{ key: string; bytes: number; model: string }> = []
   keyLeaks = 0
   faults: Record<string, number> = {}
@@ -58,6 +60,7 @@ export class Recorder {
     this.rateLimited = 0
     this.violations = []
     this.submissions = {}
+    this.batches = []
     this.uploads = []
     this.keyLeaks = 0
     this.faults = {}
@@ -110,6 +113,11 @@ export class Recorder {
     bump(this.submissions, audio)
   }
 
+  /** An accepted batch submit. */
+  batch(taskId: string, model: string, files: number): void {
+    this.batches.push({ task_id: taskId, model, files })
+  }
+
   fault(kind: string): void {
     bump(this.faults, kind)
   }
@@ -136,6 +144,7 @@ export class Recorder {
       share_429: received === 0 ? 0 : this.throttled / received,
       violations: [...this.violations],
       submissions_per_audio: { ...this.submissions },
+      batches: { submits: [...this.batches], loading: live.batchesLoading },
       uploads: [...this.uploads],
       key_leaks: this.keyLeaks,
       tasks: live.tasks,

@@ -20,6 +20,8 @@ export type EndpointName =
   | "policy"
   | "upload"
   | "result"
+  | "transcriptions"
+  | "models"
   | "unknown"
 
 /**
@@ -56,7 +58,14 @@ export const RULES = [
   "unsupported_format",
   "invalid_parameter",
   "invalid_json",
-  "upload_form"
+  "upload_form",
+  "file_url_on_batch",
+  "qwen_param",
+  "param_not_for_model",
+  "too_many_files",
+  "unknown_vocabulary",
+  "not_multipart",
+  "file_too_large"
 ] as const
 
 /**
@@ -115,6 +124,12 @@ export interface Report {
   readonly violations: ReadonlyArray<Violation>
   /** `"<sha256 or url>"` → accepted submissions (sync requests answered 200 and async tasks created). */
   readonly submissions_per_audio: Record<string, number>
+  /** Fun-ASR/Paraformer batches: every accepted submit in order with its number of files, and the files in flight. */
+  readonly batches: {
+    readonly submits: ReadonlyArray<{ readonly task_id: string; readonly model: string; readonly files: number }>
+    /** Files of all batches whose audio is still being fetched and analysed. */
+    readonly loading: number
+  }
   readonly uploads: ReadonlyArray<{ readonly key: string; readonly bytes: number; readonly model: string }>
   readonly key_leaks: number
   readonly tasks: {

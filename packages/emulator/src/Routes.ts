@@ -7,8 +7,10 @@ import { control } from "./ControlRoutes.js"
 import type { Ctx } from "./internal/http.js"
 import type { EndpointName } from "./Report.js"
 import * as RoutesAsync from "./RoutesAsync.js"
+import * as RoutesBatch from "./RoutesBatch.js"
 import * as RoutesCompatible from "./RoutesCompatible.js"
 import * as RoutesNative from "./RoutesNative.js"
+import * as RoutesOpenAi from "./RoutesOpenAi.js"
 import * as RoutesUpload from "./RoutesUpload.js"
 
 /**
@@ -23,6 +25,7 @@ export interface Route {
 const TASK = /^\/api\/v1\/tasks\/([^/]+)$/
 const CANCEL = /^\/api\/v1\/tasks\/([^/]+)\/cancel$/
 const RESULT = /^\/__oss\/result\/([^/]+)\.json$/
+const BATCH_RESULT = /^\/__oss\/result\/([^/]+)\/(\d+)\.json$/
 
 /**
  * @since 0.1.0
@@ -53,6 +56,14 @@ export const route = (method: string, pathname: string): Route | undefined => {
   }
   m = RESULT.exec(pathname)
   if (m && method === "GET") return { endpoint: "result", run: (ctx) => RoutesAsync.result(ctx, m![1]!) }
+  m = BATCH_RESULT.exec(pathname)
+  if (m && method === "GET") {
+    return { endpoint: "result", run: (ctx) => RoutesBatch.result(ctx, m![1]!, Number(m![2])) }
+  }
+  if (method === "POST" && pathname === "/v1/audio/transcriptions") {
+    return { endpoint: "transcriptions", run: RoutesOpenAi.transcriptions }
+  }
+  if (method === "GET" && pathname === "/v1/models") return { endpoint: "models", run: RoutesOpenAi.models }
   if (pathname.startsWith("/__emulator/")) return { endpoint: "control", run: control }
   return undefined
 }

@@ -10,6 +10,7 @@ import { parseCompact } from "./internal/time.js"
 import * as Models from "./Models.js"
 import * as OssReferences from "./OssReferences.js"
 import type { Rule } from "./Report.js"
+import * as RoutesBatch from "./RoutesBatch.js"
 import type { Status } from "./Tasks.js"
 import * as Throttling from "./Throttling.js"
 import * as Transcripts from "./Transcripts.js"
@@ -45,7 +46,7 @@ export const submit = async (ctx: Ctx): Promise<void> => {
     return nativeError(ctx, 404, "ModelNotFound", "Model not exist.")
   }
   const asyncHeader = header(ctx.req, "x-dashscope-async")?.toLowerCase() === "enable"
-  if (family !== "filetrans") {
+  if (family !== "filetrans" && !Models.isBatch(family)) {
     violate("sync_model_on_async_path", model)
     return nativeError(
       ctx,
@@ -61,6 +62,7 @@ export const submit = async (ctx: Ctx): Promise<void> => {
   if (!Throttling.takeModel(ctx, model)) {
     return nativeError(ctx, 429, "Throttling.RateQuota", Throttling.MESSAGE, Throttling.headers(ctx))
   }
+  if (Models.isBatch(family)) return RoutesBatch.submit(ctx, json, model)
 
   for (const key of Object.keys(json)) {
     if (SUBMIT_KEYS.has(key)) continue
@@ -159,6 +161,8 @@ export const query = async (ctx: Ctx, id: string): Promise<void> => {
   if (ctx.req.method === "POST") await readJson(ctx.req, 1024 * 1024)
   if (!verdict.allowed) return nativeError(ctx, 429, "Throttling", Throttling.MESSAGE, Throttling.headers(ctx))
   await state.clock.sleep(state.config.latency_ms.task)
+  const batch = state.batches.get(id)
+  if (batch !== undefined) return sendJson(ctx, 200, state.batches.queryBody(batch, ctx.requestId))
   sendJson(ctx, 200, state.tasks.queryBody(state.tasks.get(id), id, ctx.requestId))
 }
 
@@ -170,8 +174,12 @@ export const query = async (ctx: Ctx, id: string): Promise<void> => {
  */
 export const cancel = async (ctx: Ctx, id: string): Promise<void> => {
   await readJson(ctx.req, 1024 * 1024)
+  const batch = ctx.state.batches.get(id)
   const task = ctx.state.tasks.get(id)
-  if (task === undefined || !ctx.state.tasks.cancel(task)) {
+  const cancelled = batch !== undefined
+    ? ctx.state.batches.cancel(batch)
+    : task !== undefined && ctx.state.tasks.cancel(task)
+  if (!cancelled) {
     return nativeError(
       ctx,
       400,
@@ -202,10 +210,13 @@ export const list = (ctx: Ctx): void => {
   const status = q.get("status")
   const model = q.get("model_name")
   const rows: Array<Record<string, unknown>> = []
-  const tasks = state.tasks.all()
+  // single tasks and batches, newest first
+  const tasks = [
+    ...state.tasks.all().map((task) => ({ task, view: state.tasks.view(task, now) })),
+    ...state.batches.all().map((task) => ({ task, view: state.batches.view(task, now) }))
+  ].sort((a, b) => a.task.submittedAt - b.task.submittedAt)
   for (let i = tasks.length - 1; i >= 0; i--) {
-    const task = tasks[i]!
-    const view = state.tasks.view(task, now)
+    const { task, view } = tasks[i]!
     if (view.status === "UNKNOWN") continue
     if (status !== null && view.status !== (status as Status)) continue
     if (model !== null && task.model !== model) continue

@@ -73,7 +73,7 @@ export const compatible = async (ctx: Ctx): Promise<void> => {
       message: `The model \`${model}\` does not exist or you do not have access to it.`
     })
   }
-  if (family === "filetrans") {
+  if (family === "filetrans" || Models.isBatch(family)) {
     violate("filetrans_model_on_sync_path", model)
     return reject(invalid(`The model ${model} does not support synchronous calls; use the async transcription API.`))
   }

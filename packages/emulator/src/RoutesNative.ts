@@ -71,7 +71,7 @@ export const native = async (ctx: Ctx): Promise<void> => {
     violate("unknown_model", model)
     return reject({ status: 404, code: "ModelNotFound", message: "Model not exist." })
   }
-  if (family === "filetrans") {
+  if (family === "filetrans" || Models.isBatch(family)) {
     violate("filetrans_model_on_sync_path", model)
     return reject(invalid(`The model ${model} does not support synchronous calls; use the async transcription API.`))
   }

@@ -6,7 +6,7 @@
 import * as http from "node:http"
 import * as FaultInjection from "./FaultInjection.js"
 import type { Ctx } from "./internal/http.js"
-import { apiError, header, nativeError } from "./internal/http.js"
+import { apiError, header, isOpenAi, nativeError } from "./internal/http.js"
 import type { State } from "./internal/state.js"
 import type { EndpointName } from "./Report.js"
 import type { Route } from "./Routes.js"
@@ -16,7 +16,17 @@ import { route } from "./Routes.js"
 // Cross-cutting checks
 // =============================================================================
 
-const AUTHENTICATED = new Set<string>(["compatible", "native", "submit", "task", "cancel", "list", "policy"])
+const AUTHENTICATED = new Set<string>([
+  "compatible",
+  "native",
+  "submit",
+  "task",
+  "cancel",
+  "list",
+  "policy",
+  "transcriptions",
+  "models"
+])
 
 const authorized = (ctx: Ctx): boolean => {
   const value = header(ctx.req, "authorization")
@@ -86,6 +96,7 @@ const handle = async (ctx: Ctx, found: Route | undefined): Promise<void> => {
   if (AUTHENTICATED.has(ctx.endpoint)) {
     if (!authorized(ctx)) {
       ctx.req.resume()
+      if (isOpenAi(ctx)) return apiError(ctx, 401, "InvalidApiKey", "Incorrect API key provided.")
       return ctx.endpoint === "compatible"
         ? apiError(
           ctx,

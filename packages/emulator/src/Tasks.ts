@@ -4,14 +4,12 @@
  *
  * @since 0.1.0
  */
-import * as fsp from "node:fs/promises"
-import * as path from "node:path"
 import type { Analysis } from "./AudioAnalyzer.js"
 import type { Segment } from "./AudioContent.js"
-import { fetchToFile, isReachable } from "./AudioFetch.js"
 import type { State } from "./internal/state.js"
 import { taskTime } from "./internal/time.js"
 import type { Report } from "./Report.js"
+import * as TaskAudio from "./TaskAudio.js"
 import * as Transcripts from "./Transcripts.js"
 
 // =============================================================================
@@ -33,11 +31,6 @@ export interface Parameters {
   readonly enableItn: boolean
   readonly enableWords: boolean
   readonly channelIds: ReadonlyArray<number>
-}
-
-interface Inspected {
-  readonly analysis: Analysis
-  readonly segments: ReadonlyArray<Segment> | undefined
 }
 
 type Work =
@@ -98,11 +91,7 @@ export class TaskStore {
     readonly fileUrl: string
     readonly parameters: Parameters
     readonly requestId: string
-    readonly source: { readonly _tag: "Url"; readonly url: URL } | {
-      readonly _tag: "Oss"
-      readonly file: string
-      readonly sha256: string
-    }
+    readonly source: TaskAudio.Source
   }): Task {
     const now = this.state.clock.now()
     const task: Task = {
@@ -123,35 +112,16 @@ export class TaskStore {
     return task
   }
 
-  private async load(
-    task: Task,
-    source: { readonly _tag: "Url"; readonly url: URL } | {
-      readonly _tag: "Oss"
-      readonly file: string
-      readonly sha256: string
-    }
-  ): Promise<void> {
+  private async load(task: Task, source: TaskAudio.Source): Promise<void> {
     const failed = (code: string, message: string) => {
       task.work = { _tag: "Failed", at: this.state.clock.now(), code, message }
     }
     const forced = this.state.forcedFailure(task.fileUrl)
     if (forced) return failed(forced.code, forced.message)
-    let inspected: Inspected
-    if (source._tag === "Oss") {
-      inspected = await this.inspect(source.file, source.sha256)
-    } else {
-      if (!isReachable(source.url)) return failed("FILE_403_FORBIDDEN", "FILE_403_FORBIDDEN")
-      const file = path.join(this.state.uploads.dir, `download-${task.id}`)
-      try {
-        const fetched = await fetchToFile(source.url, file)
-        if (fetched._tag === "Failed") return failed("FILE_403_FORBIDDEN", "FILE_403_FORBIDDEN")
-        inspected = await this.inspect(file, fetched.sha256)
-      } finally {
-        await fsp.rm(file, { force: true })
-      }
-    }
-    const { analysis, segments } = inspected
-    if (analysis._tag !== "Ok") return failed("InvalidFile.DecodeFailed", "The audio file cannot be decoded.")
+    const loaded = await TaskAudio.load(this.state, { id: task.id, source })
+    if (loaded._tag === "Unreachable") return failed("FILE_403_FORBIDDEN", "FILE_403_FORBIDDEN")
+    if (loaded._tag === "Undecodable") return failed("InvalidFile.DecodeFailed", "The audio file cannot be decoded.")
+    const { analysis, segments } = loaded
     const maxChannel = Math.max(...task.parameters.channelIds)
     if (maxChannel >= analysis.info.channels) {
       return failed(
@@ -160,18 +130,6 @@ export class TaskStore {
       )
     }
     task.work = { _tag: "Ready", at: this.state.clock.now(), analysis, segments }
-  }
-
-  /** Analyses a file and, for transcripts that follow the audio, finds its voiced segments. */
-  private async inspect(file: string, sha256: string): Promise<Inspected> {
-    const analysis = await this.state.analyzer.analyzeFile(file, sha256).catch(() => ({
-      _tag: "Unsupported" as const,
-      sha256
-    }))
-    const segments = analysis._tag === "Ok" && this.state.config.synthetic_transcripts === "audio"
-      ? await this.state.content.segmentsOf(sha256, { file }, analysis.container)
-      : undefined
-    return { analysis, segments }
   }
 
   get(id: string): Task | undefined {

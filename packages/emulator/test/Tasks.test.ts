@@ -104,7 +104,7 @@ describe("submit", () => {
     const reply = await api.submit({ model: "qwen3-asr-flash", input: { file_url: `${base}/speech.wav` } })
     expect(reply.status).toBe(403)
     expect(reply.json.message).toBe("Current user api does not support asynchronous calls.")
-    const unknown = await api.submit({ model: "paraformer-v2", input: { file_urls: [`${base}/speech.wav`] } })
+    const unknown = await api.submit({ model: "sensevoice-v1", input: { file_urls: [`${base}/speech.wav`] } })
     expect(unknown.status).toBe(404)
     expect((await emulator.report()).violations.map((v) => v.rule)).toEqual([
       "sync_model_on_async_path",

@@ -2,7 +2,7 @@ import { Report, startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dataUri, wav } from "./utils/audio.js"
-import { client, compatBody, nativeBody } from "./utils/http.js"
+import { client, compatBody, nativeBody, request } from "./utils/http.js"
 import { sdkForm } from "./utils/oss.js"
 
 let emulator: StartedEmulator
@@ -74,6 +74,40 @@ const cases: Array<[Report.Rule, () => Promise<unknown>]> = [
   ["invalid_parameter", () => api.compatible(compatBody(small, { asr_options: { language: "xx" } }))],
   ["invalid_json", () => api.compatible("{")],
   ["upload_form", () => upload("qwen3-asr-flash", "extra.wav", { "x-oss-meta-owner": "me" })],
+  ["file_url_on_batch", () =>
+    api.submit({
+      model: "paraformer-v2",
+      input: { file_url: "http://127.0.0.1:9/a.wav", file_urls: ["http://127.0.0.1:9/a.wav"] }
+    })],
+  ["qwen_param", () =>
+    api.submit({
+      model: "paraformer-v2",
+      input: { file_urls: ["http://127.0.0.1:9/a.wav"] },
+      parameters: { enable_itn: true }
+    })],
+  ["param_not_for_model", () =>
+    api.submit({
+      model: "paraformer-8k-v2",
+      input: { file_urls: ["http://127.0.0.1:9/a.wav"] },
+      parameters: { language_hints: ["zh"] }
+    })],
+  ["too_many_files", () =>
+    api.submit({
+      model: "fun-asr",
+      input: { file_urls: Array.from({ length: 101 }, (_, i) => `http://127.0.0.1:9/${i}.wav`) }
+    })],
+  ["unknown_vocabulary", () =>
+    api.submit({
+      model: "fun-asr",
+      input: { file_urls: ["http://127.0.0.1:9/a.wav"] },
+      parameters: { vocabulary_id: "my-words" }
+    })],
+  ["not_multipart", () =>
+    request(`${emulator.origin}/v1/audio/transcriptions`, {
+      headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+      body: { model: "whisper-1" }
+    })],
+  ["file_too_large", () => api.transcribe({ model: "whisper-1" }, { name: "big.wav", bytes: wav(0.5) })],
   ["oss_expired", async () => {
     await emulator.advance(172_801_000)
     return api.compatible(compatBody(ossUrl), OSS)
@@ -84,7 +118,8 @@ beforeAll(async () => {
   emulator = await startEmulator({
     rate_limits: { enabled: false },
     max_data_uri_bytes: 30_000,
-    max_sync_duration_s: 0.5
+    max_sync_duration_s: 0.5,
+    openai: { max_file_bytes: 4000 }
   })
   api = client(emulator)
   ossUrl = await upload("qwen3-asr-flash", "a.wav")
@@ -104,6 +139,19 @@ describe("violation rules", () => {
     expect((await api.native(nativeBody(small, { incremental_output: true, result_format: "message" }))).status).toBe(
       200
     )
+    const batchUrl = await upload("paraformer-v2", "b.wav")
+    expect(
+      (await api.submit({ model: "paraformer-v2", input: { file_urls: [batchUrl] } }, {
+        "x-dashscope-async": "enable",
+        ...OSS
+      })).status
+    ).toBe(200)
+    expect(
+      (await api.transcribe({ model: "whisper-1", response_format: "verbose_json" }, {
+        name: "a.wav",
+        bytes: wav(0.05, { rate: 8000 })
+      })).status
+    ).toBe(200)
     expect((await emulator.report()).violations).toEqual([])
   })
 

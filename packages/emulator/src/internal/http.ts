@@ -143,8 +143,42 @@ export const compatError = (
   }, extra)
 }
 
+const OPENAI_TYPES: Record<number, string> = { 401: "invalid_request_error", 429: "requests", 500: "server_error" }
+
 /**
- * An error in the envelope of the endpoint (compatible mode or native).
+ * The OpenAI envelope, `{error:{message,type,param,code}}` (docs/PROTOCOL.md, OpenAI-compatible transcription).
+ * `code` is the OpenAI code (`invalid_api_key`, `rate_limit_exceeded`, `model_not_found`) or null.
+ *
+ * @since 0.2.0
+ */
+export const openAiError = (
+  ctx: Ctx,
+  status: number,
+  code: string | null,
+  message: string,
+  extra?: http.OutgoingHttpHeaders,
+  param: string | null = null
+): void =>
+  sendJson(ctx, status, {
+    error: {
+      message,
+      type: OPENAI_TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error"),
+      param,
+      code
+    }
+  }, extra)
+
+/** The endpoints that speak the OpenAI transcription API. */
+export const isOpenAi = (ctx: Ctx): boolean => ctx.endpoint === "transcriptions" || ctx.endpoint === "models"
+
+const OPENAI_CODES: Record<string, string> = {
+  InvalidApiKey: "invalid_api_key",
+  "Throttling.RateQuota": "rate_limit_exceeded",
+  ModelNotFound: "model_not_found"
+}
+
+/**
+ * An error in the envelope of the endpoint (compatible mode, OpenAI transcription, or native).
  *
  * @since 0.1.0
  */
@@ -155,7 +189,9 @@ export const apiError = (
   message: string,
   extra?: http.OutgoingHttpHeaders
 ): void =>
-  ctx.endpoint === "compatible" || ctx.url.pathname.startsWith("/compatible-mode/")
+  isOpenAi(ctx)
+    ? openAiError(ctx, status, OPENAI_CODES[code] ?? null, message, extra)
+    : ctx.endpoint === "compatible" || ctx.url.pathname.startsWith("/compatible-mode/")
     ? compatError(ctx, status, code, message, extra)
     : nativeError(ctx, status, code, message, extra)
 

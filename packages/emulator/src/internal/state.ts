@@ -5,6 +5,7 @@
  */
 import { AudioAnalyzer } from "../AudioAnalyzer.js"
 import { ContentCache } from "../AudioContent.js"
+import { BatchStore } from "../BatchTasks.js"
 import * as EmulatorConfig from "../EmulatorConfig.js"
 import { Faults } from "../Faults.js"
 import { RateLimits } from "../RateLimits.js"
@@ -29,6 +30,7 @@ export class State {
   readonly analyzer = new AudioAnalyzer()
   readonly content = new ContentCache()
   readonly tasks: TaskStore
+  readonly batches: BatchStore
   readonly uploads: Uploads
   origin = ""
   dropWindow: { readonly start: number; readonly end: number } | undefined
@@ -43,6 +45,7 @@ export class State {
     this.limits = new RateLimits(config, this.clock.now())
     this.faults = new Faults(config)
     this.tasks = new TaskStore(this)
+    this.batches = new BatchStore(this)
     this.uploads = new Uploads(this, storageDir)
     this.applyDerived(config)
   }
@@ -105,6 +108,7 @@ export class State {
     const now = this.clock.now()
     return this.recorder.snapshot({
       tasks: this.tasks.counts(now),
+      batchesLoading: this.batches.loading(),
       faultsByRule: this.faults.firedCounts(),
       clockMs: now,
       clockWaiters: this.clock.waiting()

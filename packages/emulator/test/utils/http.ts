@@ -48,7 +48,27 @@ export const client = (emulator: StartedEmulator) => {
       request(`${emulator.nativeBaseUrl}/uploads?action=getPolicy&model=${encodeURIComponent(model)}`, {
         headers: auth
       }),
-    get: (url: string, headers: Record<string, string> = {}) => request(url, { headers })
+    get: (url: string, headers: Record<string, string> = {}) => request(url, { headers }),
+    /** `POST /v1/audio/transcriptions` with a multipart form (arrays as `name[]`, as the OpenAI SDKs send them). */
+    transcribe: async (
+      fields: Record<string, string | ReadonlyArray<string>>,
+      file?: { readonly name: string; readonly bytes: Buffer; readonly type?: string }
+    ) => {
+      const form = new FormData()
+      for (const [name, value] of Object.entries(fields)) {
+        for (const one of typeof value === "string" ? [value] : value) form.append(name, one)
+      }
+      if (file !== undefined) {
+        form.append("file", new Blob([new Uint8Array(file.bytes)], { type: file.type ?? "audio/wav" }), file.name)
+      }
+      const response = await fetch(`${emulator.origin}/v1/audio/transcriptions`, {
+        method: "POST",
+        headers: { authorization: auth.authorization },
+        body: form
+      })
+      const text = await response.text()
+      return { status: response.status, headers: response.headers, text, json: parse(text) } as Reply
+    }
   }
 }
 
