@@ -1,5 +1,5 @@
 /**
- * `asrflow cancel` for Qwen: cancels the PENDING tasks of an unfinished run, as its ledger records them.
+ * `asrflow cancel` for the DashScope providers: cancels the PENDING tasks of an unfinished run, as its ledger records them.
  * DashScope cancels only PENDING tasks (docs/PROTOCOL.md §7.6); RUNNING ones are left
  * alone and stay resumable. A cancelled job ends `cancelled` and its items are marked failed, so the
  * next run submits them again.
@@ -12,20 +12,21 @@ import type * as ProviderCheck from "@asrflow/core/ProviderCheck"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
+import type { Connection } from "./DashScopeAccount.js"
 import * as DashScopeClient from "./DashScopeClient.js"
-import type { QwenConfig } from "./QwenConfig.js"
 import * as TaskJournal from "./TaskJournal.js"
 import * as TaskPoller from "./TaskPoller.js"
 
 /**
- * Cancels every PENDING task of the provider's open jobs. Task queries go through the run's 20 QPS
- * budget; transient failures are retried with the config's policy.
+ * Cancels every PENDING task of the open jobs `provider` recorded (a qwen task, a funasr batch). Task queries
+ * go through the run's 20 QPS budget; transient failures are retried with the config's policy.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const run = (
-  config: QwenConfig,
+export const make = (provider: string) =>
+(
+  config: Connection,
   credentials: Credentials.Resolved
 ): Effect.Effect<ProviderCheck.CancelOutcome, TranscriptionError, HttpClient.HttpClient | Ledger> =>
   Effect.gen(function*() {
@@ -33,7 +34,7 @@ export const run = (
     const client = yield* DashScopeClient.fromConfig(config, credentials.key).pipe(
       Effect.mapError((error) =>
         new TranscriptionError({
-          provider: "qwen",
+          provider,
           input: "cancel",
           reason: "InvalidRequest",
           description: error.message
@@ -45,7 +46,7 @@ export const run = (
     )
     const cancelled: Array<string> = []
     const kept: Array<ProviderCheck.CancelOutcome["kept"][number]> = []
-    for (const job of yield* ledger.openJobs(TaskJournal.provider)) {
+    for (const job of yield* ledger.openJobs(provider)) {
       const itemId = job.items.map((item) => item.itemId).join(", ")
       if (job.remoteId === null) {
         kept.push({ remoteId: "", itemId, status: "SUBMITTING (no task id recorded yet)" })
@@ -78,3 +79,11 @@ export const run = (
     yield* Effect.logInfo(`cancelled ${cancelled.length} task(s), kept ${kept.length}`)
     return { cancelled, kept }
   })
+
+/**
+ * `asrflow cancel` for qwen.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const run = make(TaskJournal.provider)

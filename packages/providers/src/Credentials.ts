@@ -18,9 +18,9 @@ const sources: ReadonlyArray<string> = [
   "~/.dashscope/api_key"
 ]
 
-const missing = (profile: string) =>
+const missing = (provider: string, profile: string) =>
   new CoreCredentials.CredentialsError({
-    provider: "qwen",
+    provider,
     reason: "Missing",
     description: [
       "No DashScope API key found. asrflow looks, in order, at:",
@@ -77,12 +77,12 @@ const profile: Effect.Effect<string> = Effect.gen(function*() {
  * A key as found: surrounding whitespace is dropped; whitespace inside it is refused (an HTTP header
  * cannot carry a line break, and a key never has a space), naming the source and never the key.
  */
-const checked = (raw: Redacted.Redacted<string>, source: string) => {
+const checked = (provider: string, raw: Redacted.Redacted<string>, source: string) => {
   const value = Redacted.value(raw).trim()
   if (/\s/.test(value)) {
     return Effect.fail(
       new CoreCredentials.CredentialsError({
-        provider: "qwen",
+        provider,
         reason: "Malformed",
         description: `the DashScope API key from ${source} has ${
           /[\r\n]/.test(value) ? "a line break" : "whitespace"
@@ -106,18 +106,27 @@ const readOptional = (fs: FileSystem.FileSystem, file: string) => fs.readFileStr
  * @since 0.1.0
  * @category constructors
  */
-export const resolveApiKey = Effect.fn("Credentials.resolveApiKey")(function*(
+export const resolveApiKey = (explicit?: Redacted.Redacted<string> | string | undefined) => resolveFor("qwen", explicit)
+
+/**
+ * Resolves the key for a DashScope provider family: the same places, errors naming `provider`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const resolveFor = Effect.fn("Credentials.resolve")(function*(
+  provider: string,
   explicit?: Redacted.Redacted<string> | string | undefined
 ) {
   if (explicit !== undefined) {
     const key = Redacted.isRedacted(explicit) ? explicit : Redacted.make(explicit)
-    if (!isBlank(key)) return yield* checked(key, "option")
+    if (!isBlank(key)) return yield* checked(provider, key, "option")
   }
   const env = yield* Config.option(Config.redacted("DASHSCOPE_API_KEY")).pipe(
     Effect.map(Option.filter((key) => !isBlank(key))),
     Effect.orElseSucceed(() => Option.none<Redacted.Redacted<string>>())
   )
-  if (Option.isSome(env)) return yield* checked(env.value, "DASHSCOPE_API_KEY")
+  if (Option.isSome(env)) return yield* checked(provider, env.value, "DASHSCOPE_API_KEY")
   const selected = yield* profile
   const home = yield* optionalString("HOME")
   const homeDir = Option.isSome(home) ? home : yield* optionalString("USERPROFILE")
@@ -128,15 +137,15 @@ export const resolveApiKey = Effect.fn("Credentials.resolveApiKey")(function*(
     if (Option.isSome(ini)) {
       const value = parseIni(ini.value).get(selected)?.get("dashscope_api_key")
       if (value !== undefined && value !== "") {
-        return yield* checked(Redacted.make(value), `~/.alibabacloud/credentials [${selected}]`)
+        return yield* checked(provider, Redacted.make(value), `~/.alibabacloud/credentials [${selected}]`)
       }
     }
     const file = yield* readOptional(fs, path.join(homeDir.value, ".dashscope", "api_key"))
     if (Option.isSome(file) && file.value.trim() !== "") {
-      return yield* checked(Redacted.make(file.value), "~/.dashscope/api_key")
+      return yield* checked(provider, Redacted.make(file.value), "~/.dashscope/api_key")
     }
   }
-  return yield* missing(selected)
+  return yield* missing(provider, selected)
 })
 
 /**
@@ -146,3 +155,14 @@ export const resolveApiKey = Effect.fn("Credentials.resolveApiKey")(function*(
  * @category constructors
  */
 export const spec: CoreCredentials.Spec<FileSystem.FileSystem | Path.Path> = { sources, resolve: resolveApiKey }
+
+/**
+ * The credentials of another DashScope provider family: the same account, the same key and places.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const specFor = (provider: string): CoreCredentials.Spec<FileSystem.FileSystem | Path.Path> => ({
+  sources,
+  resolve: (explicit) => resolveFor(provider, explicit)
+})

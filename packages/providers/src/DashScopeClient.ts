@@ -14,10 +14,10 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, Context, Effect, Option, Ref } from "effect"
 import type { ConfigError, Redacted } from "effect"
+import type { Connection } from "./DashScopeAccount.js"
 import * as HttpTransport from "./HttpTransport.js"
 import type { CallOptions, WireResponse } from "./HttpTransport.js"
 import * as Wire from "./internal/schemas.js"
-import type { QwenConfig } from "./QwenConfig.js"
 import type { BaseUrls, Region } from "./Regions.js"
 import * as Regions from "./Regions.js"
 
@@ -64,9 +64,9 @@ export declare namespace DashScopeClient {
       body: Wire.NativeRequest,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<ReadonlyArray<Wire.NativeResponse>>, TranscriptionError>
-    /** `POST {native}/services/audio/asr/transcription` with `X-DashScope-Async: enable`. */
+    /** `POST {native}/services/audio/asr/transcription` with `X-DashScope-Async: enable` (one file or a batch). */
     readonly submitTask: (
-      body: Wire.SubmitRequest,
+      body: Wire.SubmitRequest | Wire.BatchSubmitRequest,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<Wire.TaskResponse>, TranscriptionError>
     /** `GET {native}/tasks/{id}`. */
@@ -198,7 +198,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       callOptions
     )
 
-  const submitTask = (body: Wire.SubmitRequest, callOptions?: CallOptions) =>
+  const submitTask = (body: Wire.SubmitRequest | Wire.BatchSubmitRequest, callOptions?: CallOptions) =>
     execute(
       HttpClientRequest.post(nativeUrl("/services/audio/asr/transcription")).pipe(
         HttpClientRequest.acceptJson,
@@ -284,7 +284,7 @@ const envBaseUrls: Effect.Effect<{
 })
 
 /**
- * The client for a `qwen` config and a key. Base URLs come from the config's `base_url`, then the
+ * The client for a DashScope provider's config (`qwen`, `funasr`) and a key. Base URLs come from the config's `base_url`, then the
  * environment (`DASHSCOPE_HTTP_BASE_URL`, `DASHSCOPE_COMPATIBLE_BASE_URL`), then the region preset; an
  * explicit native base URL alone never sends compatible calls elsewhere.
  *
@@ -292,7 +292,7 @@ const envBaseUrls: Effect.Effect<{
  * @category constructors
  */
 export const fromConfig = (
-  config: QwenConfig,
+  config: Connection,
   apiKey: Redacted.Redacted<string>,
   overrides: { readonly timeoutMs?: number | undefined; readonly provider?: string | undefined } = {}
 ): Effect.Effect<DashScopeClient.Service, ConfigError.ConfigError, HttpClient.HttpClient> =>

@@ -1,5 +1,5 @@
 /**
- * `asrflow doctor` for Qwen: proves the key, the region and connectivity with one read-only call
+ * `asrflow doctor` for the DashScope providers (qwen, funasr): proves the key, the region and connectivity with one read-only call
  * (`GET /api/v1/tasks/<random id>`, which answers `UNKNOWN`: docs/PROTOCOL.md §7.3). It never
  * shows the key, only where it came from.
  *
@@ -9,10 +9,10 @@ import type * as Credentials from "@asrflow/core/Credentials"
 import type * as ProviderCheck from "@asrflow/core/ProviderCheck"
 import type { HttpClient } from "@effect/platform"
 import { Effect, Either } from "effect"
+import type { Connection } from "./DashScopeAccount.js"
 import * as DashScopeClient from "./DashScopeClient.js"
 import { unauthorizedHint } from "./internal/errors.js"
 import { randomId } from "./internal/randomId.js"
-import type { QwenConfig } from "./QwenConfig.js"
 
 /** The check is one small call: it should not wait as long as a transcription may. */
 const timeoutMs = 15_000
@@ -24,7 +24,7 @@ const timeoutMs = 15_000
  * @category constructors
  */
 export const run = (
-  config: QwenConfig,
+  config: Connection,
   credentials: Credentials.Resolved
 ): Effect.Effect<ProviderCheck.Report, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {

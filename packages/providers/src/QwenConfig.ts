@@ -3,12 +3,10 @@
  *
  * @since 0.1.0
  */
-import * as Policies from "@asrflow/core/Policies"
-import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import { TimestampGranularity } from "@asrflow/core/TranscribeRequest"
 import { Schema } from "effect"
+import * as DashScopeAccount from "./DashScopeAccount.js"
 import * as Models from "./Models.js"
-import { Region } from "./Regions.js"
 
 /**
  * A model id: `auto`, or any id whose prefix is in the capability table.
@@ -43,15 +41,7 @@ export const ModelId = Schema.String.pipe(
  * @since 0.1.0
  * @category schemas
  */
-export class BaseUrl extends Schema.Class<BaseUrl>("QwenBaseUrl")({
-  native: Schema.optional(Schema.String.annotations({
-    description: "The native base URL, ending in /api/v1. Overrides DASHSCOPE_HTTP_BASE_URL and the region preset."
-  })),
-  compatible: Schema.optional(Schema.String.annotations({
-    description:
-      "The OpenAI-compatible base URL, ending in /compatible-mode/v1. Overrides DASHSCOPE_COMPATIBLE_BASE_URL."
-  }))
-}, { description: "Explicit base URLs (a proxy, a workspace host or the local emulator)." }) {}
+export { BaseUrl } from "./DashScopeAccount.js"
 
 /**
  * @since 0.1.0
@@ -60,11 +50,7 @@ export class BaseUrl extends Schema.Class<BaseUrl>("QwenBaseUrl")({
 export class QwenConfig extends Schema.Class<QwenConfig>("QwenConfig")({
   type: Schema.Literal("qwen"),
   model: Schema.optionalWith(ModelId, { default: () => "qwen3-asr-flash" }),
-  region: Schema.optionalWith(Region, { default: () => "cn-beijing" as const }),
-  workspace: Schema.optional(Schema.String.annotations({
-    description: "A Model Studio workspace id, sent as X-DashScope-WorkSpace."
-  })),
-  base_url: Schema.optional(BaseUrl),
+  ...DashScopeAccount.connectionFields,
   protocol: Schema.optional(
     Schema.Literal("compatible", "native").annotations({
       description: "Sync protocol. Default: compatible where the model has it, otherwise native " +
@@ -111,12 +97,22 @@ export class QwenConfig extends Schema.Class<QwenConfig>("QwenConfig")({
       description: "Audio tracks to transcribe (filetrans only; each is billed). Sync models average channels to mono."
     })
   ),
-  timeout_secs: Schema.optionalWith(Schema.Positive, { default: () => 120 }).annotations({
-    description: "Per-request timeout, in seconds."
-  }),
-  rate_limit: Schema.optionalWith(Policies.RateLimit, { default: () => new Policies.RateLimit({}) }),
-  poll: Schema.optionalWith(Policies.PollPolicy, { default: () => Schema.decodeSync(Policies.PollPolicy)({}) }),
-  retry: Schema.optionalWith(RetryPolicy.RetryPolicy, { default: () => RetryPolicy.defaults })
+  diarization_enabled: Schema.optional(Schema.Boolean.annotations({
+    description: "A Fun-ASR/Paraformer option (speaker labels; use type: funasr). qwen3 cannot honour it: a warning, " +
+      "never sent."
+  })),
+  speaker_count: Schema.optional(
+    Schema.Int.pipe(Schema.between(2, 100)).annotations({
+      description: "A Fun-ASR/Paraformer option. qwen3 cannot honour it: a warning, never sent."
+    })
+  ),
+  timestamp_alignment_enabled: Schema.optional(Schema.Boolean.annotations({
+    description: "A Fun-ASR/Paraformer option. qwen3 cannot honour it: a warning, never sent."
+  })),
+  special_word_filter: Schema.optional(Schema.String.annotations({
+    description: "A Fun-ASR/Paraformer option. qwen3 cannot honour it: a warning, never sent."
+  })),
+  ...DashScopeAccount.policyFields
 }, {
   description:
     "Alibaba Cloud Model Studio Qwen ASR: sync qwen3-asr-flash / qwen-audio-asr, async qwen3-asr-flash-filetrans."

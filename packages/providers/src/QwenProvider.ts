@@ -17,6 +17,7 @@ import { Effect, Layer } from "effect"
 import type { ConfigError } from "effect"
 import * as Cancel from "./Cancel.js"
 import * as Credentials from "./Credentials.js"
+import * as DashScopeAccount from "./DashScopeAccount.js"
 import * as DashScopeClient from "./DashScopeClient.js"
 import * as Doctor from "./Doctor.js"
 import * as LegacyLedger from "./LegacyLedger.js"
@@ -29,6 +30,9 @@ import * as RateLimiter from "./RateLimiter.js"
 
 /** The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout). */
 const outputFolder = "aliyun-qwen-asr"
+
+/** Fields only the Fun-ASR/Paraformer family has: a qwen config accepts them to warn, and never sends them. */
+const funAsrOnly = ["diarization_enabled", "speaker_count", "timestamp_alignment_enabled", "special_word_filter"] as const
 
 /**
  * The warnings `validate` shows for a config: fields the model cannot honour, and impossible combinations.
@@ -47,6 +51,13 @@ const check = (config: QwenConfig): ReadonlyArray<string> => {
     }
     const prefix = config.model === "auto" ? `model: auto → ${model}: ` : ""
     for (const warning of QwenRequest.warningsFor(capability, model, request)) warnings.push(prefix + warning)
+    for (const field of funAsrOnly) {
+      if (config[field] !== undefined) {
+        warnings.push(
+          `${prefix}${field} is a Fun-ASR/Paraformer option that ${model} cannot honour; it is not sent (use type: funasr)`
+        )
+      }
+    }
     if (config.async === true && capability.mode === "sync") {
       warnings.push(`async: true needs an async model, but ${model} is sync; use ${Models.auto.async} or model: auto`)
     }
@@ -159,14 +170,6 @@ export const layerConfig = (
   HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
 > => Layer.unwrapEffect(Effect.map(Credentials.spec.resolve(), (credentials) => layer(config, credentials)))
 
-/** The variables that point the provider at an `@asrflow/emulator` (`--emulator`). */
-const emulator = (endpoint: { readonly origin: string; readonly apiKey: string }): ReadonlyMap<string, string> =>
-  new Map([
-    ["DASHSCOPE_API_KEY", endpoint.apiKey],
-    ["DASHSCOPE_HTTP_BASE_URL", `${endpoint.origin}/api/v1`],
-    ["DASHSCOPE_COMPATIBLE_BASE_URL", `${endpoint.origin}/compatible-mode/v1`]
-  ])
-
 /**
  * The registry descriptor.
  *
@@ -189,5 +192,5 @@ export const component: ProviderComponent<
   doctor: Doctor.run,
   cancel: Cancel.run,
   migrations: LegacyLedger.migrations,
-  emulator
+  emulator: DashScopeAccount.emulator
 }

@@ -83,6 +83,37 @@ export interface Found {
 const slackMs = 120_000
 
 /**
+ * The ids of the model's tasks listed around `startedAt` (from `slackMs` before it to `slackMs` after now), every
+ * page of them.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const listTaskIds = (params: {
+  readonly client: DashScopeClient.DashScopeClient.Service
+  readonly retry: RetryPolicy
+  readonly model: string
+  readonly startedAt: number
+  readonly input: string
+}): Effect.Effect<ReadonlyArray<string>, TranscriptionError> =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const ids: Array<string> = []
+    for (let page = 1; page <= 20; page++) {
+      const listed = yield* params.client.listTasks({
+        model_name: params.model,
+        start_time: listTime(params.startedAt - slackMs),
+        end_time: listTime(Math.max(now, params.startedAt) + slackMs),
+        page_no: page,
+        page_size: 100
+      }, { input: params.input }).pipe(DashScopeClient.withRetry(params.retry))
+      ids.push(...listed.value.data.map((row) => row.task_id))
+      if (page >= (listed.value.total_page ?? 1) || listed.value.data.length === 0) break
+    }
+    return ids
+  })
+
+/**
  * Lists the model's tasks around `startedAt` and returns the one whose result is `fileUrl`, if any.
  * `exclude` holds the task ids other items already own; `follow` follows a candidate to its end (share
  * one cached `follow` across items, so a candidate is followed once).
@@ -101,19 +132,7 @@ export const recover = (params: {
   readonly input: string
 }): Effect.Effect<Option.Option<Found>, TranscriptionError> =>
   Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const ids: Array<string> = []
-    for (let page = 1; page <= 20; page++) {
-      const listed = yield* params.client.listTasks({
-        model_name: params.model,
-        start_time: listTime(params.startedAt - slackMs),
-        end_time: listTime(Math.max(now, params.startedAt) + slackMs),
-        page_no: page,
-        page_size: 100
-      }, { input: params.input }).pipe(DashScopeClient.withRetry(params.retry))
-      ids.push(...listed.value.data.map((row) => row.task_id))
-      if (page >= (listed.value.total_page ?? 1) || listed.value.data.length === 0) break
-    }
+    const ids = yield* listTaskIds(params)
     const candidates = ids.filter((id) => !params.exclude.has(id))
     yield* Effect.logInfo(
       `submit outcome unknown: matching ${candidates.length} listed task(s) of ${params.model} by file_url`

@@ -164,6 +164,13 @@ export interface SubmitRequest {
   }
 }
 
+/** The Fun-ASR/Paraformer submit (§13.1): a batch of file URLs. */
+export interface BatchSubmitRequest {
+  readonly model: string
+  readonly input: { readonly file_urls: ReadonlyArray<string> }
+  readonly parameters?: Readonly<Record<string, unknown>>
+}
+
 export const TaskStatus = Schema.Literal(
   "PENDING",
   "RUNNING",

@@ -11,6 +11,8 @@ import { Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as DashScopeClient from "../../src/DashScopeClient.js"
+import * as FunAsrConfig from "../../src/FunAsrConfig.js"
+import * as FunAsrTranscriber from "../../src/FunAsrTranscriber.js"
 import * as QwenAsrAsync from "../../src/QwenAsrAsync.js"
 import * as QwenConfig from "../../src/QwenConfig.js"
 import * as QwenProvider from "../../src/QwenProvider.js"
@@ -104,3 +106,31 @@ export const ledgerLayer = (file: string) =>
 /** The item with its ledger fingerprint, as the runner computes it. */
 export const fingerprinted = (transcriber: Transcriber.Service, item: AudioItem) =>
   Fingerprint.apply(item, transcriber.requestKey(item)).pipe(Effect.orDie, Effect.provide(NodeContext.layer))
+
+/** A funasr config with fast polls and retries, a short linger and no pacing to speak of. */
+export const funAsrConfig = (fields: Record<string, unknown> = {}) =>
+  FunAsrConfig.decode({
+    type: "funasr",
+    model: "paraformer-v2",
+    poll: { initial_interval_ms: 50, max_interval_ms: 200, timeout_secs: 120 },
+    retry: { attempts: 3, initial_backoff_ms: 50, max_backoff_ms: 200 },
+    rate_limit: { requests_per_minute: 60_000 },
+    batch: { linger_ms: 500 },
+    ...fields
+  })
+
+/** The Fun-ASR/Paraformer transcriber against the emulator; its batches live as long as the scope. */
+export const funAsrFor = (emulator: EmulatorHandle, fields: Record<string, unknown> = {}) =>
+  Effect.gen(function*() {
+    const client = yield* Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (context) =>
+      DashScopeClient.make({
+        apiKey: Redacted.make(emulator.apiKey),
+        httpBaseUrl: emulator.nativeBaseUrl,
+        provider: "funasr"
+      }).pipe(Effect.provide(context)))
+    return yield* FunAsrTranscriber.make(funAsrConfig(fields)).pipe(
+      Effect.provideService(DashScopeClient.DashScopeClient, client),
+      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
+      Effect.provide(NodeContext.layer)
+    )
+  })
