@@ -32,7 +32,12 @@ import * as RateLimiter from "./RateLimiter.js"
 const outputFolder = "aliyun-qwen-asr"
 
 /** Fields only the Fun-ASR/Paraformer family has: a qwen config accepts them to warn, and never sends them. */
-const funAsrOnly = ["diarization_enabled", "speaker_count", "timestamp_alignment_enabled", "special_word_filter"] as const
+const funAsrOnly = [
+  "diarization_enabled",
+  "speaker_count",
+  "timestamp_alignment_enabled",
+  "special_word_filter"
+] as const
 
 /**
  * The warnings `validate` shows for a config: fields the model cannot honour, and impossible combinations.

@@ -1,4 +1,14 @@
 /**
+ * @since 0.2.0
+ */
+export * as Batcher from "./Batcher.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as BatchJournal from "./BatchJournal.js"
+
+/**
  * @since 0.1.0
  */
 export * as Cancel from "./Cancel.js"
@@ -9,6 +19,11 @@ export * as Cancel from "./Cancel.js"
 export * as Credentials from "./Credentials.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as DashScopeAccount from "./DashScopeAccount.js"
+
+/**
  * @since 0.1.0
  */
 export * as DashScopeClient from "./DashScopeClient.js"
@@ -17,6 +32,41 @@ export * as DashScopeClient from "./DashScopeClient.js"
  * @since 0.1.0
  */
 export * as Doctor from "./Doctor.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrBatches from "./FunAsrBatches.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrConfig from "./FunAsrConfig.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrModels from "./FunAsrModels.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrProvider from "./FunAsrProvider.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrRequest from "./FunAsrRequest.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrResult from "./FunAsrResult.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as FunAsrTranscriber from "./FunAsrTranscriber.js"
 
 /**
  * @since 0.2.0
@@ -32,6 +82,41 @@ export * as LegacyLedger from "./LegacyLedger.js"
  * @since 0.1.0
  */
 export * as Models from "./Models.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiClient from "./OpenAiClient.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiConfig from "./OpenAiConfig.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiCredentials from "./OpenAiCredentials.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiProvider from "./OpenAiProvider.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiRateLimits from "./OpenAiRateLimits.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiResponse from "./OpenAiResponse.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OpenAiTranscriber from "./OpenAiTranscriber.js"
 
 /**
  * @since 0.1.0

@@ -10,7 +10,9 @@ const recording = (options: { readonly maxSize: number; readonly lingerMs: numbe
       ...options,
       run: (key, requests) =>
         Ref.update(runs, (all) => [...all, { key, requests }]).pipe(
-          Effect.as(requests.map((request) => request < 0 ? Exit.fail(`bad ${request}`) : Exit.succeed(`${key}:${request}`)))
+          Effect.as(
+            requests.map((request) => request < 0 ? Exit.fail(`bad ${request}`) : Exit.succeed(`${key}:${request}`))
+          )
         )
     })
     return { batcher, runs: Ref.get(runs) }
@@ -51,11 +53,16 @@ describe("Batcher", () => {
         Effect.fork(Effect.either(batcher.submit(key, n))))
       yield* TestClock.adjust("50 millis")
       const outcomes = yield* Effect.forEach(fibers, Fiber.join)
-      assert.deepStrictEqual(outcomes.map((o) => o._tag === "Right" ? o.right : `error ${o.left}`), [
-        "a:1",
-        "b:2",
-        "error bad -3"
-      ])
+      assert.deepStrictEqual(
+        outcomes.map((o) =>
+          o._tag === "Right" ? o.right : `error ${o.left}`
+        ),
+        [
+          "a:1",
+          "b:2",
+          "error bad -3"
+        ]
+      )
       assert.deepStrictEqual((yield* runs).map((run) => [run.key, run.requests]), [["a", [1, -3]], ["b", [2]]])
     }))
 

@@ -28,26 +28,32 @@ const rights = (results: ReadonlyArray<Either.Either<Transcript, TranscriptionEr
   results.filter(Either.isRight).map((result) => result.right)
 
 describe("FunAsrTranscriber against the emulator", () => {
-  it.scopedLive("250 short local files through paraformer-v2 go out in 3 submits of at most 100 files", () =>
-    Effect.gen(function*() {
-      const items = shortFiles(path.join(work, "many"), 250)
-      const emulator = yield* Emulator.make(Emulated.fastEmulator())
-      const transcriber = yield* Emulated.funAsrFor(emulator)
-      const results = yield* Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), {
-        concurrency: 250
-      })
-      const transcripts = rights(results)
-      assert.strictEqual(transcripts.length, 250)
-      assert.isTrue(transcripts.every((t) => t.status === "SUCCEEDED" && t.text.length > 0 && t.model === "paraformer-v2"))
-      const report = yield* emulator.report
-      assert.deepStrictEqual(report.violations, [])
-      assert.deepStrictEqual(report.batches.submits.map((submit) => submit.files), [100, 100, 50])
-      assert.strictEqual(report.uploads.length, 250)
-      assert.isTrue(report.uploads.every((upload) => upload.model === "paraformer-v2"))
-      assert.isTrue(Object.values(report.submissions_per_audio).every((n) => n === 1))
-      // the three batch tasks were polled, not 250 tasks
-      assert.strictEqual(new Set(transcripts.map((t) => t.taskId)).size, 3)
-    }), { timeout: 180_000 })
+  it.scopedLive(
+    "250 short local files through paraformer-v2 go out in 3 submits of at most 100 files",
+    () =>
+      Effect.gen(function*() {
+        const items = shortFiles(path.join(work, "many"), 250)
+        const emulator = yield* Emulator.make(Emulated.fastEmulator())
+        const transcriber = yield* Emulated.funAsrFor(emulator)
+        const results = yield* Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), {
+          concurrency: 250
+        })
+        const transcripts = rights(results)
+        assert.strictEqual(transcripts.length, 250)
+        assert.isTrue(
+          transcripts.every((t) => t.status === "SUCCEEDED" && t.text.length > 0 && t.model === "paraformer-v2")
+        )
+        const report = yield* emulator.report
+        assert.deepStrictEqual(report.violations, [])
+        assert.deepStrictEqual(report.batches.submits.map((submit) => submit.files), [100, 100, 50])
+        assert.strictEqual(report.uploads.length, 250)
+        assert.isTrue(report.uploads.every((upload) => upload.model === "paraformer-v2"))
+        assert.isTrue(Object.values(report.submissions_per_audio).every((n) => n === 1))
+        // the three batch tasks were polled, not 250 tasks
+        assert.strictEqual(new Set(transcripts.map((t) => t.taskId)).size, 3)
+      }),
+    { timeout: 180_000 }
+  )
 
   it.scopedLive("a file that fails inside a batch fails alone", () =>
     Effect.gen(function*() {

@@ -92,9 +92,12 @@ describe("QwenProvider routing", () => {
 
 describe("Providers.registry", () => {
   it("registers qwen, whose config decodes the documented example and rejects unknown keys", () => {
-    assert.deepStrictEqual(Providers.registry.types, ["qwen"])
+    assert.deepStrictEqual(Providers.registry.types, ["qwen", "funasr", "openai"])
     const component = Providers.registry.get("qwen")!
-    const decode = Schema.decodeUnknownEither(component.config, { errors: "all", onExcessProperty: "error" })
+    const decode = Schema.decodeUnknownEither(component.config as Schema.Schema<unknown>, {
+      errors: "all",
+      onExcessProperty: "error"
+    })
     const example = {
       type: "qwen",
       model: "auto",

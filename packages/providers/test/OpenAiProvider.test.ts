@@ -1,0 +1,136 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Ref, TestClock } from "effect"
+import * as OpenAiClient from "../src/OpenAiClient.js"
+import * as OpenAiConfig from "../src/OpenAiConfig.js"
+import * as OpenAiProvider from "../src/OpenAiProvider.js"
+import * as OpenAiRateLimits from "../src/OpenAiRateLimits.js"
+import * as OpenAiResponse from "../src/OpenAiResponse.js"
+import type { RateLimiter } from "../src/RateLimiter.js"
+
+const config = (fields: Record<string, unknown> = {}) => OpenAiConfig.decode({ type: "openai", ...fields })
+
+describe("OpenAiResponse", () => {
+  it.effect("maps verbose_json segments to sentences and places each word in its segment", () =>
+    Effect.gen(function*() {
+      const body = {
+        task: "transcribe",
+        language: "english",
+        duration: 4.2,
+        text: "Hello there. General Kenobi!",
+        segments: [
+          { id: 0, seek: 0, start: 0, end: 1.5, text: " Hello there.", tokens: [], temperature: 0 },
+          { id: 1, seek: 0, start: 1.8, end: 4.1, text: " General Kenobi!", tokens: [], temperature: 0 }
+        ],
+        words: [
+          { word: "Hello", start: 0.1, end: 0.6 },
+          { word: "there.", start: 0.7, end: 1.4 },
+          { word: "General", start: 1.9, end: 2.8 },
+          { word: "Kenobi!", start: 2.9, end: 4.0 }
+        ]
+      }
+      const transcript = yield* OpenAiResponse.toTranscript("verbose_json", JSON.stringify(body), {
+        model: "whisper-1",
+        input: "a.wav",
+        warnings: []
+      })
+      assert.strictEqual(transcript.language, "en")
+      assert.strictEqual(transcript.durationMs, 4200)
+      assert.strictEqual(transcript.usageSeconds, 5)
+      assert.deepStrictEqual(
+        transcript.sentences.map((s) => [s.beginMs, s.endMs, s.text, s.words?.map((w) => w.text + w.punctuation)]),
+        [[0, 1500, "Hello there.", ["Hello", "there."]], [1800, 4100, "General Kenobi!", ["General", "Kenobi!"]]]
+      )
+      assert.strictEqual(transcript.sentences[0]!.words![1]!.punctuation, ".")
+    }))
+
+  it.effect("json and text answers give the text without timestamps", () =>
+    Effect.gen(function*() {
+      const params = { model: "whisper-1", input: "a.wav", warnings: [] }
+      const json = yield* OpenAiResponse.toTranscript("json", "{\"text\":\"Hi.\"}", params)
+      const text = yield* OpenAiResponse.toTranscript("text", "Hi.\n", params)
+      assert.deepStrictEqual([json.text, json.sentences.length, text.text, text.sentences.length], ["Hi.", 0, "Hi.", 0])
+    }))
+})
+
+describe("OpenAiClient.failure", () => {
+  it("maps the error envelope, quota, and Retry-After in ms and seconds", () => {
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+      status,
+      headers,
+      text: JSON.stringify(body)
+    })
+    const limited = OpenAiClient.failure(
+      answer(429, { error: { message: "Rate limit reached", type: "requests", code: "rate_limit_exceeded" } }, {
+        "retry-after": "3"
+      }),
+      "a.wav",
+      0
+    )
+    assert.deepStrictEqual([limited.reason, limited.retryAfterMs, limited.isRetryable], ["Throttled", 3000, true])
+    const precise = OpenAiClient.failure(answer(429, {}, { "retry-after-ms": "250", "retry-after": "1" }), "a", 0)
+    assert.strictEqual(precise.retryAfterMs, 250)
+    const quota = OpenAiClient.failure(answer(429, { error: { code: "insufficient_quota", message: "pay" } }), "a", 0)
+    assert.deepStrictEqual([quota.reason, quota.isRetryable], ["QuotaExhausted", false])
+    const key = OpenAiClient.failure(answer(401, { error: { code: "invalid_api_key", message: "bad key" } }), "a", 0)
+    assert.strictEqual(key.reason, "Unauthorized")
+    assert.include(key.message, "OPENAI_API_KEY")
+  })
+})
+
+describe("OpenAiRateLimits", () => {
+  it("reads x-ratelimit-reset-* durations", () => {
+    assert.deepStrictEqual(
+      ["1s", "6m0s", "1.5s", "120ms", "1h2m3s", "soon"].map(OpenAiRateLimits.parseReset),
+      [1000, 360_000, 1500, 120, 3_723_000, undefined]
+    )
+  })
+
+  it.effect("paces at the server's limit, and holds a start while the budget is spent until it resets", () =>
+    Effect.gen(function*() {
+      const paced = yield* Ref.make<Array<readonly [string, number]>>([])
+      const limiter: RateLimiter.Service = {
+        acquire: (key, rpm) => Ref.update(paced, (all) => [...all, [key, rpm] as const])
+      }
+      const control = yield* OpenAiRateLimits.make(limiter, undefined)
+      yield* control.acquire("whisper-1")
+      assert.deepStrictEqual(yield* Ref.get(paced), [])
+      yield* control.observe({
+        "x-ratelimit-limit-requests": "50",
+        "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "2s"
+      })
+      const start = yield* Effect.fork(control.acquire("whisper-1"))
+      yield* TestClock.adjust("1999 millis")
+      assert.deepStrictEqual(yield* Ref.get(paced), [])
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(start)
+      assert.deepStrictEqual(yield* Ref.get(paced), [["whisper-1", 50]])
+    }))
+})
+
+describe("the openai component", () => {
+  it("warns about fields the API has no place for, naming the field and the model", () => {
+    assert.deepStrictEqual(
+      OpenAiProvider.component.check(
+        config({ model: "whisper-large-v3", enable_itn: true, diarization_enabled: true })
+      ),
+      [
+        "enable_itn is not an OpenAI transcription field; whisper-large-v3 cannot honour it, and it is not sent",
+        "diarization_enabled is not an OpenAI transcription field; whisper-large-v3 cannot honour it, and it is not sent"
+      ]
+    )
+    assert.deepStrictEqual(
+      OpenAiProvider.component.check(config({ response_format: "json", timestamp_granularities: ["word"] })),
+      [
+        "timestamp_granularities needs response_format: verbose_json; with json it is not sent"
+      ]
+    )
+  })
+
+  it("points --emulator at the emulator's /v1 with its key", () => {
+    assert.deepStrictEqual([...OpenAiProvider.component.emulator!({ origin: "http://127.0.0.1:9", apiKey: "sk-e" })], [
+      ["OPENAI_API_KEY", "sk-e"],
+      ["OPENAI_BASE_URL", "http://127.0.0.1:9/v1"]
+    ])
+  })
+})
