@@ -13,8 +13,14 @@ const work = tempDir("asrflow-examples-")
 
 describe("examples", () => {
   it("has the documented examples", () => {
-    assert.deepStrictEqual(examples, ["long-files", "manifest", "quickstart"])
+    assert.deepStrictEqual(examples, ["long-files", "manifest", "meeting-speakers", "openai-compatible", "quickstart"])
   })
+
+  /** The output folder each example's provider writes to. */
+  const folders: Record<string, string> = {
+    "meeting-speakers": "aliyun-funasr",
+    "openai-compatible": "openai-transcriptions"
+  }
 
   for (const name of examples) {
     it(`${name}/pipeline.yaml runs against the emulator`, async () => {
@@ -25,18 +31,33 @@ describe("examples", () => {
       })
       assert.strictEqual(result.code, 0, result.stderr)
       assert.match(result.stderr, /transcripts are SYNTHETIC/)
-      const files = listFiles(path.join(dir, "out/aliyun-qwen-asr"))
+      const root = path.join(dir, "out", folders[name] ?? "aliyun-qwen-asr")
+      const files = listFiles(root)
       assert.isTrue(files.some((file) => file.startsWith("transcripts/") && file.endsWith(".txt")), files.join("\n"))
       assert.isTrue(files.some((file) => file.startsWith("responses/")), files.join("\n"))
       if (name === "long-files") {
-        const srt = fs.readFileSync(path.join(dir, "out/aliyun-qwen-asr/transcripts/planning-session.srt"), "utf8")
+        const srt = fs.readFileSync(path.join(root, "transcripts/planning-session.srt"), "utf8")
         assert.match(srt, /^1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n/)
         assert.isAbove(srt.split("\n\n").filter((cue) => cue.trim() !== "").length, 5)
       }
+      if (name === "meeting-speakers") {
+        const read = (ext: string) => fs.readFileSync(path.join(root, `transcripts/team-meeting.${ext}`), "utf8")
+        const speakers = new Set(JSON.parse(read("json")).sentences.map((s: { speaker_id: number }) => s.speaker_id))
+        assert.deepStrictEqual([...speakers].sort(), [0, 1])
+        assert.match(read("vtt"), /^<v Speaker 1>/m)
+        assert.match(read("vtt"), /^<v Speaker 2>/m)
+        assert.match(read("txt"), /^\[S1\] .+\n\[S2\] /m)
+        assert.match(read("srt"), /^\[S2\] /m)
+      }
+      if (name === "openai-compatible") {
+        const srt = fs.readFileSync(path.join(root, "transcripts/memos/studio.srt"), "utf8")
+        assert.match(srt, /^1\n00:00:0\d,\d{3} --> 00:00:\d\d,\d{3}\n/)
+        const json = JSON.parse(fs.readFileSync(path.join(root, "transcripts/interview.json"), "utf8"))
+        assert.isAbove(json.words.length, 0)
+        assert.strictEqual(json.provider, "openai")
+      }
       if (name === "manifest") {
-        const json = JSON.parse(
-          fs.readFileSync(path.join(dir, "out/aliyun-qwen-asr/transcripts/intro/welcome.json"), "utf8")
-        )
+        const json = JSON.parse(fs.readFileSync(path.join(root, "transcripts/intro/welcome.json"), "utf8"))
         assert.deepStrictEqual(json.metadata, { speaker: "host" })
       }
     })

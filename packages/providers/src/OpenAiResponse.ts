@@ -76,6 +76,23 @@ const toWord = (timing: typeof WordTiming.Type): Word => {
   })
 }
 
+/**
+ * Gives each word the punctuation that follows it in the segment's text: the API's words carry none, and
+ * subtitles built from words should read like the text.
+ */
+const punctuate = (text: string, words: ReadonlyArray<Word>): Array<Word> => {
+  const lower = text.toLowerCase()
+  let cursor = 0
+  return words.map((word) => {
+    const at = word.text === "" ? -1 : lower.indexOf(word.text.toLowerCase(), cursor)
+    if (at < 0 || word.punctuation !== "") return word
+    cursor = at + word.text.length
+    const trailing = /^\p{P}+/u.exec(text.slice(cursor))?.[0] ?? ""
+    cursor += trailing.length
+    return trailing === "" ? word : new Word({ ...word, punctuation: trailing })
+  })
+}
+
 /** Sentences from segments, each with the words whose middle falls inside it; without segments, one of all words. */
 const sentencesOf = (answer: Verbose): Array<Sentence> => {
   const words = (answer.words ?? []).map(toWord)
@@ -87,7 +104,7 @@ const sentencesOf = (answer: Verbose): Array<Sentence> => {
         beginMs: words[0]!.beginMs,
         endMs: words.at(-1)!.endMs,
         text: answer.text.trim(),
-        words
+        words: punctuate(answer.text, words)
       })
     ]
   }
@@ -106,7 +123,9 @@ const sentencesOf = (answer: Verbose): Array<Sentence> => {
       beginMs: ms(segment.start),
       endMs: ms(segment.end),
       text: segment.text.trim(),
-      ...(answer.words !== undefined && answer.words !== null ? { words: grouped[index]! } : {})
+      ...(answer.words !== undefined && answer.words !== null
+        ? { words: punctuate(segment.text, grouped[index]!) }
+        : {})
     })
   )
 }

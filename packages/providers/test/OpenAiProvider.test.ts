@@ -21,11 +21,12 @@ describe("OpenAiResponse", () => {
           { id: 0, seek: 0, start: 0, end: 1.5, text: " Hello there.", tokens: [], temperature: 0 },
           { id: 1, seek: 0, start: 1.8, end: 4.1, text: " General Kenobi!", tokens: [], temperature: 0 }
         ],
+        // the API's words carry no punctuation: it comes from the segment's text
         words: [
           { word: "Hello", start: 0.1, end: 0.6 },
-          { word: "there.", start: 0.7, end: 1.4 },
+          { word: "there", start: 0.7, end: 1.4 },
           { word: "General", start: 1.9, end: 2.8 },
-          { word: "Kenobi!", start: 2.9, end: 4.0 }
+          { word: "Kenobi", start: 2.9, end: 4.0 }
         ]
       }
       const transcript = yield* OpenAiResponse.toTranscript("verbose_json", JSON.stringify(body), {
