@@ -65,6 +65,7 @@ const setup = (provider: ReadonlyArray<string>) => {
       "  - type: text",
       "  - type: evidence",
       "  - type: jsonl",
+      "  - type: count",
       ""
     ].join("\n")
   )
@@ -77,7 +78,7 @@ const everyFileLacks = (root: string, secret: string) => {
   }
 }
 
-describe("a second provider through the public registry", () => {
+describe("a second provider (and a sink) through the public registry", () => {
   it("runs a pipeline with it: its folder, its transcripts, its key redacted everywhere", async () => {
     const dir = setup(["type: echo", "model: echo-2", "context: glossary"])
     try {
@@ -89,6 +90,8 @@ describe("a second provider through the public registry", () => {
         "echo sub/b via echo-2 in here with context glossary"
       )
       assert.match(result.stderr, /2 done, 0 failed, 0 skipped of 2 item\(s\)/)
+      // the test-only sink, added as docs/ARCHITECTURE.md "How to add a sink" says
+      assert.strictEqual(fs.readFileSync(path.join(root, "counts/sub/b.count"), "utf8"), "9\n")
       assert.isTrue(fs.existsSync(path.join(root, "ledger.sqlite")))
       everyFileLacks(dir, key)
       assert.notInclude(result.stdout + result.stderr, key)

@@ -7,7 +7,7 @@ import type { SinkComponent } from "@asrflow/core/Component"
 import type { RunContext } from "@asrflow/core/RunContext"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
-import * as ItemSink from "./internal/itemSink.js"
+import * as ItemSink from "./ItemSink.js"
 
 /**
  * @since 0.1.0

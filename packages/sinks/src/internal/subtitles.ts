@@ -10,8 +10,8 @@ import type { RunContext } from "@asrflow/core/RunContext"
 import type { Transcribed } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
+import * as ItemSink from "../ItemSink.js"
 import * as Cues from "./cues.js"
-import * as ItemSink from "./itemSink.js"
 import * as Timecode from "./timecode.js"
 
 /** The config fields of a subtitle sink of the given type: the `type` literal plus the line shaping. */
