@@ -8,7 +8,6 @@ import { PipelineLoader } from "@asrflow/core"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -17,7 +16,7 @@ import * as OneShot from "../src/OneShot.js"
 import { wavHeader } from "../src/PcmInput.js"
 import * as PipelineRun from "../src/PipelineRun.js"
 import { registries } from "./fixtures/echo/registries.js"
-import { repoRoot } from "./utils/Cli.js"
+import { repoRoot, runCli } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const echoBinary = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures/echo/asrflow-echo.ts")
@@ -30,15 +29,10 @@ const runEcho = (
   args: ReadonlyArray<string>,
   options: { readonly cwd: string; readonly env?: Record<string, string> }
 ) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const env = { PATH: process.env.PATH ?? "", HOME: options.cwd, ...options.env }
-    const child = spawn(process.execPath, ["--import", tsxLoader, echoBinary, ...args], { cwd: options.cwd, env })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  runCli(args, {
+    cwd: options.cwd,
+    env: { HOME: options.cwd, ...options.env },
+    script: { file: echoBinary, nodeArgs: ["--import", tsxLoader] }
   })
 
 /** One second of 16 kHz silence as a WAV file. */
@@ -65,6 +59,7 @@ const setup = (provider: ReadonlyArray<string>) => {
       "  - type: text",
       "  - type: evidence",
       "  - type: jsonl",
+      "  - type: count",
       ""
     ].join("\n")
   )
@@ -77,7 +72,7 @@ const everyFileLacks = (root: string, secret: string) => {
   }
 }
 
-describe("a second provider through the public registry", () => {
+describe("a second provider (and a sink) through the public registry", () => {
   it("runs a pipeline with it: its folder, its transcripts, its key redacted everywhere", async () => {
     const dir = setup(["type: echo", "model: echo-2", "context: glossary"])
     try {
@@ -89,6 +84,8 @@ describe("a second provider through the public registry", () => {
         "echo sub/b via echo-2 in here with context glossary"
       )
       assert.match(result.stderr, /2 done, 0 failed, 0 skipped of 2 item\(s\)/)
+      // the test-only sink, added as docs/ARCHITECTURE.md "How to add a sink" says
+      assert.strictEqual(fs.readFileSync(path.join(root, "counts/sub/b.count"), "utf8"), "9\n")
       assert.isTrue(fs.existsSync(path.join(root, "ledger.sqlite")))
       everyFileLacks(dir, key)
       assert.notInclude(result.stdout + result.stderr, key)

@@ -11,7 +11,7 @@ import { SinkError } from "@asrflow/core/Sink"
 import type { Evidence, TranscriptResult } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
-import * as ItemSink from "./internal/itemSink.js"
+import * as ItemSink from "./ItemSink.js"
 
 /**
  * @since 0.1.0

@@ -11,7 +11,7 @@ import type { Transcribed } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import { Option } from "effect"
-import * as ItemSink from "./internal/itemSink.js"
+import * as ItemSink from "./ItemSink.js"
 
 /**
  * @since 0.1.0

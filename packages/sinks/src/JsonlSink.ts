@@ -23,7 +23,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { describe, writeFileAtomic } from "./AtomicFile.js"
-import { redactError } from "./internal/itemSink.js"
+import { redactError } from "./ItemSink.js"
 import * as JsonSink from "./JsonSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 

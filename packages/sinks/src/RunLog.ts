@@ -19,7 +19,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Layer, Ref } from "effect"
 import type { Scope } from "effect"
 import { describe } from "./AtomicFile.js"
-import { redactError } from "./internal/itemSink.js"
+import { redactError } from "./ItemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 
 /**

@@ -10,7 +10,7 @@ import type { FileSystem } from "@effect/platform"
 import { Path } from "@effect/platform"
 import { Effect } from "effect"
 import { writeFileAtomic } from "./AtomicFile.js"
-import { redactError } from "./internal/itemSink.js"
+import { redactError } from "./ItemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 
 /**

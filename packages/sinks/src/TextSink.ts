@@ -8,7 +8,7 @@ import type { RunContext } from "@asrflow/core/RunContext"
 import type { Transcript } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
-import * as ItemSink from "./internal/itemSink.js"
+import * as ItemSink from "./ItemSink.js"
 import * as Speakers from "./internal/speakers.js"
 
 /**

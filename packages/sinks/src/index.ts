@@ -14,6 +14,11 @@ export * as EvidenceSink from "./EvidenceSink.js"
 export * as JsonlSink from "./JsonlSink.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as ItemSink from "./ItemSink.js"
+
+/**
  * @since 0.1.0
  */
 export * as JsonSink from "./JsonSink.js"

@@ -30,8 +30,13 @@ export const tempDir = (prefix: string): string => {
  */
 export const runCli = (
   args: ReadonlyArray<string>,
-  options: { readonly cwd?: string; readonly env?: Record<string, string | undefined>; readonly timeoutMs?: number } =
-    {}
+  options: {
+    readonly cwd?: string
+    readonly env?: Record<string, string | undefined>
+    readonly timeoutMs?: number
+    /** Another program to run instead of the built binary (e.g. a CLI of one's own), with node flags. */
+    readonly script?: { readonly file: string; readonly nodeArgs: ReadonlyArray<string> }
+  } = {}
 ): Promise<CliResult> =>
   new Promise((resolve, reject) => {
     const env: Record<string, string> = {
@@ -42,7 +47,8 @@ export const runCli = (
     for (const [key, value] of Object.entries(options.env ?? {})) {
       if (value !== undefined) env[key] = value
     }
-    const child = spawn(process.execPath, [binary, ...args], { cwd: options.cwd ?? repoRoot, env })
+    const program = options.script === undefined ? [binary] : [...options.script.nodeArgs, options.script.file]
+    const child = spawn(process.execPath, [...program, ...args], { cwd: options.cwd ?? repoRoot, env })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))

@@ -10,8 +10,8 @@ import type { RunContext } from "@asrflow/core/RunContext"
 import type { Transcribed } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
+import * as ItemSink from "../ItemSink.js"
 import * as Cues from "./cues.js"
-import * as ItemSink from "./itemSink.js"
 import * as Speakers from "./speakers.js"
 import * as Timecode from "./timecode.js"
 
@@ -33,7 +33,7 @@ export const configFields = <T extends string>(type: T) => ({
 
 /** The warning logged when a transcript has no timestamps. */
 const NO_TIMESTAMPS_WARNING =
-  "the transcript has no timestamps (the model returned none), so the subtitle is one cue spanning the whole audio. For timed cues use a model that returns sentence timestamps (see asrflow validate and the provider's docs)."
+  "the transcript has no timestamps (the model returned none), so the subtitle is one cue spanning the whole audio. For timed cues use a model that returns sentence timestamps and ask for them (timestamp_granularities: [sentence, word])."
 
 const shape = (result: Transcribed, shaping: Cues.Shaping, format: string) =>
   Effect.gen(function*() {

@@ -131,7 +131,7 @@ export const subtitleSuite = (format: Format) =>
         assert.strictEqual(cues[0].start, 0)
         assert.strictEqual(cues[0].end, 4200)
         assert.strictEqual(warnings.length, 1)
-        assert.include(warnings[0], "qwen3-asr-flash-filetrans")
+        assert.include(warnings[0], "use a model that returns sentence timestamps")
         assert.include(warnings[0], "timestamp_granularities")
         assert.include(warnings[0], "sync/short")
       }))

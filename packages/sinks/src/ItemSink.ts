@@ -1,8 +1,9 @@
 /**
- * The shared body of the one-file-per-item sinks (text, json, srt, vtt, evidence): resolve the item's
- * safe path, render, redact, write atomically, log.
+ * The body of every sink that writes one file per item (text, json, srt, vtt, evidence, and yours):
+ * resolve the item's safe path under the output root, render, redact, write atomically, log. A new
+ * sink of this kind only says how to render a result (see docs/ARCHITECTURE.md, "How to add a sink").
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 import { Redactor } from "@asrflow/core/Redact"
 import { RunContext } from "@asrflow/core/RunContext"
@@ -11,10 +12,15 @@ import type { TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
-import { writeFileAtomic } from "../AtomicFile.js"
-import * as OutputLayout from "../OutputLayout.js"
+import { writeFileAtomic } from "./AtomicFile.js"
+import * as OutputLayout from "./OutputLayout.js"
 
-/** What a per-item sink needs to say. */
+/**
+ * What a per-item sink needs to say.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Options {
   /** The sink's type, used in errors and as the log component `sink.<name>`. */
   readonly name: string
@@ -34,7 +40,12 @@ export interface Options {
   readonly writes: (result: TranscriptResult) => boolean
 }
 
-/** The same error with its path and description redacted, for messages that reach users and logs. */
+/**
+ * The same error with its path and description redacted, for messages that reach users and logs.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const redactError = (redactor: Redactor.Service, error: SinkError): SinkError =>
   new SinkError({
     sink: error.sink,
@@ -44,7 +55,12 @@ export const redactError = (redactor: Redactor.Service, error: SinkError): SinkE
     cause: error.cause
   })
 
-/** Builds the per-item sink service. */
+/**
+ * Builds the per-item sink service.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const make = (
   options: Options
 ): Effect.Effect<Sink.Service, never, FileSystem.FileSystem | Path.Path | RunContext | Scope.Scope> =>
