@@ -8,8 +8,8 @@ import type { RunContext } from "@asrflow/core/RunContext"
 import type { Transcript } from "@asrflow/core/Transcript"
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
-import * as ItemSink from "./ItemSink.js"
 import * as Speakers from "./internal/speakers.js"
+import * as ItemSink from "./ItemSink.js"
 
 /**
  * @since 0.1.0
