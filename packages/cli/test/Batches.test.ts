@@ -1,7 +1,7 @@
 import { startEmulator } from "@asrflow/emulator"
 import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -11,28 +11,10 @@ import { listFiles } from "./utils/Static.js"
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const work = tempDir("asrflow-batches-")
 
-/** A 16 kHz mono WAV of a `seconds`-long tone, distinct per `index`. */
-const toneWav = (file: string, index: number, seconds = 1) => {
-  const rate = 16000
-  const data = Buffer.alloc(rate * seconds * 2)
-  for (let i = 0; i < rate * seconds; i++) {
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (200 + index) * i) / rate) * 6000), i * 2)
-  }
-  const header = Buffer.alloc(44)
-  header.write("RIFF", 0)
-  header.writeUInt32LE(36 + data.length, 4)
-  header.write("WAVEfmt ", 8)
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(rate, 24)
-  header.writeUInt32LE(rate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write("data", 36)
-  header.writeUInt32LE(data.length, 40)
+/** A 16 kHz mono WAV of a one-second tone, distinct per `index` (sox). */
+const toneWav = (file: string, index: number) => {
   fs.mkdirSync(path.dirname(file), { recursive: true })
-  fs.writeFileSync(file, Buffer.concat([header, data]))
+  execFileSync("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "1", "sine", String(200 + index)])
 }
 
 /** A folder of `count` short files and a funasr pipeline over it. */

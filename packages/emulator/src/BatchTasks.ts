@@ -6,13 +6,11 @@
  *
  * @since 0.2.0
  */
-import type { Analysis } from "./AudioAnalyzer.js"
-import type { Segment } from "./AudioContent.js"
 import * as BatchDocument from "./BatchDocument.js"
 import type { State } from "./internal/state.js"
 import { taskTime } from "./internal/time.js"
 import * as TaskAudio from "./TaskAudio.js"
-import type { Status, View } from "./Tasks.js"
+import type { Status, View, Work } from "./Tasks.js"
 
 // =============================================================================
 // Models
@@ -31,16 +29,6 @@ export interface BatchParameters {
   readonly channelIds: ReadonlyArray<number>
 }
 
-type FileWork =
-  | { readonly _tag: "Loading" }
-  | {
-    readonly _tag: "Ready"
-    readonly at: number
-    readonly analysis: Extract<Analysis, { _tag: "Ok" }>
-    readonly segments: ReadonlyArray<Segment> | undefined
-  }
-  | { readonly _tag: "Failed"; readonly at: number; readonly code: string; readonly message: string }
-
 /**
  * One file of a batch.
  *
@@ -50,7 +38,7 @@ type FileWork =
 export interface BatchFile {
   readonly index: number
   readonly fileUrl: string
-  work: FileWork
+  work: Work
   document: unknown
 }
 

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type { Ctx } from "./internal/http.js"
-import { header, isObject, nativeError, ossError, readJson, sendJson } from "./internal/http.js"
+import { answerResult, header, isObject, nativeError, readJson, sendJson } from "./internal/http.js"
 import { INVALID_URL, isRejection } from "./internal/rejection.js"
 import { parseCompact } from "./internal/time.js"
 import * as Models from "./Models.js"
@@ -253,23 +253,5 @@ export const list = (ctx: Ctx): void => {
  * @since 0.1.0
  * @category routes
  */
-export const result = async (ctx: Ctx, id: string): Promise<void> => {
-  const checked = ctx.state.tasks.checkResult(id, ctx.url.searchParams)
-  await ctx.state.clock.sleep(ctx.state.config.latency_ms.result)
-  if (checked._tag === "BadSignature") {
-    return ossError(
-      ctx,
-      403,
-      "SignatureDoesNotMatch",
-      "The request signature we calculated does not match the signature you provided."
-    )
-  }
-  if (checked._tag === "Expired") {
-    return ossError(ctx, 403, "AccessDenied", "Request has expired.", {
-      Expires: new Date(checked.expires! * 1000).toISOString(),
-      ServerTime: new Date(ctx.state.clock.now()).toISOString()
-    })
-  }
-  if (checked._tag !== "Ok") return ossError(ctx, 404, "NoSuchKey", "The specified key does not exist.")
-  sendJson(ctx, 200, ctx.state.tasks.document(checked.task))
-}
+export const result = (ctx: Ctx, id: string): Promise<void> =>
+  answerResult(ctx, ctx.state.tasks.checkResult(id, ctx.url.searchParams), (ok) => ctx.state.tasks.document(ok.task))

@@ -8,7 +8,7 @@
  */
 import type { FileSource } from "./BatchTasks.js"
 import type { Ctx } from "./internal/http.js"
-import { header, isObject, nativeError, ossError, sendJson } from "./internal/http.js"
+import { answerResult, header, isObject, nativeError, sendJson } from "./internal/http.js"
 import { INVALID_URL, isRejection } from "./internal/rejection.js"
 import * as OssReferences from "./OssReferences.js"
 import type { Rule } from "./Report.js"
@@ -233,23 +233,5 @@ const vocabularyProblem = (ctx: Ctx, id: unknown, model: string): string | undef
  * @since 0.2.0
  * @category routes
  */
-export const result = async (ctx: Ctx, id: string, index: number): Promise<void> => {
-  const checked = ctx.state.batches.checkResult(id, index, ctx.url.searchParams)
-  await ctx.state.clock.sleep(ctx.state.config.latency_ms.result)
-  if (checked._tag === "BadSignature") {
-    return ossError(
-      ctx,
-      403,
-      "SignatureDoesNotMatch",
-      "The request signature we calculated does not match the signature you provided."
-    )
-  }
-  if (checked._tag === "Expired") {
-    return ossError(ctx, 403, "AccessDenied", "Request has expired.", {
-      Expires: new Date(checked.expires! * 1000).toISOString(),
-      ServerTime: new Date(ctx.state.clock.now()).toISOString()
-    })
-  }
-  if (checked._tag !== "Ok") return ossError(ctx, 404, "NoSuchKey", "The specified key does not exist.")
-  sendJson(ctx, 200, checked.document)
-}
+export const result = (ctx: Ctx, id: string, index: number): Promise<void> =>
+  answerResult(ctx, ctx.state.batches.checkResult(id, index, ctx.url.searchParams), (ok) => ok.document)

@@ -33,7 +33,13 @@ export interface Parameters {
   readonly channelIds: ReadonlyArray<number>
 }
 
-type Work =
+/**
+ * Where a task's audio is: still loading, ready to transcribe, or failed (with the code the task answers).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Work =
   | { readonly _tag: "Loading" }
   | {
     readonly _tag: "Ready"

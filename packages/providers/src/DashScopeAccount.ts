@@ -9,6 +9,7 @@
  */
 import * as Policies from "@asrflow/core/Policies"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
+import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
 import { Schema } from "effect"
 import { Region } from "./Regions.js"
 
@@ -67,6 +68,21 @@ export interface Connection {
   readonly base_url?: { readonly native?: string | undefined; readonly compatible?: string | undefined } | undefined
   readonly timeout_secs: number
   readonly retry: RetryPolicy.RetryPolicy
+}
+
+/**
+ * The `poll` block of a one-shot request: the poll interval and the number of waits of the original helper.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const pollOf = (request: RequestOptions): Record<string, number> | undefined => {
+  const interval = request.poll_interval_secs
+  return interval === undefined ? undefined : {
+    initial_interval_ms: interval * 1000,
+    max_interval_ms: interval * 1000,
+    ...(request.max_waits === undefined ? {} : { timeout_secs: interval * request.max_waits })
+  }
 }
 
 /**

@@ -48,12 +48,6 @@ export const check = (config: FunAsrConfig): ReadonlyArray<string> => {
  * @category utils
  */
 export const fromRequest = (request: RequestOptions): Record<string, unknown> => {
-  const interval = request.poll_interval_secs
-  const poll = interval === undefined ? undefined : {
-    initial_interval_ms: interval * 1000,
-    max_interval_ms: interval * 1000,
-    ...(request.max_waits === undefined ? {} : { timeout_secs: interval * request.max_waits })
-  }
   const raw: Record<string, unknown> = {
     type: "funasr",
     model: request.model,
@@ -66,7 +60,7 @@ export const fromRequest = (request: RequestOptions): Record<string, unknown> =>
     context: request.context,
     enable_itn: request.enable_itn,
     sample_rate: request.sample_rate,
-    poll
+    poll: DashScopeAccount.pollOf(request)
   }
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
 }

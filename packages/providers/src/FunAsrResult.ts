@@ -9,6 +9,7 @@
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { ChannelText, Evidence, Sentence, Transcript, Word } from "@asrflow/core/Transcript"
 import { DateTime, Effect, Option, Schema } from "effect"
+import * as ResultDocument from "./ResultDocument.js"
 
 // =============================================================================
 // The task answer
@@ -73,20 +74,9 @@ export const noSpeechCode = "SUCCESS_WITH_NO_VALID_FRAGMENT"
 // The result document
 // =============================================================================
 
-const DocumentWord = Schema.Struct({
-  begin_time: Schema.Number,
-  end_time: Schema.Number,
-  text: Schema.String,
-  punctuation: OptionalString
-})
-
 const DocumentSentence = Schema.Struct({
-  sentence_id: Schema.optional(Schema.Number),
-  begin_time: Schema.Number,
-  end_time: Schema.Number,
-  text: Schema.String,
-  speaker_id: Schema.optional(Schema.NullOr(Schema.Number)),
-  words: Schema.optional(Schema.NullOr(Schema.Array(DocumentWord)))
+  ...ResultDocument.ResultSentence.fields,
+  speaker_id: Schema.optional(Schema.NullOr(Schema.Number))
 })
 
 /**

@@ -89,12 +89,6 @@ const check = (config: QwenConfig): ReadonlyArray<string> => {
  * Omitted fields take the config's defaults (model `qwen3-asr-flash`, region `cn-beijing`).
  */
 const fromRequest = (request: RequestOptions): Record<string, unknown> => {
-  const interval = request.poll_interval_secs
-  const poll = interval === undefined ? undefined : {
-    initial_interval_ms: interval * 1000,
-    max_interval_ms: interval * 1000,
-    ...(request.max_waits === undefined ? {} : { timeout_secs: interval * request.max_waits })
-  }
   const raw: Record<string, unknown> = {
     type: "qwen",
     model: request.model,
@@ -108,7 +102,7 @@ const fromRequest = (request: RequestOptions): Record<string, unknown> => {
     context: request.context,
     enable_itn: request.enable_itn,
     channel_id: request.channel_id,
-    poll
+    poll: DashScopeAccount.pollOf(request)
   }
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
 }

@@ -28,7 +28,13 @@ const ResultWord = Schema.Struct({
   punctuation: OptionalString
 })
 
-const ResultSentence = Schema.Struct({
+/**
+ * A sentence of a result document, as both DashScope task families write it (Fun-ASR adds `speaker_id`).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ResultSentence = Schema.Struct({
   sentence_id: Schema.optional(Schema.Number),
   begin_time: Schema.Number,
   end_time: Schema.Number,

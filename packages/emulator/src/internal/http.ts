@@ -295,3 +295,34 @@ export const header = (req: http.IncomingMessage, name: string): string | undefi
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
 }
+
+/**
+ * Answers a signed result URL as OSS does, from what checking its query found: the document, or OSS XML 403
+ * (bad signature, expired) or 404.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const answerResult = async <Ok extends { readonly _tag: "Ok" }>(
+  ctx: Ctx,
+  checked: Ok | { readonly _tag: "Expired" | "BadSignature" | "NotFound"; readonly expires?: number },
+  document: (ok: Ok) => unknown
+): Promise<void> => {
+  await ctx.state.clock.sleep(ctx.state.config.latency_ms.result)
+  if (checked._tag === "BadSignature") {
+    return ossError(
+      ctx,
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided."
+    )
+  }
+  if (checked._tag === "Expired") {
+    return ossError(ctx, 403, "AccessDenied", "Request has expired.", {
+      Expires: new Date(checked.expires! * 1000).toISOString(),
+      ServerTime: new Date(ctx.state.clock.now()).toISOString()
+    })
+  }
+  if (checked._tag !== "Ok") return ossError(ctx, 404, "NoSuchKey", "The specified key does not exist.")
+  sendJson(ctx, 200, document(checked as Ok))
+}
