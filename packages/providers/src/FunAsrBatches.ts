@@ -195,7 +195,15 @@ export const make = Effect.fnUntraced(function*(options: {
       return batch.map(() =>
         Either.isLeft(answer) ? Exit.fail(answer.left) : Exit.succeed({ taskId, answer: answer.right, submitRaw: raw })
       )
-    }).pipe(Effect.withSpan("FunAsrBatches.run", { attributes: { size: batch.length } }))
+    }).pipe(
+      // whatever ends the batch (a defect, an interruption), no item may wait for its submit forever
+      Effect.onExit((exit) =>
+        Exit.isFailure(exit)
+          ? Effect.forEach(batch, (request) => Deferred.failCause(request.submitted, exit.cause), { discard: true })
+          : Effect.void
+      ),
+      Effect.withSpan("FunAsrBatches.run", { attributes: { size: batch.length } })
+    )
 
   return { run, find }
 })

@@ -3,12 +3,14 @@ import * as Ledger from "@asrflow/core/Ledger"
 import type { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { Transcript } from "@asrflow/core/Transcript"
 import * as Emulator from "@asrflow/emulator/Emulator"
+import { NodeHttpClient } from "@effect/platform-node"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as Cancel from "../src/Cancel.js"
 import * as Audio from "./utils/Audio.js"
 import * as Emulated from "./utils/Emulated.js"
 
@@ -167,5 +169,29 @@ describe("FunAsrTranscriber against the emulator", () => {
       const report = yield* emulator.report
       assert.deepStrictEqual(report.batches.submits.map((submit) => submit.files), [6])
       assert.deepStrictEqual(report.violations, [])
+    }))
+
+  it.scopedLive("cancel cancels a PENDING batch and marks its items failed, so a re-run submits them again", () =>
+    Effect.gen(function*() {
+      const items = shortFiles(path.join(work, "cancel"), 3)
+      const ledger = ledgerLayer(path.join(work, "cancel.sqlite"))
+      const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 3_600_000 } }))
+      const transcriber = yield* Emulated.funAsrFor(emulator)
+      const fingerprinted = yield* Effect.forEach(items, (item) => Emulated.fingerprinted(transcriber, item))
+      const pending = yield* Effect.forEach(fingerprinted, (item) => transcriber.submit!(item), {
+        concurrency: "unbounded"
+      }).pipe(Effect.provide(ledger))
+      const config = Emulated.funAsrConfig({ base_url: { native: emulator.nativeBaseUrl } })
+      const outcome = yield* Cancel.make("funasr")(config, { key: Redacted.make(emulator.apiKey), source: "test" })
+        .pipe(
+          Effect.provide(Layer.merge(ledger, NodeHttpClient.layerUndici))
+        )
+      assert.deepStrictEqual(outcome.cancelled, [pending[0]!.taskId!])
+      const statuses = yield* Effect.forEach(
+        fingerprinted,
+        (item) => Effect.flatMap(Ledger.Ledger, (l) => l.item(item.fingerprint!))
+      ).pipe(Effect.provide(ledger))
+      assert.deepStrictEqual(statuses.map((record) => Option.getOrThrow(record).status), ["failed", "failed", "failed"])
+      assert.deepStrictEqual((yield* emulator.report).violations, [])
     }))
 })
