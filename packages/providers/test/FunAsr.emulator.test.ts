@@ -36,7 +36,8 @@ describe("FunAsrTranscriber against the emulator", () => {
       Effect.gen(function*() {
         const items = shortFiles(path.join(work, "many"), 250)
         const emulator = yield* Emulator.make(Emulated.fastEmulator())
-        const transcriber = yield* Emulated.funAsrFor(emulator)
+        // a long linger: a batch that is not full waits for stragglers even on a loaded machine
+        const transcriber = yield* Emulated.funAsrFor(emulator, { batch: { linger_ms: 3000 } })
         const results = yield* Effect.forEach(items, (item) => Effect.either(transcriber.transcribe(item)), {
           concurrency: 250
         })
