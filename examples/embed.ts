@@ -41,7 +41,7 @@ const program = Effect.gen(function*() {
 const keyless = Layer.unwrapScoped(
   Effect.map(
     Emulator.make({}),
-    (handle) => Layer.setConfigProvider(ConfigProvider.fromMap(QwenProvider.component.emulator!(handle)))
+    (handle) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(QwenProvider.component.emulator!(handle))))
   )
 )
 
