@@ -31,7 +31,8 @@ const runEcho = (
 ) =>
   runCli(args, {
     cwd: options.cwd,
-    env: { HOME: options.cwd, ...options.env },
+    // tsx keeps a compile cache in TMPDIR: give it the test's own directory, removed with it
+    env: { HOME: options.cwd, TMPDIR: options.cwd, ...options.env },
     script: { file: echoBinary, nodeArgs: ["--import", tsxLoader] }
   })
 
