@@ -53,7 +53,8 @@ export const describe = <E>(cause: Cause.Cause<E>): string | undefined => {
   return Option.match(Cause.failureOption(cause), {
     onNone: () => `asrflow: internal error\n${Cause.pretty(cause)}`,
     onSome: (error) => {
-      if (error instanceof CliExit) return error.message
+      // an Error's message defaults to "": a CliExit without one was already shown
+      if (error instanceof CliExit) return error.message === "" ? undefined : error.message
       // @effect/cli prints its own usage errors
       if (ValidationError.isValidationError(error)) return undefined
       if (Predicate.hasProperty(error, "message") && typeof error.message === "string") return error.message
