@@ -21,7 +21,7 @@ export interface MakeOptions {
 const pipeline = Args.file({ name: "pipeline.yaml", exists: "yes" }).pipe(
   Args.withDescription("A pipeline file (see `asrflow schema`)")
 )
-const outputDir = Options.directory("output-dir").pipe(
+const outputDir = Options.text("output-dir").pipe(
   Options.withDescription("Write under this directory instead of ${OUTPUT_DIR:-output}/<the provider's folder>"),
   Options.optional
 )

@@ -22,6 +22,8 @@ const codeOfError = (error: unknown): number => {
   if (error instanceof CliExit) return error.code
   if (ValidationError.isValidationError(error)) return 2
   if (Predicate.isTagged(error, "PipelineConfigError")) return 2
+  // the output root cannot be used: local setup, like a bad flag
+  if (Predicate.isTagged(error, "OutputRootError")) return 2
   if (Predicate.isTagged(error, "MissingApiKeyError")) return 3
   if (Predicate.isTagged(error, "TranscriptionError") && Predicate.hasProperty(error, "isFatal") && error.isFatal) {
     return 3
@@ -57,6 +59,9 @@ export const describe = <E>(cause: Cause.Cause<E>): string | undefined => {
       if (error instanceof CliExit) return error.message === "" ? undefined : error.message
       // @effect/cli prints its own usage errors
       if (ValidationError.isValidationError(error)) return undefined
+      if (Predicate.isTagged(error, "OutputRootError") && Predicate.hasProperty(error, "message")) {
+        return `asrflow: ${String(error.message)}`
+      }
       if (Predicate.hasProperty(error, "message") && typeof error.message === "string") return error.message
       return String(error)
     }

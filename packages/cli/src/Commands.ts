@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { OutputRoot, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
+import { OutputCheck, OutputRoot, Pipeline, PipelineConfig, PipelineLoader, RunContext } from "@asrflow/core"
 import type { Summary } from "@asrflow/core"
 import { AtomicFile } from "@asrflow/sinks"
 import { Path } from "@effect/platform"
@@ -97,6 +97,7 @@ export const validate = (options: { readonly pipeline: string; readonly outputDi
       pipeline: config.output_dir,
       providerFolder: provider.outputFolder
     })
+    yield* OutputCheck.prepare(outputRoot)
     const warnings = provider.check(config.provider)
     const checkedAt = new Date(yield* Clock.currentTimeMillis)
     const context = RunContext.RunContext.of({

@@ -10,6 +10,7 @@ import {
   AudioProbe,
   Fingerprint,
   Ledger,
+  OutputCheck,
   OutputRoot,
   Pipeline,
   Transcriber,
@@ -213,6 +214,13 @@ export const execute = (registries: PipelineConfig.Registries, options: Options)
     const format = yield* formatOf(options, path)
     const { component, config } = yield* providerConfig(registries, options)
     const outputRoot = yield* OutputRoot.resolve({ flag: options.output_dir, providerFolder: component.outputFolder })
+    yield* OutputCheck.prepare(outputRoot)
+    if (options.output !== undefined) {
+      yield* OutputCheck.prepare(path.dirname(path.resolve(options.output)), {
+        what: "the directory of --output",
+        chosenBy: "--output"
+      })
+    }
     const credentials = yield* component.credentials.resolve(options.api_key)
     const services = RunLayer.make({
       baseDir: path.resolve("."),

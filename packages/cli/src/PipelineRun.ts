@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
+import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
@@ -59,6 +59,8 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       pipeline: config.output_dir,
       providerFolder: provider.outputFolder
     })
+    // a root that cannot take the outputs stops the run before any request (a plan only checks it could)
+    yield* OutputCheck.prepare(outputRoot, { create: options.dryRun !== true })
     if (options.dryRun) {
       const credentials = yield* provider.credentials.resolve(options.apiKey).pipe(
         Effect.orElseSucceed(() => planningKey)

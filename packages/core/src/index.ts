@@ -146,4 +146,9 @@ export * as OutputRoot from "./OutputRoot.js"
 /**
  * @since 0.2.0
  */
+export * as OutputCheck from "./OutputCheck.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"
