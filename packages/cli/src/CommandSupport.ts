@@ -8,6 +8,7 @@ import type { Credentials } from "@asrflow/core"
 import { Effect } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
+import * as FlagRules from "./FlagRules.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 
@@ -38,6 +39,6 @@ export const withEmulator = <A, E, R>(enabled: boolean, effect: Effect.Effect<A,
  */
 export const providerFor = (request: OneShot.Options) =>
   Effect.flatMap(CliRegistries, (registries) =>
-    OneShot.providerConfig(registries, request).pipe(
+    OneShot.providerConfig(registries, request, FlagRules.flagOf).pipe(
       Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
     ))

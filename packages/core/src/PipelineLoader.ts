@@ -120,6 +120,30 @@ export const decodeObject = (
   decodeTree(YamlTree.fromObject(object), file, registries)
 
 /**
+ * Decodes any value strictly against a schema and, when it does not fit, says why in the same words
+ * as the pipeline loader (path and message per problem, "did you mean" included), never as a Schema
+ * tree. The CLI validates its flags with it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const decodeValue = <A, I>(
+  schema: Schema.Schema<A, I>,
+  value: unknown
+): Either.Either<A, ReadonlyArray<ConfigIssue>> => {
+  const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(value)
+  if (Either.isRight(decoded)) return Either.right(decoded.right)
+  const issues = ConfigIssues.schemaIssues(
+    YamlTree.fromObject(value),
+    value,
+    decoded.left,
+    SchemaAST.encodedAST(schema.ast),
+    () => false
+  )
+  return Either.left(issues.length > 0 ? issues : [new ConfigIssue({ path: "", message: "is not valid here" })])
+}
+
+/**
  * Reads and decodes pipeline files.
  *
  * @since 0.1.0

@@ -151,4 +151,9 @@ export * as OutputCheck from "./OutputCheck.js"
 /**
  * @since 0.2.0
  */
+export * as DidYouMean from "./DidYouMean.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"

@@ -5,7 +5,7 @@
  */
 import * as Policies from "@asrflow/core/Policies"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
-import { TimestampGranularity } from "@asrflow/core/TranscribeRequest"
+import { SampleRate, TimestampGranularity } from "@asrflow/core/TranscribeRequest"
 import { Schema } from "effect"
 import * as Models from "./Models.js"
 import { Region } from "./Regions.js"
@@ -102,7 +102,7 @@ export class QwenConfig extends Schema.Class<QwenConfig>("QwenConfig")({
     description: "A Paraformer/Fun-ASR option. qwen3 cannot honour it: a warning, never sent."
   })),
   sample_rate: Schema.optional(
-    Schema.Int.pipe(Schema.positive()).annotations({
+    SampleRate.annotations({
       description: "Not a qwen3 request field (the service resamples to 16 kHz): a warning, never sent."
     })
   ),
