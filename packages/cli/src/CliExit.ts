@@ -24,6 +24,9 @@ const codeOfError = (error: unknown): number => {
   if (Predicate.isTagged(error, "PipelineConfigError")) return 2
   // the output root cannot be used: local setup, like a bad flag
   if (Predicate.isTagged(error, "OutputRootError")) return 2
+  if (Predicate.isTagged(error, "ServiceCheckError") && Predicate.hasProperty(error, "exitCode")) {
+    return Number(error.exitCode)
+  }
   if (Predicate.isTagged(error, "MissingApiKeyError")) return 3
   if (Predicate.isTagged(error, "TranscriptionError") && Predicate.hasProperty(error, "isFatal") && error.isFatal) {
     return 3

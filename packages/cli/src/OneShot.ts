@@ -26,6 +26,7 @@ import type { Scope } from "effect"
 import * as PcmInput from "./PcmInput.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as ServiceCheck from "./ServiceCheck.js"
 
 /**
  * @since 0.1.0
@@ -234,6 +235,7 @@ export const execute = (registries: PipelineConfig.Registries, options: Options)
       })
     }
     const credentials = yield* component.credentials.resolve(options.api_key)
+    yield* ServiceCheck.run(component, config, credentials)
     const services = RunLayer.make({
       baseDir: path.resolve("."),
       outputRoot,

@@ -11,6 +11,7 @@ import { FileSystem } from "@effect/platform"
 import { Data, Effect, Redacted } from "effect"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as ServiceCheck from "./ServiceCheck.js"
 
 /**
  * What a run gives back: a plan (`dryRun`), or the summary and where it was written.
@@ -82,6 +83,7 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       return Outcome.Planned({ planned, outputRoot })
     }
     const credentials = yield* provider.credentials.resolve(options.apiKey)
+    yield* ServiceCheck.run(provider, config.provider, credentials)
     const layer = RunLayer.make({
       baseDir: loaded.baseDir,
       outputRoot,

@@ -11,6 +11,7 @@ import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
 import type { SourceEntry } from "./AudioSource.js"
 import type * as Component from "./Component.js"
+import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
 import { Ledger } from "./Ledger.js"
@@ -156,6 +157,8 @@ export const run = (
       const built = yield* sinks(config, registries)
       // sources need the same environment as the run (FileSystem, RunContext, ...)
       const environment = yield* Effect.context<Environment>()
+      // a service that went away stops the run once, instead of failing every remaining item
+      const guarded = yield* ConnectionGuard.make(transcriber)
       return yield* PipelineRunner.run({
         runId: context.runId,
         entries: Stream.provideContext(entries(config, registries), environment),
@@ -181,7 +184,7 @@ export const run = (
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
-      })
+      }).pipe(Effect.provideService(Transcriber, guarded))
     })
   ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
 

@@ -156,4 +156,9 @@ export * as DidYouMean from "./DidYouMean.js"
 /**
  * @since 0.2.0
  */
+export * as ConnectionGuard from "./ConnectionGuard.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"
