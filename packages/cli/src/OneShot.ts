@@ -180,7 +180,7 @@ export const itemFor = (options: Pick<Options, "audio" | "sample_rate">) =>
         outputKey: path.basename(file, path.extname(file)),
         origin: "--audio"
       })
-    )
+    ).pipe(Effect.flatMap(probe.verify))
   })
 
 /**

@@ -343,15 +343,16 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     Either.map(entry, (candidate) => {
       const { context, language_hints, metadata, model } = candidate.row
       const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
+      // unchecked: every field was decoded from the row just above
       return new AudioItem({
         id: candidate.id,
         source: candidate.source,
         kind: candidate.kind,
         outputKey: keys.get(candidate) ?? candidate.key,
         origin: `manifest ${display}:${candidate.line}`,
-        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }) : undefined,
+        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
         metadata
-      })
+      }, true)
     })
   )
   return [...problems, ...items]

@@ -161,4 +161,9 @@ export * as ConnectionGuard from "./ConnectionGuard.js"
 /**
  * @since 0.2.0
  */
+export * as AudioIntegrity from "./AudioIntegrity.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"
