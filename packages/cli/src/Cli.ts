@@ -75,8 +75,14 @@ export const make = (options: MakeOptions = {}) => {
     .pipe(
       Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
     )
-  const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
-    Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
+  const allowRejected = Options.boolean("allow-rejected").pipe(
+    Options.withDescription("Exit 0 even when rows or files are rejected (they are still listed, as warnings)")
+  )
+  const validate = Command.make("validate", { allowRejected, outputDir, pipeline }, handler((m) => m.validate)).pipe(
+    Command.withDescription(
+      "Check what `run` would read, without any network call (exit 1 when a row or file is rejected); " +
+        "writes <output root>/validate.txt"
+    )
   )
   const markdown = Options.boolean("markdown").pipe(
     Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")

@@ -4,8 +4,9 @@
  *
  * @since 0.2.0
  */
+import { PipelineLoader } from "@asrflow/core"
 import type { Credentials } from "@asrflow/core"
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import * as FlagRules from "./FlagRules.js"
@@ -42,3 +43,21 @@ export const providerFor = (request: OneShot.Options) =>
     OneShot.providerConfig(registries, request, FlagRules.flagOf).pipe(
       Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
     ))
+
+/**
+ * Loads a pipeline file over the CLI's registries; every problem in it is printed as
+ * `file:line:col  path  message`, and the command exits 2.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const loadPipeline = (file: string) =>
+  Effect.flatMap(
+    Effect.zip(PipelineLoader.PipelineLoader, CliRegistries),
+    ([loader, registries]) => loader.load(file, registries)
+  ).pipe(
+    Effect.catchTag("PipelineConfigError", (error) =>
+      Console.error(error.lines.join("\n")).pipe(
+        Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
+      ))
+  )

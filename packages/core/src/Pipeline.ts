@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
-import { Chunk, Effect, Layer, Option, Stream } from "effect"
+import { Chunk, Effect, Layer, Option, Ref, Stream } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
@@ -19,7 +19,7 @@ import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
 import { RunContext } from "./RunContext.js"
 import type { Sink, SinkError } from "./Sink.js"
-import type { Summary } from "./Summary.js"
+import { Summary } from "./Summary.js"
 import { Transcriber } from "./Transcriber.js"
 import type { Plan, TranscriptionError } from "./Transcriber.js"
 import { Transcribed, Transcript } from "./Transcript.js"
@@ -72,13 +72,50 @@ export const componentFor = <A extends Component.Any>(
  */
 export const entries = (
   config: PipelineConfig,
-  registries: Registries
+  registries: Registries,
+  options: {
+    /** Log a warning for each source that yields nothing at all (an empty folder, a glob that matches nothing). */
+    readonly warnEmpty?: boolean | undefined
+  } = {}
 ): Stream.Stream<SourceEntry, never, ComponentEnvironment> =>
   Stream.concatAll<SourceEntry, never, ComponentEnvironment>(Chunk.fromIterable(
-    config.sources.map((source) =>
-      Stream.unwrap(Effect.map(componentFor(registries.sources, source), (component) => component.make(source)))
+    config.sources.map((source, index) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const component = yield* componentFor(registries.sources, source)
+        if (options.warnEmpty !== true) return component.make(source)
+        const seen = yield* Ref.make(0)
+        return component.make(source).pipe(
+          Stream.tap(() => Ref.update(seen, (n) => n + 1)),
+          Stream.concat(Stream.drain(Stream.fromEffect(Effect.flatMap(Ref.get(seen), (count) =>
+            count > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))))))
+        )
+      }))
     )
   ))
+
+/**
+ * The warning for a source that yielded nothing: which one, and what it was given.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const emptySource = (index: number, source: Component.Typed): string => {
+  const { type, ...fields } = source as Component.Typed & Record<string, unknown>
+  const given = Object.entries(fields).filter(([, value]) =>
+    value !== undefined && !(Array.isArray(value) && value.length === 0)
+  )
+    .map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")
+  return `sources[${index}] (${type}) matched nothing${given === "" ? "" : ` (${given})`}; check its paths and globs`
+}
+
+/**
+ * The summary's error when no source yielded anything: a run that transcribed nothing is not a success.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const nothingMatched =
+  "no source matched any recording, so nothing was transcribed; check the sources' paths and globs"
 
 /**
  * The pipeline's provider as a `Transcriber` layer, with the given key or, without one, the key the
@@ -159,9 +196,9 @@ export const run = (
       const environment = yield* Effect.context<Environment>()
       // a service that went away stops the run once, instead of failing every remaining item
       const guarded = yield* ConnectionGuard.make(transcriber)
-      return yield* PipelineRunner.run({
+      const summary = yield* PipelineRunner.run({
         runId: context.runId,
-        entries: Stream.provideContext(entries(config, registries), environment),
+        entries: Stream.provideContext(entries(config, registries, { warnEmpty: true }), environment),
         sinks: built,
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
@@ -187,6 +224,7 @@ export const run = (
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
       }).pipe(Effect.provideService(Transcriber, guarded))
+      return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
   ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
 

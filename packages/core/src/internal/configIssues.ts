@@ -170,7 +170,7 @@ const expectedOf = (ast: SchemaAST.AST): string => {
       return "nothing"
     case "TupleType": {
       const item = ast.rest[0]?.type ?? ast.elements[0]?.type
-      const of = item !== undefined && item._tag === "StringKeyword" ? " of strings" : ""
+      const of = item !== undefined && strip(item)._tag === "StringKeyword" ? " of strings" : ""
       return ast.elements.length > 0 && ast.rest.length > 0 ? `a non-empty list${of}` : `a list${of}`
     }
     case "TypeLiteral":
