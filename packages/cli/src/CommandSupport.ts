@@ -57,7 +57,9 @@ export const loadPipeline = (file: string) =>
     ([loader, registries]) => loader.load(file, registries)
   ).pipe(
     Effect.catchTag("PipelineConfigError", (error) =>
-      Console.error(error.lines.join("\n")).pipe(
-        Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
-      ))
+      error.issues.length === 1
+        ? new CliExit({ code: 2, message: error.lines[0]! })
+        : Console.error(error.lines.join("\n")).pipe(
+          Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
+        ))
   )

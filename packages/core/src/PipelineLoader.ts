@@ -10,7 +10,7 @@ import * as ConfigIssues from "./internal/configIssues.js"
 import * as InterpolateTree from "./internal/interpolateTree.js"
 import * as YamlTree from "./internal/yamlTree.js"
 import * as PipelineConfig from "./PipelineConfig.js"
-import { ConfigIssue, PipelineConfigError } from "./PipelineConfigError.js"
+import { ConfigIssue, PipelineConfigError, single } from "./PipelineConfigError.js"
 
 /**
  * A decoded pipeline file and where it came from.
@@ -83,6 +83,23 @@ const decodeTree = (
     }
     return decoded.right
   })
+
+/**
+ * The file's text, or why it is not a pipeline file at all: a NUL byte or bytes that are not UTF-8 mean
+ * a binary file (an audio file given by mistake), refused in one line instead of a page of escapes.
+ */
+const asText = (bytes: Uint8Array): Either.Either<string, string> => {
+  const nul = bytes.indexOf(0)
+  if (nul !== -1) {
+    return Either.left(
+      `not a text file (a NUL byte at offset ${nul}): a pipeline file is YAML text; did you give an audio file?`
+    )
+  }
+  return Either.try({
+    try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+    catch: () => "not a text file (its bytes are not UTF-8): a pipeline file is YAML text saved as UTF-8"
+  })
+}
 
 // =============================================================================
 // service
@@ -157,7 +174,7 @@ export class PipelineLoader extends Effect.Service<PipelineLoader>()("@asrflow/c
 
     const load = Effect.fn("PipelineLoader.load")(
       function*(file: string, registries: PipelineConfig.Registries) {
-        const text = yield* fs.readFileString(file).pipe(
+        const bytes = yield* fs.readFile(file).pipe(
           Effect.mapError((error) =>
             new PipelineConfigError({
               file,
@@ -172,6 +189,10 @@ export class PipelineLoader extends Effect.Service<PipelineLoader>()("@asrflow/c
             })
           )
         )
+        const text = yield* Either.match(asText(bytes), {
+          onLeft: (message) => Effect.fail(single(file, message)),
+          onRight: Effect.succeed
+        })
         const config = yield* decodeText(text, file, registries)
         return { config, file, baseDir: path.dirname(path.resolve(file)) } satisfies Loaded
       }

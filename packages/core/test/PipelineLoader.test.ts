@@ -284,6 +284,24 @@ layer(
         ])
       }))
 
+    it.scoped("refuses a binary file in one line, whatever its bytes", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const path = yield* Path.Path
+        const dir = yield* fs.makeTempDirectoryScoped()
+        const wav = path.join(dir, "take.wav")
+        yield* fs.writeFile(wav, new Uint8Array([0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x41]))
+        const binary = yield* Effect.flip(PipelineLoader.PipelineLoader.load(wav, registries))
+        assert.deepStrictEqual(binary.lines, [
+          `${wav}  (root)  not a text file (a NUL byte at offset 5): a pipeline file is YAML text; did you give an audio file?`
+        ])
+        const latin1 = path.join(dir, "latin1.yaml")
+        yield* fs.writeFile(latin1, new Uint8Array([0x76, 0x3a, 0x20, 0xe9, 0x0a]))
+        const notUtf8 = yield* Effect.flip(PipelineLoader.PipelineLoader.load(latin1, registries))
+        assert.strictEqual(notUtf8.issues.length, 1)
+        assert.include(notUtf8.lines[0], "not a text file (its bytes are not UTF-8)")
+      }))
+
     it.effect("fails clearly for a file that does not exist", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(PipelineLoader.PipelineLoader.load("no/such/pipeline.yaml", registries))

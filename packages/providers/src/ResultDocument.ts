@@ -198,6 +198,13 @@ export const fetchResult = (
 // Mapping
 // =============================================================================
 
+/**
+ * Task failure codes that mean the service could not download the file it was given (docs/PROTOCOL.md
+ * §7.3: `FILE_403_FORBIDDEN`; §13.2 and §9.2 for the download-failure codes).
+ */
+const isDownloadFailure = (code: string): boolean =>
+  /^FILE_\d{3}/.test(code) || code === "InvalidFile.DownloadFailed" || code === "BadRequest.InputDownloadFailed"
+
 const mostCommon = (values: ReadonlyArray<string | null | undefined>): string | undefined => {
   const counts = new Map<string, number>()
   for (const value of values) {
@@ -268,8 +275,15 @@ export const toTranscript = (finished: Finished, params: {
         ...(code !== undefined ? { code } : {})
       })
     if (status === "FAILED" || status === "CANCELED") {
-      const description = status === "CANCELED" ? "the task was canceled" : task.output.message ?? "the task failed"
-      return yield* failure("TaskFailed", description, task.output.code ?? status)
+      const code = task.output.code ?? status
+      const description = status === "CANCELED"
+        ? "the task was canceled"
+        : isDownloadFailure(code)
+        ? `the service could not fetch the audio from its URL (${code}${
+          task.output.message !== undefined && task.output.message !== code ? `: ${task.output.message}` : ""
+        }); make sure the URL is public (or validly signed) and reachable from the internet, then run again`
+        : task.output.message ?? "the task failed"
+      return yield* failure("TaskFailed", description, code)
     }
     if (status !== "SUCCEEDED") {
       return yield* failure(
