@@ -13,6 +13,7 @@ import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Clock, Effect, Layer } from "effect"
 import * as Progress from "./Progress.js"
+import * as RunOwnership from "./RunOwnership.js"
 
 /**
  * @since 0.2.0
@@ -83,9 +84,11 @@ export const make = (options: Options) =>
       })
     )
     const events = options.events === "progress" ? Progress.layer : RunLog.layer
+    const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
     return Layer.mergeAll(
       events,
-      ledgerLayer(ledgerFile(path, options.outputRoot), options.registries),
+      // the run claims the output root (and clears what killed runs left) before anything is written
+      Layer.merge(ledger, RunOwnership.layer.pipe(Layer.provide(ledger))),
       AudioProbe.AudioProbe.Default
     ).pipe(Layer.provideMerge(Layer.mergeAll(context, Redact.layer([options.credentials.key]))))
   }))

@@ -166,4 +166,9 @@ export * as AudioIntegrity from "./AudioIntegrity.js"
 /**
  * @since 0.2.0
  */
+export * as OutputCleanup from "./OutputCleanup.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"
