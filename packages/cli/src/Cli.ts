@@ -36,7 +36,10 @@ const dryRun = Options.boolean("dry-run").pipe(
 )
 
 const force = Options.boolean("force").pipe(
-  Options.withDescription("Transcribe items again even when the ledger says they are done")
+  Options.withDescription(
+    "Start every item it runs afresh (no recorded upload reused), and also re-run items the ledger has done " +
+      "whose outputs are missing; items with all their outputs in place are not billed again"
+  )
 )
 const emulator = Options.boolean("emulator").pipe(
   Options.withDescription("Use the embedded emulator: no key needed, transcripts are synthetic")

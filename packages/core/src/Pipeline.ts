@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
+import { FileSystem, Path } from "@effect/platform"
+import type { CommandExecutor, HttpClient } from "@effect/platform"
 import { Chunk, Effect, Layer, Option, Ref, Stream } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
@@ -156,6 +157,17 @@ export const sinks = (
     (sink) => Effect.flatMap(componentFor(registries.sinks, sink), (component) => component.make(sink))
   )
 
+const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
+
+/**
+ * The files a successful transcription of the item would produce, relative to the output root. Built
+ * without validation: the item is already valid, and a plan of 10,000 rows must stay fast.
+ */
+const outputsOf = (built: ReadonlyArray<Sink.Service>, item: AudioItem): ReadonlyArray<string> => {
+  const result = new Transcribed({ item, transcript: placeholder }, true)
+  return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
+}
+
 /**
  * @since 0.1.0
  * @category models
@@ -194,8 +206,34 @@ export const run = (
       const built = yield* sinks(config, registries)
       // sources need the same environment as the run (FileSystem, RunContext, ...)
       const environment = yield* Effect.context<Environment>()
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      // --force starts every item it runs afresh: nothing recorded for it (an upload) is reused
+      const fresh = options.force === true && ledger !== undefined
+        ? Transcriber.of({
+          ...transcriber,
+          transcribe: (item) =>
+            Effect.zipRight(
+              item.fingerprint === undefined ? Effect.void : ledger.clearStages(item.fingerprint),
+              transcriber.transcribe(item)
+            )
+        })
+        : transcriber
       // a service that went away stops the run once, instead of failing every remaining item
-      const guarded = yield* ConnectionGuard.make(transcriber)
+      const guarded = yield* ConnectionGuard.make(fresh)
+      const outputsPresent = (item: AudioItem) =>
+        Effect.forEach(
+          outputsOf(built, item),
+          (file) => fs.exists(path.resolve(context.outputRoot, file)).pipe(Effect.orElseSucceed(() => false))
+        ).pipe(Effect.map((found) => found.every(Boolean)))
+      // done in the ledger: skipped; with --force only while every output of the item is still in place
+      const isDone = (item: AudioItem): Effect.Effect<boolean> =>
+        ledger === undefined || item.fingerprint === undefined
+          ? Effect.succeed(false)
+          : Effect.flatMap(
+            ledger.isDone(item.fingerprint),
+            (done) => done && options.force === true ? outputsPresent(item) : Effect.succeed(done)
+          )
       const summary = yield* PipelineRunner.run({
         runId: context.runId,
         entries: Stream.provideContext(entries(config, registries, { warnEmpty: true }), environment),
@@ -203,8 +241,6 @@ export const run = (
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
           probe.probe(item).pipe(
-            // the whole-file integrity check only now, when the item is about to be sent (plans stay fast)
-            Effect.flatMap(probe.verify),
             Effect.mapError((error) =>
               new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
             ),
@@ -215,11 +251,18 @@ export const run = (
                 )
               )
             ),
+            // the whole-file integrity check only for an item about to be sent (plans and skips stay fast)
+            Effect.tap((fingerprinted) =>
+              Effect.flatMap(isDone(fingerprinted), (done) =>
+                done ? Effect.void : probe.verify(fingerprinted).pipe(
+                  Effect.mapError((error) =>
+                    new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
+                  )
+                ))
+            ),
             Effect.provide(environment)
           ),
-        isDone: ledger && !options.force
-          ? (item) => item.fingerprint === undefined ? Effect.succeed(false) : ledger.isDone(item.fingerprint)
-          : undefined,
+        isDone: ledger === undefined ? undefined : isDone,
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
@@ -262,12 +305,7 @@ export const plan = (
       const transcriber = yield* Transcriber
       const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
       // the files a successful transcription of the item would produce
-      // built without validation: the items are already valid, and a plan of 10,000 rows must stay fast
-      const empty = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
-      const outputsOf = (item: AudioItem) => {
-        const result = new Transcribed({ item, transcript: empty }, true)
-        return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
-      }
+
       return yield* entries(config, registries).pipe(
         Stream.mapEffect((entry) =>
           entry._tag === "Left"
@@ -277,7 +315,11 @@ export const plan = (
               outputs: []
             })
             : probe.probe(entry.right).pipe(
-              Effect.map((item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(item) })),
+              Effect.map((item): PlannedItem => ({
+                item,
+                plan: transcriber.plan(item),
+                outputs: outputsOf(built, item)
+              })),
               Effect.catchAll((error) =>
                 Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
               )

@@ -139,7 +139,12 @@ export const download = (
         onTimeout: () => failure("Timeout", "the result download did not answer in time")
       })
     )
-    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+    // a body cut off on the way is a transient read failure, retried like a 5xx
+    const text = yield* response.text.pipe(
+      Effect.catchAll((error) =>
+        Effect.fail(failure("Transport", `the result download was cut off: ${error.message}`, error.cause))
+      )
+    )
     if (response.status < 200 || response.status >= 300) {
       const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1]
       const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1]
@@ -161,17 +166,47 @@ export const download = (
         })
       )
     }
+    // a 200 whose body is not JSON is most often a body cut short without a length: read it again
     const raw = yield* Effect.try({
       try: () => JSON.parse(text) as unknown,
-      catch: () => failure("Decode", `the result document is not JSON: ${text.slice(0, 200)}`)
+      catch: () =>
+        new TranscriptionError({
+          provider: client.provider,
+          input,
+          reason: "Transport",
+          taskId,
+          code: notJson,
+          description: `the result document of task ${taskId} is not JSON (${text.length} bytes: ${
+            JSON.stringify(text.slice(0, 80))
+          })`
+        })
     })
     const document = decodeDocument(raw)
     if (document._tag === "Left") {
       return yield* Effect.fail(failure("Decode", `unexpected result document: ${document.left.message}`))
     }
     return { document: document.right, raw }
-  }).pipe(DashScopeClient.withRetry(params.retry))
+  }).pipe(
+    DashScopeClient.withRetry(params.retry),
+    // still not JSON after every retry: say so plainly, naming the task (the result stays on the service for 24 h)
+    Effect.mapError((error) =>
+      error.code === notJson
+        ? new TranscriptionError({
+          provider: error.provider,
+          input,
+          reason: "Decode",
+          taskId,
+          code: notJson,
+          description: `${error.description}, after ${params.retry.attempts + 1} attempt(s); ` +
+            `run again to fetch it again (task ${taskId} and its result are kept 24 h)`
+        })
+        : error
+    )
+  )
 }
+
+/** The code of a result body that is not JSON while it is retried. */
+const notJson = "ResultNotJson"
 
 /**
  * What a task's last answer leads to: its result document when it SUCCEEDED (downloaded at once),

@@ -150,3 +150,12 @@ export const fromResponse = (params: {
     ...(description !== undefined ? { description } : {})
   })
 }
+
+/**
+ * Whether a refused request says the `oss://` object it named does not exist (any more): the upload was
+ * lost or never stored. The service answers this with its invalid-URL message and the cause appended
+ * (docs/PROTOCOL.md documents no exact answer).
+ */
+export const isMissingUpload = (error: TranscriptionError): boolean =>
+  error.reason === "InvalidRequest" &&
+  /oss resource does not exist|object does not exist|NoSuchKey/i.test(error.description ?? "")
