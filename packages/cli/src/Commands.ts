@@ -132,12 +132,14 @@ export const run = (options: {
   )
 
 const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     let seconds = 0
     const costs = new Map<string, number>()
+    // one write for the whole plan: thousands of rows print in one go
+    const lines: Array<string> = []
     for (const entry of planned) {
       if (entry.rejected !== undefined || entry.plan === undefined) {
-        yield* Console.log(Terminal.safe(`reject  ${entry.item.id}  ${entry.rejected ?? "no plan"}`))
+        lines.push(Terminal.safe(`reject  ${entry.item.id}  ${entry.rejected ?? "no plan"}`))
         continue
       }
       const { plan } = entry
@@ -148,20 +150,21 @@ const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: str
           (costs.get(plan.estimatedCost.currency) ?? 0) + plan.estimatedCost.amount
         )
       }
-      yield* Console.log(Terminal.safe(
+      lines.push(Terminal.safe(
         `${plan.route.padEnd(6)}  ${entry.item.id}  model=${plan.model}` +
           `${plan.estimatedSeconds !== undefined ? ` ~${Math.ceil(plan.estimatedSeconds)} s` : ""}` +
           `${plan.estimatedCost ? ` ~${plan.estimatedCost.amount.toFixed(5)} ${plan.estimatedCost.currency}` : ""}` +
           `${entry.outputs.length > 0 ? ` -> ${entry.outputs.join(", ")}` : ""}`
       ))
-      for (const warning of plan.warnings) yield* Console.log(Terminal.safe(`        warning: ${warning}`))
+      for (const warning of plan.warnings) lines.push(Terminal.safe(`        warning: ${warning}`))
     }
     const total = [...costs].map(([currency, amount]) => `${amount.toFixed(4)} ${currency}`).join(" + ") || "n/a"
-    yield* Console.log(
+    lines.push(
       `dry run: ${planned.length} item(s), ~${
         Math.ceil(seconds)
       } s of audio, estimated cost ${total}; outputs under ${outputRoot}`
     )
+    return Console.log(lines.join("\n"))
   })
 
 /**

@@ -1,7 +1,7 @@
 /**
  * `asrflow validate`: checks what `run` would read, without any network call. The file and its
  * schema, the output root, and every source: manifests that exist and parse, rows that decode, local
- * files that exist. Each rejected row is listed with its file and line; a source that matches nothing
+ * files that exist (their contents are the run's probe's to judge). Each rejected row is listed with its file and line; a source that matches nothing
  * is a warning. Exit code 1 when anything was rejected or nothing matched at all, unless
  * `--allow-rejected` (then the rejected rows are warnings and the exit code is 0).
  *
@@ -18,9 +18,6 @@ import { loadPipeline } from "./CommandSupport.js"
 import * as Registries from "./Registries.js"
 import * as Terminal from "./Terminal.js"
 
-/** How many local files are checked at once. */
-const statConcurrency = 32
-
 /** Where an item came from, for a message: `inputs.csv:7` for a manifest row, else its path. */
 const locationOf = (item: AudioItem.AudioItem): string => {
   const row = /^manifest (.+:\d+)$/.exec(item.origin)
@@ -28,25 +25,22 @@ const locationOf = (item: AudioItem.AudioItem): string => {
 }
 
 /**
- * The problem with a local item `run` would hit at once (it does not exist, it is not a file, it is
- * empty), or undefined.
+ * Whether local files exist, by listing each directory once: ten thousand rows in one folder cost one
+ * listing, not ten thousand `stat`s. What a file holds is the run's probe's business.
  */
-const fileProblem = (fs: FileSystem.FileSystem, item: AudioItem.AudioItem) =>
-  item.kind !== "file" ? Effect.succeed(undefined) : fs.stat(item.source).pipe(
-    Effect.map((info) =>
-      info.type !== "File"
-        ? `${item.source} is not a regular file (${info.type})`
-        : Number(info.size) === 0
-        ? `${item.source} is empty (0 bytes)`
-        : undefined
-    ),
-    Effect.catchAll((error) =>
-      Effect.succeed(
-        error._tag === "SystemError" && error.reason === "NotFound"
-          ? `${item.source} does not exist`
-          : `${item.source} cannot be read (${error.message})`
+const existence = (fs: FileSystem.FileSystem, path: Path.Path) =>
+  Effect.map(
+    Effect.cachedFunction((directory: string) =>
+      fs.readDirectory(directory).pipe(
+        Effect.map((names) => new Set(names)),
+        Effect.orElseSucceed(() => new Set<string>())
       )
-    )
+    ),
+    (listing) => (item: AudioItem.AudioItem) =>
+      item.kind !== "file" ? Effect.succeed(undefined) : Effect.map(
+        listing(path.dirname(item.source)),
+        (names) => names.has(path.basename(item.source)) ? undefined : `${item.source} does not exist`
+      )
   )
 
 /**
@@ -79,29 +73,21 @@ export const validate = (options: {
       runId: "validate",
       startedAt: checkedAt
     })
+    const fileProblem = yield* existence(fs, path)
     const sources = yield* Effect.forEach(config.sources, (source, index) =>
-      Pipeline.entries({ ...config, sources: [source] }, registries).pipe(
-        Stream.mapEffect(
-          (entry) =>
-            Either.isLeft(entry)
-              ? Effect.succeed(Either.left(entry.left.message))
-              : Effect.map(
-                fileProblem(fs, entry.right),
-                (problem) =>
-                  problem === undefined ? Either.right(1) : Either.left(`${locationOf(entry.right)}: ${problem}`)
-              ),
-          { concurrency: statConcurrency }
-        ),
-        Stream.runCollect,
-        Effect.map((outcomes) => {
-          const rejected = [...outcomes].flatMap((outcome) =>
-            Either.isLeft(outcome) ? [outcome.left] : []
-          )
-          const items = outcomes.length - rejected.length
-          return { index, source, items, rejected }
-        }),
-        Effect.provideService(RunContext.RunContext, context)
-      ))
+      Effect.gen(function*() {
+        const entries = yield* Stream.runCollect(Pipeline.entries({ ...config, sources: [source] }, registries))
+        const rejected: Array<string> = []
+        for (const entry of entries) {
+          if (Either.isLeft(entry)) {
+            rejected.push(entry.left.message)
+            continue
+          }
+          const problem = yield* fileProblem(entry.right)
+          if (problem !== undefined) rejected.push(`${locationOf(entry.right)}: ${problem}`)
+        }
+        return { index, source, items: entries.length - rejected.length, rejected }
+      }).pipe(Effect.provideService(RunContext.RunContext, context)))
     const rejected = sources.flatMap((source) => source.rejected)
     const empty = sources.filter((source) => source.items === 0 && source.rejected.length === 0)
     const nothing = sources.every((source) => source.items === 0)

@@ -306,26 +306,24 @@ export const plan = (
       const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
       // the files a successful transcription of the item would produce
 
-      return yield* entries(config, registries).pipe(
-        Stream.mapEffect((entry) =>
-          entry._tag === "Left"
-            ? Effect.succeed<PlannedItem>({
-              item: PipelineRunner.itemForSourceError(entry.left),
-              rejected: entry.left.message,
-              outputs: []
-            })
-            : probe.probe(entry.right).pipe(
-              Effect.map((item): PlannedItem => ({
-                item,
-                plan: transcriber.plan(item),
-                outputs: outputsOf(built, item)
-              })),
-              Effect.catchAll((error) =>
-                Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
-              )
-            ), { concurrency: 16 }),
-        Stream.runCollect,
-        Effect.map((chunk) => Array.from(chunk))
-      )
+      // the rows are listed first, then probed 16 at a time (cheaper per item than a concurrent stream)
+      const listed = yield* Stream.runCollect(entries(config, registries))
+      return yield* Effect.forEach(listed, (entry) =>
+        entry._tag === "Left"
+          ? Effect.succeed<PlannedItem>({
+            item: PipelineRunner.itemForSourceError(entry.left),
+            rejected: entry.left.message,
+            outputs: []
+          })
+          : probe.probe(entry.right).pipe(
+            Effect.map((item): PlannedItem => ({
+              item,
+              plan: transcriber.plan(item),
+              outputs: outputsOf(built, item)
+            })),
+            Effect.catchAll((error) =>
+              Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
+            )
+          ), { concurrency: 16 })
     })
   ).pipe(Effect.provide(transcriberLayer(config, registries, credentials)))
