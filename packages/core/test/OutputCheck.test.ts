@@ -1,7 +1,8 @@
 import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
+import { SystemError } from "@effect/platform/Error"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as OutputCheck from "../src/OutputCheck.js"
 
@@ -54,4 +55,34 @@ describe("OutputCheck", () => {
       yield* OutputCheck.prepare(path.join(base, "later"), { create: false })
       assert.deepStrictEqual(yield* fsys.readDirectory(base), [])
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  // a full disk and a directory others own cannot be made on a test machine (and root writes anywhere):
+  // a file system that answers as they do stands in
+  const failingWrites = (code: string) =>
+    Layer.merge(
+      FileSystem.layerNoop({
+        stat: () => Effect.succeed({ type: "Directory" } as FileSystem.File.Info),
+        writeFileString: (path) =>
+          Effect.fail(
+            new SystemError({
+              reason: code === "EACCES" ? "PermissionDenied" : "Unknown",
+              module: "FileSystem",
+              method: "writeFile",
+              pathOrDescriptor: path,
+              cause: Object.assign(new Error(code), { code })
+            })
+          )
+      }),
+      Path.layer
+    )
+
+  it.effect("names a full device and a directory it cannot write to", () =>
+    Effect.gen(function*() {
+      const full = yield* failure("/data/out").pipe(Effect.provide(failingWrites("ENOSPC")))
+      assert.strictEqual(full.reason, "NoSpace")
+      assert.include(full.message, "the output directory /data/out cannot be used: no space left on its device")
+      const denied = yield* failure("/data/out").pipe(Effect.provide(failingWrites("EACCES")))
+      assert.strictEqual(denied.reason, "NotWritable")
+      assert.include(denied.message, "files cannot be written in it (permission denied)")
+    }))
 })
