@@ -72,6 +72,17 @@ const folderWith = (bad: (dir: string) => void) => (s: Setup) => {
   return { args: ["run", writePipeline(s.dir, ["  - type: files", "    include: [audio]"])] }
 }
 
+/** The good folder as the first source, then `more` sources (YAML list items), with a provider block. */
+const goodAnd = (more: ReadonlyArray<string>, providerLines: ReadonlyArray<string> = []) => (s: Setup) => {
+  copy(clips.wav, s.dir, "audio/good.wav")
+  return {
+    args: [
+      "run",
+      writePipeline(s.dir, ["  - type: files", "    include: [audio]", ...more], { provider: providerLines })
+    ]
+  }
+}
+
 /** A manifest `name` with `content` next to good.wav, run as a manifest source. */
 const manifest = (name: string, content: string, extra: ReadonlyArray<string> = []) => (s: Setup) => {
   copy(clips.wav, s.dir, "good.wav")
@@ -79,23 +90,12 @@ const manifest = (name: string, content: string, extra: ReadonlyArray<string> = 
   return { args: ["run", writePipeline(s.dir, ["  - type: manifest", `    path: ${name}`, ...extra])] }
 }
 
-/** A pipeline with good.wav and a provider block with `lines`, run (or validated). */
-const provider = (lines: ReadonlyArray<string>, command = "run") => (s: Setup) => {
-  copy(clips.wav, s.dir, "audio/good.wav")
-  return {
-    args: [command, writePipeline(s.dir, ["  - type: files", "    include: [audio]"], { provider: lines })]
-  }
-}
-
-/** The good folder run with extra arguments. */
+/** The good folder run with extra arguments (and environment changes). */
 const goodRun =
-  (extra: ReadonlyArray<string>, env?: (s: Setup) => Record<string, string | undefined>) => (s: Setup) => {
-    copy(clips.wav, s.dir, "audio/good.wav")
-    return {
-      args: ["run", writePipeline(s.dir, ["  - type: files", "    include: [audio]"]), ...extra],
-      env: env?.(s)
-    }
-  }
+  (extra: ReadonlyArray<string>, env?: (s: Setup) => Record<string, string | undefined>) => (s: Setup) => ({
+    args: [...goodAnd([])(s).args, ...extra],
+    env: env?.(s)
+  })
 
 /** `asrflow transcribe --audio good.wav` with extra flags. */
 const transcribe = (extra: ReadonlyArray<string>) => (s: Setup) => ({
@@ -157,20 +157,7 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "a glob that matches nothing next to a good source",
-    setup: (s) => {
-      copy(clips.wav, s.dir, "audio/good.wav")
-      return {
-        args: [
-          "run",
-          writePipeline(s.dir, [
-            "  - type: files",
-            "    include: [audio]",
-            "  - type: files",
-            "    include: [\"missing/**/*.wav\"]"
-          ])
-        ]
-      }
-    },
+    setup: goodAnd(["  - type: files", "    include: [\"missing/**/*.wav\"]"]),
     code: 0,
     words: /warn: sources\[1\] \(files\) matched nothing/,
     good
@@ -194,20 +181,7 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "a manifest that does not exist, next to a good source",
-    setup: (s) => {
-      copy(clips.wav, s.dir, "audio/good.wav")
-      return {
-        args: [
-          "run",
-          writePipeline(s.dir, [
-            "  - type: files",
-            "    include: [audio]",
-            "  - type: manifest",
-            "    path: nowhere.csv"
-          ])
-        ]
-      }
-    },
+    setup: goodAnd(["  - type: manifest", "    path: nowhere.csv"]),
     code: 1,
     words: /nowhere\.csv: the manifest .*nowhere\.csv does not exist/,
     good
@@ -264,13 +238,13 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "a misspelt model in the pipeline",
-    setup: provider(["  model: qwen3-asr-flahs"]),
+    setup: goodAnd([], ["  model: qwen3-asr-flahs"]),
     code: 2,
     words: /provider\.model {2}unknown model "qwen3-asr-flahs"; did you mean `qwen3-asr-flash`\?/
   },
   {
     name: "a misspelt region in the pipeline",
-    setup: provider(["  region: cn-bejing"]),
+    setup: goodAnd([], ["  region: cn-bejing"]),
     code: 2,
     words: /provider\.region {2}expected one of .*got "cn-bejing"; did you mean `cn-beijing`\?/
   },
@@ -413,22 +387,9 @@ const cases: ReadonlyArray<Case> = [
   },
   {
     name: "an audio URL the service cannot fetch (async)",
-    setup: (s) => {
-      copy(clips.wav, s.dir, "audio/good.wav")
-      return {
-        args: [
-          "run",
-          writePipeline(s.dir, [
-            "  - type: files",
-            "    include: [audio]",
-            "  - type: urls",
-            "    urls: [\"https://unreachable.example/private.wav\"]"
-          ], {
-            provider: ["  model: qwen3-asr-flash-filetrans"]
-          })
-        ]
-      }
-    },
+    setup: goodAnd(["  - type: urls", "    urls: [\"https://unreachable.example/private.wav\"]"], [
+      "  model: qwen3-asr-flash-filetrans"
+    ]),
     code: 1,
     words: /private\.wav.*the service could not fetch the audio from its URL \(FILE_403_FORBIDDEN/,
     good
