@@ -8,6 +8,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Effect, Layer } from "effect"
 import { CliRegistries } from "./CliRegistries.js"
 import type * as Commands from "./Commands.js"
+import * as Flags from "./Flags.js"
 
 /**
  * @since 0.2.0
@@ -21,13 +22,13 @@ export interface MakeOptions {
 const pipeline = Args.file({ name: "pipeline.yaml", exists: "yes" }).pipe(
   Args.withDescription("A pipeline file (see `asrflow schema`)")
 )
-const outputDir = Options.directory("output-dir").pipe(
+const outputDir = Options.text("output-dir").pipe(
   Options.withDescription("Write under this directory instead of ${OUTPUT_DIR:-output}/<the provider's folder>"),
   Options.optional
 )
-const concurrency = Options.integer("concurrency").pipe(
+const concurrency = Flags.number("concurrency", "concurrency").pipe(
   Options.withAlias("c"),
-  Options.withDescription("Override the pipeline's concurrency"),
+  Options.withDescription("Override the pipeline's concurrency (an integer from 1 to 256, as in the file)"),
   Options.optional
 )
 const dryRun = Options.boolean("dry-run").pipe(
@@ -35,7 +36,10 @@ const dryRun = Options.boolean("dry-run").pipe(
 )
 
 const force = Options.boolean("force").pipe(
-  Options.withDescription("Transcribe items again even when the ledger says they are done")
+  Options.withDescription(
+    "Start every item it runs afresh (no recorded upload reused), and also re-run items the ledger has done " +
+      "whose outputs are missing; items with all their outputs in place are not billed again"
+  )
 )
 const emulator = Options.boolean("emulator").pipe(
   Options.withDescription("Use the embedded emulator: no key needed, transcripts are synthetic")
@@ -74,8 +78,14 @@ export const make = (options: MakeOptions = {}) => {
     .pipe(
       Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
     )
-  const validate = Command.make("validate", { outputDir, pipeline }, handler((m) => m.validate)).pipe(
-    Command.withDescription("Check a pipeline file without any network call; writes <output root>/validate.txt")
+  const allowRejected = Options.boolean("allow-rejected").pipe(
+    Options.withDescription("Exit 0 even when rows or files are rejected (they are still listed, as warnings)")
+  )
+  const validate = Command.make("validate", { allowRejected, outputDir, pipeline }, handler((m) => m.validate)).pipe(
+    Command.withDescription(
+      "Check what `run` would read, without any network call (exit 1 when a row or file is rejected); " +
+        "writes <output root>/validate.txt"
+    )
   )
   const markdown = Options.boolean("markdown").pipe(
     Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
@@ -97,32 +107,35 @@ export const make = (options: MakeOptions = {}) => {
     context: text("context", "Recognition context (terms, names); a model that cannot take it warns"),
     disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Remove fillers; a model that cannot honour it warns"),
     emulator,
-    format: Options.choice("format", ["txt", "json", "srt", "vtt"]).pipe(
+    format: Flags.choice<"txt" | "json" | "srt" | "vtt">("format", "format").pipe(
       Options.withDescription("Output format (default: from --output's extension, else txt)"),
       Options.optional
     ),
     itn: flag("itn", "Inverse text normalization: spoken numbers become digits (zh, en)"),
     languageHints: text("language-hints", "Comma-separated language codes, e.g. zh,en (some models take one)"),
-    maxWaits: Options.integer("max-waits").pipe(
+    maxWaits: Flags.number("max-waits", "maxWaits").pipe(
       Options.withDescription("Async: give up after this many poll intervals"),
       Options.optional
     ),
     model: text("model", "The model id (default: the provider's, e.g. qwen3-asr-flash), a dated snapshot, or auto"),
     output: text("output", "Write this one file instead of <output root>/transcripts/<name>.<ext>"),
     outputDir,
-    pollInterval: Options.float("poll-interval").pipe(
+    pollInterval: Flags.number("poll-interval", "pollInterval").pipe(
       Options.withDescription("Async: seconds between task queries"),
       Options.optional
     ),
     printResponse: flag("print-response", "Print the normalized {text, task_id, status, raw} JSON on stdout"),
     provider: providerType,
     region,
-    sampleRate: Options.integer("sample-rate").pipe(
+    sampleRate: Flags.number("sample-rate", "sampleRate").pipe(
       Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
       Options.optional
     ),
     taskId: text("task-id", "Pick up a task submitted earlier with --async, and wait for its result"),
-    timestampGranularities: text("timestamp-granularities", "sentence and/or word (models without timestamps warn)"),
+    timestampGranularities: Flags.choices<"sentence" | "word">("timestamp-granularities", "granularity").pipe(
+      Options.withDescription("sentence and/or word, comma-separated (models without timestamps warn)"),
+      Options.optional
+    ),
     vocabularyId: text("vocabulary-id", "A hotword vocabulary id; a model that cannot honour it warns"),
     wait: flag("wait", "Async: wait for the task and fetch its result (without it, --async prints the task id)")
   }, handler((m) => m.transcribe)).pipe(

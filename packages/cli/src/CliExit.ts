@@ -22,6 +22,11 @@ const codeOfError = (error: unknown): number => {
   if (error instanceof CliExit) return error.code
   if (ValidationError.isValidationError(error)) return 2
   if (Predicate.isTagged(error, "PipelineConfigError")) return 2
+  // the output root cannot be used: local setup, like a bad flag
+  if (Predicate.isTagged(error, "OutputRootError")) return 2
+  if (Predicate.isTagged(error, "ServiceCheckError") && Predicate.hasProperty(error, "exitCode")) {
+    return Number(error.exitCode)
+  }
   if (Predicate.isTagged(error, "MissingApiKeyError")) return 3
   if (Predicate.isTagged(error, "TranscriptionError") && Predicate.hasProperty(error, "isFatal") && error.isFatal) {
     return 3
@@ -53,9 +58,13 @@ export const describe = <E>(cause: Cause.Cause<E>): string | undefined => {
   return Option.match(Cause.failureOption(cause), {
     onNone: () => `asrflow: internal error\n${Cause.pretty(cause)}`,
     onSome: (error) => {
-      if (error instanceof CliExit) return error.message
+      // an Error's message defaults to "": a CliExit without one was already shown
+      if (error instanceof CliExit) return error.message === "" ? undefined : error.message
       // @effect/cli prints its own usage errors
       if (ValidationError.isValidationError(error)) return undefined
+      if (Predicate.isTagged(error, "OutputRootError") && Predicate.hasProperty(error, "message")) {
+        return `asrflow: ${String(error.message)}`
+      }
       if (Predicate.hasProperty(error, "message") && typeof error.message === "string") return error.message
       return String(error)
     }

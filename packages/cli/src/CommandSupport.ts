@@ -4,10 +4,12 @@
  *
  * @since 0.2.0
  */
+import { PipelineLoader } from "@asrflow/core"
 import type { Credentials } from "@asrflow/core"
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
+import * as FlagRules from "./FlagRules.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as OneShot from "./OneShot.js"
 
@@ -38,6 +40,26 @@ export const withEmulator = <A, E, R>(enabled: boolean, effect: Effect.Effect<A,
  */
 export const providerFor = (request: OneShot.Options) =>
   Effect.flatMap(CliRegistries, (registries) =>
-    OneShot.providerConfig(registries, request).pipe(
+    OneShot.providerConfig(registries, request, FlagRules.flagOf).pipe(
       Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: `asrflow: ${error.message}` }))
     ))
+
+/**
+ * Loads a pipeline file over the CLI's registries; every problem in it is printed as
+ * `file:line:col  path  message`, and the command exits 2.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const loadPipeline = (file: string) =>
+  Effect.flatMap(
+    Effect.zip(PipelineLoader.PipelineLoader, CliRegistries),
+    ([loader, registries]) => loader.load(file, registries)
+  ).pipe(
+    Effect.catchTag("PipelineConfigError", (error) =>
+      error.issues.length === 1
+        ? new CliExit({ code: 2, message: error.lines[0]! })
+        : Console.error(error.lines.join("\n")).pipe(
+          Effect.zipRight(new CliExit({ code: 2, message: `${error.issues.length} problem(s) in ${error.file}` }))
+        ))
+  )

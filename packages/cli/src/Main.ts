@@ -28,6 +28,24 @@ const stderrLogger = Logger.make(({ annotations, logLevel, message }) => {
 const MainLive = Layer.mergeAll(NodeContext.layer, Logger.replace(Logger.defaultLogger, stderrLogger))
 
 /**
+ * Calls `done` once everything written to stdout and stderr so far has left the process. Writes to a pipe
+ * are asynchronous, and `process.exit` drops what is still queued (a piped run lost its summary after
+ * 64 KB); a stream's write callbacks run in order, so an empty write's callback means all before it went out.
+ * A stream that was closed (EPIPE: `| head`) counts as flushed.
+ */
+const flushStdio = (done: () => void): void => {
+  let pending = 2
+  const settle = () => {
+    pending -= 1
+    if (pending === 0) done()
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || stream.writableEnded) settle()
+    else stream.write("", settle)
+  }
+}
+
+/**
  * Runs the CLI on `process.argv` until it exits, with the process's exit code.
  *
  * @since 0.2.0
@@ -44,6 +62,6 @@ export const run = (options: Cli.MakeOptions = {}): void =>
     NodeRuntime.runMain({
       disableErrorReporting: true,
       disablePrettyLogger: true,
-      teardown: (exit, onExit) => onExit(CliExit.exitCode(exit))
+      teardown: (exit, onExit) => flushStdio(() => onExit(CliExit.exitCode(exit)))
     })
   )

@@ -10,8 +10,10 @@ import {
   AudioProbe,
   Fingerprint,
   Ledger,
+  OutputCheck,
   OutputRoot,
   Pipeline,
+  PipelineLoader,
   Transcriber,
   Transcript,
   UrlsSource
@@ -19,11 +21,12 @@ import {
 import type { Component, PipelineConfig, Sink, TranscribeRequest } from "@asrflow/core"
 import type { SinkError } from "@asrflow/core/Sink"
 import { Path } from "@effect/platform"
-import { Data, Effect, Option, Schema } from "effect"
+import { Data, Effect, Either, Option, Schema } from "effect"
 import type { Scope } from "effect"
 import * as PcmInput from "./PcmInput.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as ServiceCheck from "./ServiceCheck.js"
 
 /**
  * @since 0.1.0
@@ -94,16 +97,27 @@ export const normalized = (transcript: Transcript.Transcript): NormalizedRespons
  * @since 0.1.0
  * @category constructors
  */
-export const providerConfig = (registries: PipelineConfig.Registries, options: Options) =>
+export const providerConfig = (
+  registries: PipelineConfig.Registries,
+  options: Options,
+  /** How a message names the option behind a config path (the CLI: its flag); by default the path itself. */
+  nameOf: (path: string) => string = (path) => path
+) =>
   Effect.gen(function*() {
     const component = yield* Registries.provider(registries, options.provider).pipe(
-      Effect.mapError((exit) => new UsageError({ message: exit.message ?? "unknown provider" }))
+      Effect.mapError((exit) =>
+        new UsageError({ message: (exit.message ?? "unknown provider").replace(/^asrflow: /, "") })
+      )
     )
     const raw = component.fromRequest(options)
     const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
-    const config = yield* Schema.decodeUnknown(component.config, { errors: "all", onExcessProperty: "error" })(
-      defined
-    ).pipe(Effect.mapError((error) => new UsageError({ message: error.message })))
+    const config = yield* Either.match(PipelineLoader.decodeValue(component.config, defined), {
+      onLeft: (issues) =>
+        Effect.fail(
+          new UsageError({ message: issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`).join("; ") })
+        ),
+      onRight: Effect.succeed
+    })
     return { component, config: config as Component.Typed }
   })
 
@@ -166,7 +180,7 @@ export const itemFor = (options: Pick<Options, "audio" | "sample_rate">) =>
         outputKey: path.basename(file, path.extname(file)),
         origin: "--audio"
       })
-    )
+    ).pipe(Effect.flatMap(probe.verify))
   })
 
 /**
@@ -213,7 +227,15 @@ export const execute = (registries: PipelineConfig.Registries, options: Options)
     const format = yield* formatOf(options, path)
     const { component, config } = yield* providerConfig(registries, options)
     const outputRoot = yield* OutputRoot.resolve({ flag: options.output_dir, providerFolder: component.outputFolder })
+    yield* OutputCheck.prepare(outputRoot)
+    if (options.output !== undefined) {
+      yield* OutputCheck.prepare(path.dirname(path.resolve(options.output)), {
+        what: "the directory of --output",
+        chosenBy: "--output"
+      })
+    }
     const credentials = yield* component.credentials.resolve(options.api_key)
+    yield* ServiceCheck.run(component, config, credentials)
     const services = RunLayer.make({
       baseDir: path.resolve("."),
       outputRoot,

@@ -4,13 +4,14 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
+import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
 import { Data, Effect, Redacted } from "effect"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as ServiceCheck from "./ServiceCheck.js"
 
 /**
  * What a run gives back: a plan (`dryRun`), or the summary and where it was written.
@@ -59,6 +60,8 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       pipeline: config.output_dir,
       providerFolder: provider.outputFolder
     })
+    // a root that cannot take the outputs stops the run before any request (a plan only checks it could)
+    yield* OutputCheck.prepare(outputRoot, { create: options.dryRun !== true })
     if (options.dryRun) {
       const credentials = yield* provider.credentials.resolve(options.apiKey).pipe(
         Effect.orElseSucceed(() => planningKey)
@@ -80,6 +83,7 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       return Outcome.Planned({ planned, outputRoot })
     }
     const credentials = yield* provider.credentials.resolve(options.apiKey)
+    yield* ServiceCheck.run(provider, config.provider, credentials)
     const layer = RunLayer.make({
       baseDir: loaded.baseDir,
       outputRoot,

@@ -7,6 +7,7 @@
 import { RunEvents } from "@asrflow/core"
 import { RunLog } from "@asrflow/sinks"
 import { Console, Effect, Layer, Ref } from "effect"
+import * as Terminal from "./Terminal.js"
 
 const shown = new Set<RunEvents.Phase>(["submitted", "written", "failed", "skipped"])
 
@@ -53,7 +54,7 @@ export const layer = Layer.scoped(
           ),
           Effect.flatMap((current) => {
             const text = line(event, current)
-            return text === undefined ? Effect.void : Console.error(text)
+            return text === undefined ? Effect.void : Console.error(Terminal.safe(text))
           })
         )
     }

@@ -24,30 +24,34 @@ export const doctor = (options: {
   readonly region: Option.Option<string>
   readonly emulator: boolean
 }) =>
-  withEmulator(
-    options.emulator,
-    Effect.gen(function*() {
-      const { component, config } = yield* providerFor({
-        audio: "",
-        provider: Option.getOrUndefined(options.provider),
-        region: Option.getOrUndefined(options.region)
-      })
-      const credentials = yield* Effect.either(component.credentials.resolve())
-      if (Either.isLeft(credentials)) {
-        yield* Console.error(
-          `key: not found\ncheck: ${credentials.left.reason.toLowerCase()} - ${credentials.left.message}`
-        )
-        return yield* new CliExit({ code: 3 })
-      }
-      const report = yield* component.doctor(config, credentials.right)
-      const lines = [
-        `key: found in ${credentials.right.source}`,
-        ...report.facts.map(([label, value]) => `${label}: ${value}`),
-        `check: ${report.ok ? "ok" : "failed"} - ${report.message}`
-      ]
-      yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
-      if (!report.ok) return yield* new CliExit({ code: report.exitCode })
-    })
+  Effect.flatMap(
+    // the flags are checked before the emulator starts
+    providerFor({
+      audio: "",
+      provider: Option.getOrUndefined(options.provider),
+      region: Option.getOrUndefined(options.region)
+    }),
+    ({ component, config }) =>
+      withEmulator(
+        options.emulator,
+        Effect.gen(function*() {
+          const credentials = yield* Effect.either(component.credentials.resolve())
+          if (Either.isLeft(credentials)) {
+            yield* Console.error(
+              `key: not found\ncheck: ${credentials.left.reason.toLowerCase()} - ${credentials.left.message}`
+            )
+            return yield* new CliExit({ code: 3 })
+          }
+          const report = yield* component.doctor(config, credentials.right)
+          const lines = [
+            `key: found in ${credentials.right.source}`,
+            ...report.facts.map(([label, value]) => `${label}: ${value}`),
+            `check: ${report.ok ? "ok" : "failed"} - ${report.message}`
+          ]
+          yield* (report.ok ? Console.log(lines.join("\n")) : Console.error(lines.join("\n")))
+          if (!report.ok) return yield* new CliExit({ code: report.exitCode })
+        })
+      )
   )
 
 /**

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Sources } from "@asrflow/core"
+import { DidYouMean, Sources } from "@asrflow/core"
 import type { Component, Pipeline, PipelineConfig, RunContext } from "@asrflow/core"
 import { Providers } from "@asrflow/providers"
 import { Sinks } from "@asrflow/sinks"
@@ -53,6 +53,11 @@ export const provider = (
   }
   const found = registries.providers.get(type)
   return found === undefined
-    ? new CliExit({ code: 2, message: `asrflow: unknown provider "${type}"; known providers: ${known}` })
+    ? new CliExit({
+      code: 2,
+      message: `asrflow: unknown provider "${type}"${
+        DidYouMean.suffix(type, registries.providers.types) || "."
+      } Known providers: ${known}`
+    })
     : Effect.succeed(found)
 }

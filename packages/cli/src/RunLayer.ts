@@ -6,13 +6,14 @@
  *
  * @since 0.2.0
  */
-import { AudioProbe, Ledger, Redact, RunContext } from "@asrflow/core"
+import { AudioProbe, Ledger, OutputCheck, Redact, RunContext } from "@asrflow/core"
 import type { Credentials, PipelineConfig } from "@asrflow/core"
 import { RunLog } from "@asrflow/sinks"
-import { FileSystem, Path } from "@effect/platform"
+import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Clock, Effect, Layer } from "effect"
+import { Cause, Clock, Effect, Layer } from "effect"
 import * as Progress from "./Progress.js"
+import * as RunOwnership from "./RunOwnership.js"
 
 /**
  * @since 0.2.0
@@ -39,18 +40,31 @@ export interface Options {
 export const ledgerFile = (path: Path.Path, outputRoot: string): string => path.join(outputRoot, "ledger.sqlite")
 
 /**
- * The ledger of an output root, migrated with the migrations of every registered provider.
+ * The ledger of an output root, migrated with the migrations of every registered provider. A file that
+ * cannot be opened as the ledger (not a database, a directory in its place) is one `OutputRootError`.
  *
  * @since 0.2.0
  * @category layers
  */
 export const ledgerLayer = (file: string, registries: PipelineConfig.Registries) =>
   Ledger.layer(registries.providers.components.flatMap((component) => component.migrations ?? [])).pipe(
-    Layer.provide(SqliteClient.layer({ filename: file }))
+    Layer.provide(SqliteClient.layer({ filename: file })),
+    // the SQLite driver throws while opening: that is a defect here, and still the user's file
+    Layer.catchAllCause((cause) =>
+      Layer.fail(
+        new OutputCheck.OutputRootError({
+          path: file,
+          reason: "Ledger",
+          description: `the ledger ${file} cannot be opened (${
+            Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : Cause.pretty(cause)
+          }); if it is not an asrflow ledger, move it away (the run then starts afresh)`
+        })
+      )
+    )
   )
 
 /**
- * Creates the output root and builds the run's services.
+ * Checks (and creates) the output root and builds the run's services.
  *
  * @since 0.2.0
  * @category layers
@@ -58,8 +72,7 @@ export const ledgerLayer = (file: string, registries: PipelineConfig.Registries)
 export const make = (options: Options) =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const path = yield* Path.Path
-    const fs = yield* FileSystem.FileSystem
-    yield* fs.makeDirectory(options.outputRoot, { recursive: true })
+    yield* OutputCheck.prepare(options.outputRoot)
     const startedAt = new Date(yield* Clock.currentTimeMillis)
     const context = Layer.succeed(
       RunContext.RunContext,
@@ -71,9 +84,11 @@ export const make = (options: Options) =>
       })
     )
     const events = options.events === "progress" ? Progress.layer : RunLog.layer
+    const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
     return Layer.mergeAll(
       events,
-      ledgerLayer(ledgerFile(path, options.outputRoot), options.registries),
+      // the run claims the output root (and clears what killed runs left) before anything is written
+      Layer.merge(ledger, RunOwnership.layer.pipe(Layer.provide(ledger))),
       AudioProbe.AudioProbe.Default
     ).pipe(Layer.provideMerge(Layer.mergeAll(context, Redact.layer([options.credentials.key]))))
   }))

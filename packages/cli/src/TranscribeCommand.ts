@@ -29,7 +29,7 @@ export const transcribe = (flags: {
   readonly sampleRate: Option.Option<number>
   readonly vocabularyId: Option.Option<string>
   readonly disfluencyRemovalEnabled: boolean
-  readonly timestampGranularities: Option.Option<string>
+  readonly timestampGranularities: Option.Option<ReadonlyArray<"sentence" | "word">>
   readonly async: boolean
   readonly wait: boolean
   readonly pollInterval: Option.Option<number>
@@ -44,70 +44,65 @@ export const transcribe = (flags: {
   readonly format: Option.Option<OneShot.Format>
   readonly emulator: boolean
 }) =>
-  withEmulator(
-    flags.emulator,
-    Effect.gen(function*() {
-      const path = yield* Path.Path
-      const registries = yield* CliRegistries
-      const granularities = splitList(flags.timestampGranularities)
-      const invalid = granularities?.filter((value) => value !== "sentence" && value !== "word") ?? []
-      if (invalid.length > 0) {
-        return yield* new CliExit({
-          code: 2,
-          message: `--timestamp-granularities takes sentence and/or word, not ${invalid.join(", ")}`
-        })
-      }
-      if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
-        return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
-      }
-      const options: OneShot.Options = {
-        audio: Option.getOrElse(flags.audio, () => ""),
-        provider: Option.getOrUndefined(flags.provider),
-        task_id: Option.getOrUndefined(flags.taskId),
-        wait: flags.wait,
-        model: Option.getOrUndefined(flags.model),
-        language_hints: splitList(flags.languageHints),
-        sample_rate: Option.getOrUndefined(flags.sampleRate),
-        vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
-        disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
-        timestamp_granularities: granularities as ReadonlyArray<"sentence" | "word"> | undefined,
-        async: flags.async || undefined,
-        context: Option.getOrUndefined(flags.context),
-        enable_itn: flags.itn || undefined,
-        region: Option.getOrUndefined(flags.region),
-        poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
-        max_waits: Option.getOrUndefined(flags.maxWaits),
-        output: Option.getOrUndefined(flags.output),
-        output_dir: Option.getOrUndefined(flags.outputDir),
-        format: Option.getOrUndefined(flags.format)
-      }
-      const { component, config } = yield* providerFor(options)
-      const warnings = component.check(config)
-      for (const warning of warnings) yield* Console.error(`asrflow: warning: ${warning}`)
-      const done = yield* OneShot.execute(registries, options).pipe(
-        Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
-        Effect.catchTag("CredentialsError", exitOnCredentials),
-        Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
-        Effect.catchTag("TranscriptionError", (error) =>
-          new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
-      )
-      for (const warning of done.transcript.warnings) {
-        if (!warnings.includes(warning)) {
-          yield* Console.error(`asrflow: warning: ${warning}`)
-        }
-      }
-      if (flags.printResponse) {
-        yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
-      } else if (done.submitOnly) {
-        yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
-        yield* Console.error(
-          `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
+  Effect.gen(function*() {
+    const path = yield* Path.Path
+    const registries = yield* CliRegistries
+    if (Option.isNone(flags.audio) && Option.isNone(flags.taskId)) {
+      return yield* new CliExit({ code: 2, message: "asrflow transcribe needs --audio PATH|URL (or --task-id ID)" })
+    }
+    const options: OneShot.Options = {
+      audio: Option.getOrElse(flags.audio, () => ""),
+      provider: Option.getOrUndefined(flags.provider),
+      task_id: Option.getOrUndefined(flags.taskId),
+      wait: flags.wait,
+      model: Option.getOrUndefined(flags.model),
+      language_hints: splitList(flags.languageHints),
+      sample_rate: Option.getOrUndefined(flags.sampleRate),
+      vocabulary_id: Option.getOrUndefined(flags.vocabularyId),
+      disfluency_removal_enabled: flags.disfluencyRemovalEnabled || undefined,
+      timestamp_granularities: Option.getOrUndefined(flags.timestampGranularities),
+      async: flags.async || undefined,
+      context: Option.getOrUndefined(flags.context),
+      enable_itn: flags.itn || undefined,
+      region: Option.getOrUndefined(flags.region),
+      poll_interval_secs: Option.getOrUndefined(flags.pollInterval),
+      max_waits: Option.getOrUndefined(flags.maxWaits),
+      output: Option.getOrUndefined(flags.output),
+      output_dir: Option.getOrUndefined(flags.outputDir),
+      format: Option.getOrUndefined(flags.format)
+    }
+    // every flag is checked before the emulator starts or anything is read
+    const { component, config } = yield* providerFor(options)
+    return yield* withEmulator(
+      flags.emulator,
+      Effect.gen(function*() {
+        const warnings = component.check(config)
+        for (const warning of warnings) yield* Console.error(`asrflow: warning: ${warning}`)
+        const done = yield* OneShot.execute(registries, options).pipe(
+          Effect.catchTag("UsageError", (error) => new CliExit({ code: 2, message: error.message })),
+          Effect.catchTag("CredentialsError", exitOnCredentials),
+          Effect.catchTag("ProbeError", (error) => new CliExit({ code: 1, message: error.message })),
+          Effect.catchTag("TranscriptionError", (error) =>
+            new CliExit({ code: error.isFatal ? 3 : 1, message: `asrflow: ${error.message}` }))
         )
-      } else {
-        yield* Console.log(done.transcript.text)
-      }
-      yield* Console.error(`asrflow: wrote ${
-        done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
-      }`)
-    })
-  )
+        for (const warning of done.transcript.warnings) {
+          if (!warnings.includes(warning)) {
+            yield* Console.error(`asrflow: warning: ${warning}`)
+          }
+        }
+        if (flags.printResponse) {
+          yield* Console.log(JSON.stringify(OneShot.normalized(done.transcript), null, 2))
+        } else if (done.submitOnly) {
+          yield* Console.log(`task_id: ${done.transcript.taskId}\nstatus: ${done.transcript.status}`)
+          yield* Console.error(
+            `asrflow: submitted; pick it up with: asrflow transcribe --task-id ${done.transcript.taskId} --wait`
+          )
+        } else {
+          yield* Console.log(done.transcript.text)
+        }
+        yield* Console.error(`asrflow: wrote ${
+          done.files.map((file) => path.resolve(done.outputRoot, file)).join(", ")
+        }`)
+      })
+    )
+  })

@@ -26,7 +26,9 @@ import { builtIn as registries } from "./Registries.js"
 /**
  * Every rejection of the Promise API. `reason` is machine-readable: `Config` (a bad pipeline),
  * `Usage` (bad options), `MissingApiKey`, a `TranscriptionError` reason (`Unauthorized`, `Throttled`,
- * `InvalidAudio`, …), a probe reason (`Empty`, `NotAudio`, …) or `Internal`.
+ * `InvalidAudio`, `Unreachable`, …), a probe reason (`Empty`, `NotAudio`, `Corrupt`, …), `ServiceCheck`
+ * (the check before the first item failed), an output-root reason (`NotCreatable`, `NotADirectory`,
+ * `NotWritable`, `NoSpace`, `Unresponsive`, `Ledger`) or `Internal`.
  *
  * @since 0.1.0
  * @category errors

@@ -74,19 +74,22 @@ const byExtension: Readonly<Record<string, Container>> = {
  * @category constructors
  */
 export const detect = (bytes: Uint8Array): Effect.Effect<Container | undefined> =>
-  Effect.promise(() => fileTypeFromBuffer(bytes).catch(() => undefined)).pipe(
-    Effect.map((found) => {
-      if (found === undefined) {
-        if (ascii(bytes, 0, "RF64") && ascii(bytes, 8, "WAVE")) return "wav"
-        if (ascii(bytes, 0, "OggS")) return "ogg"
-        return undefined
-      }
-      const container = byExtension[found.ext]
-      // file-type takes any 11-bit sync for MPEG audio; a frame header with reserved fields is noise
-      if (container === "mp3" && id3Size(bytes) === 0 && !isMpegFrame(bytes, 0)) return undefined
-      return container
-    })
-  )
+  // RIFF/WAVE needs no sniffer: the most common container answers without one (plans of many files)
+  ascii(bytes, 0, "RIFF") && ascii(bytes, 8, "WAVE") ?
+    Effect.succeed("wav") :
+    Effect.promise(() => fileTypeFromBuffer(bytes).catch(() => undefined)).pipe(
+      Effect.map((found) => {
+        if (found === undefined) {
+          if (ascii(bytes, 0, "RF64") && ascii(bytes, 8, "WAVE")) return "wav"
+          if (ascii(bytes, 0, "OggS")) return "ogg"
+          return undefined
+        }
+        const container = byExtension[found.ext]
+        // file-type takes any 11-bit sync for MPEG audio; a frame header with reserved fields is noise
+        if (container === "mp3" && id3Size(bytes) === 0 && !isMpegFrame(bytes, 0)) return undefined
+        return container
+      })
+    )
 
 /**
  * The MIME type a provider should be told for a container. Raw PCM has none.

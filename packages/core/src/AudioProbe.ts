@@ -10,8 +10,9 @@
  */
 import { Command, CommandExecutor, FileSystem } from "@effect/platform"
 import { Effect, Option, Schema, Stream } from "effect"
-import { parseWebStream } from "music-metadata"
+import { parseBuffer, parseWebStream } from "music-metadata"
 import * as AudioFormat from "./AudioFormat.js"
+import * as AudioIntegrity from "./AudioIntegrity.js"
 import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
 import * as Keys from "./internal/keys.js"
@@ -24,7 +25,7 @@ import * as Keys from "./internal/keys.js"
  */
 export class ProbeError extends Schema.TaggedError<ProbeError>("@asrflow/core/ProbeError")("ProbeError", {
   item: AudioItem,
-  reason: Schema.Literal("Unreadable", "Empty", "NotAudio", "Unsupported"),
+  reason: Schema.Literal("Unreadable", "Empty", "NotAudio", "Unsupported", "Corrupt"),
   description: Schema.String,
   cause: Schema.optional(Schema.Defect)
 }) {
@@ -34,6 +35,19 @@ export class ProbeError extends Schema.TaggedError<ProbeError>("@asrflow/core/Pr
 }
 
 const supported = "wav, mp3, flac, ogg (Vorbis or Opus), m4a/mp4, webm, amr, aac (ADTS) or raw .pcm"
+
+/**
+ * Files up to this size are read whole, once, for both the sniffer and the metadata parser: cheaper than
+ * opening a handle and then streaming the file through a second one (a plan of many items stays fast).
+ */
+const smallFile = 1024 * 1024
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
+
+const corrupt = (announcedMs: number, actualMs: number): string =>
+  `the file is cut off or corrupt: its header announces ${seconds(announcedMs)} of audio but it holds ${
+    seconds(actualMs)
+  }; nothing was sent (export or download it again)`
 
 const hex = (bytes: Uint8Array): string =>
   Array.from(bytes.subarray(0, 8), (byte) => byte.toString(16).padStart(2, "0")).join(" ")
@@ -66,35 +80,48 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     const fs = yield* FileSystem.FileSystem
     const executor = yield* Effect.serviceOption(CommandExecutor.CommandExecutor)
 
-    // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too
+    // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too; a small
+    // file is read whole, which costs less than opening, reading and closing a handle
     const readHeader = (file: string, size: number) =>
-      Effect.scoped(Effect.gen(function*() {
-        const handle = yield* fs.open(file, { flag: "r" })
-        const head = Option.getOrElse(yield* handle.readAlloc(AudioFormat.headerBytes), () => new Uint8Array())
-        const id3 = AudioFormat.id3Size(head)
-        if (id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size) return { head, afterId3: undefined }
-        yield* handle.seek(FileSystem.Size(id3), "start")
-        const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
-        return { head, afterId3: after }
-      }))
+      size <= smallFile ?
+        Effect.map(fs.readFile(file), (head) => ({ head, afterId3: undefined })) :
+        Effect.scoped(Effect.gen(function*() {
+          const handle = yield* fs.open(file, { flag: "r" })
+          const head = Option.getOrElse(yield* handle.readAlloc(AudioFormat.headerBytes), () => new Uint8Array())
+          const id3 = AudioFormat.id3Size(head)
+          if (id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size) return { head, afterId3: undefined }
+          yield* handle.seek(FileSystem.Size(id3), "start")
+          const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
+          return { head, afterId3: after }
+        }))
 
-    const metadataDurationMs = (file: string, size: number, mimeType: string | undefined) =>
+    const metadataDurationMs = (file: string, size: number, mimeType: string | undefined, whole?: Uint8Array) =>
       Effect.gen(function*() {
-        const readable = yield* Stream.toReadableStreamEffect(fs.stream(file))
-        const metadata = yield* Effect.tryPromise(() =>
-          parseWebStream(readable, mimeType === undefined ? { size } : { size, mimeType }, {
-            duration: true,
-            skipCovers: true
-          })
-        ).pipe(Effect.ensuring(Effect.promise(() => readable.cancel().catch(() => undefined))))
+        const info = mimeType === undefined ? { size } : { size, mimeType }
+        const options = { duration: true, skipCovers: true }
+        const metadata = whole !== undefined
+          ? yield* Effect.tryPromise(() => parseBuffer(whole, info, options))
+          : yield* Effect.flatMap(
+            Stream.toReadableStreamEffect(fs.stream(file)),
+            (readable) =>
+              Effect.tryPromise(() => parseWebStream(readable, info, options)).pipe(
+                Effect.ensuring(Effect.promise(() => readable.cancel().catch(() => undefined)))
+              )
+          )
         const seconds = metadata.format.duration
         return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined
       }).pipe(Effect.orElseSucceed(() => undefined))
 
-    const durationMs = (file: string, size: number, container: Container, mime: string | undefined) =>
+    const durationMs = (
+      file: string,
+      size: number,
+      container: Container,
+      mime: string | undefined,
+      whole: Uint8Array | undefined
+    ) =>
       Effect.gen(function*() {
         if (container === "pcm") return undefined
-        const fromMetadata = yield* metadataDurationMs(file, size, mime)
+        const fromMetadata = yield* metadataDurationMs(file, size, mime, whole)
         if (fromMetadata !== undefined || Option.isNone(executor)) return fromMetadata
         return yield* ffprobeDurationMs(file).pipe(
           Effect.provideService(CommandExecutor.CommandExecutor, executor.value)
@@ -135,10 +162,36 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         )
       }
       const mime = AudioFormat.mimeOf(container)
-      const duration = yield* durationMs(file, size, container, mime)
-      return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration })
+      // a WAV's durations are in its first bytes: no need to read the file, and a cut-off one shows here
+      const wav = container === "wav" ? AudioIntegrity.wavDurations(head, size) : undefined
+      if (wav !== undefined && AudioIntegrity.isShort(wav.announcedMs, wav.actualMs)) {
+        return yield* fail("Corrupt", corrupt(wav.announcedMs, wav.actualMs))
+      }
+      const whole = size <= smallFile ? head : undefined
+      const duration = wav?.announcedMs ?? (yield* durationMs(file, size, container, mime, whole))
+      // the fields are known to be valid: skipping the schema check keeps a plan of many items fast
+      return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true)
     })
 
-    return { probe } as const
+    /**
+     * Before an item is sent: a compressed file whose readable audio falls short of the duration its
+     * header announced is corrupt (needs ffmpeg; skipped without it). WAV was checked by `probe`.
+     */
+    const verify = Effect.fn("AudioProbe.verify")(function*(item: AudioItem) {
+      if (
+        item.kind !== "file" || item.durationMs === undefined || item.container === "wav" ||
+        item.container === "pcm" || Option.isNone(executor)
+      ) return item
+      const readable = yield* AudioIntegrity.readableDurationMs(item.source).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor.value)
+      )
+      const actual = Option.getOrUndefined(readable)
+      if (actual !== undefined && AudioIntegrity.isShort(item.durationMs, actual)) {
+        return yield* new ProbeError({ item, reason: "Corrupt", description: corrupt(item.durationMs, actual) })
+      }
+      return item
+    })
+
+    return { probe, verify } as const
   })
 }) {}

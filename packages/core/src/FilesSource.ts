@@ -11,7 +11,8 @@
  * - Items come out sorted by their path relative to the glob base (code-unit order), each file once.
  * - The output key is that relative path without its extension (`audio/a/b/x.wav` with base `audio` is
  *   `a/b/x`). When two files would get the same key (`x.wav` and `x.mp3`), both keep their extension
- *   (`x.wav`, `x.mp3`); any remaining clash gets a `~2`, `~3` suffix. Keys never silently collide.
+ *   (`x.wav`, `x.mp3`); any remaining clash gets a `~2`, `~3` suffix, in the order of the files'
+ *   absolute paths, so the keys do not depend on the order of `include`. Keys never silently collide.
  *
  * @since 0.1.0
  */
@@ -239,7 +240,15 @@ export const list = Effect.fnUntraced(function*(config: Config) {
       }
     }
   }
-  const keys = Keys.unique(files.map(({ rel }) => ({ key: Keys.stripExtension(rel), fallback: rel })))
+  // clashes are settled in the order of the files' absolute paths, not of `include`: reordering the
+  // patterns must not move outputs (or re-bill them under new fingerprints)
+  const byPath = files.map((_, index) => index).sort((a, b) => compare(files[a]!.absolute, files[b]!.absolute))
+  const settled = Keys.unique(byPath.map((index) => ({
+    key: Keys.stripExtension(files[index]!.rel),
+    fallback: files[index]!.rel
+  })))
+  const keys: Array<string> = []
+  byPath.forEach((index, position) => (keys[index] = settled[position]!))
   return entries.map((entry): SourceEntry =>
     Either.map(entry, (index) =>
       new AudioItem({

@@ -9,7 +9,9 @@
  *   chunk), with a JSON `state` only that provider reads;
  * - `asrflow_jobs` + `asrflow_job_items`: remote jobs (an async task, a batch of files) that own one or
  *   more items. A job row is written *before* its submit is sent (status `submitting`: the submit
- *   intent), and gets the provider's remote id as soon as it is known (`submitted`).
+ *   intent), and gets the provider's remote id as soon as it is known (`submitted`);
+ * - `asrflow_runs`: the runs writing in the output root (run id, host, process id), so that a run tells
+ *   the temporary files of a live run from those a killed one left.
  *
  * The schema is versioned with `@effect/sql`'s Migrator, and providers may add migrations of their own
  * (`Migrations`), kept in a migrations table per owner. The SQL is plain enough for SQLite (the embedded
@@ -23,7 +25,7 @@ import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
-import type { ItemRecord, JobRecord, StageRecord } from "./LedgerRecords.js"
+import type { ItemRecord, JobRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
 
 export * from "./LedgerRecords.js"
 
@@ -65,6 +67,17 @@ export declare namespace Ledger {
     ) => Effect.Effect<void>
     /** Forgets a stage, e.g. an upload the provider says no longer exists. */
     readonly clearStage: (fingerprint: string, name: string) => Effect.Effect<void>
+    /** Forgets every stage of an item, so that it starts clean (`--force`). */
+    readonly clearStages: (fingerprint: string) => Effect.Effect<void>
+
+    /** Records that a run (this process on this host) writes in the output root from now on. */
+    readonly beginRun: (
+      run: { readonly runId: string; readonly host: string; readonly pid: number }
+    ) => Effect.Effect<void>
+    /** The run ended (normally, with an error, or interrupted): it owns no temporary file any more. */
+    readonly endRun: (runId: string) => Effect.Effect<void>
+    /** Runs not recorded as ended: running now, or killed before they could say so. */
+    readonly openRuns: Effect.Effect<ReadonlyArray<RunRecord>>
 
     /**
      * The submit intent: records a new job in `submitting` before its submit is sent, and counts an

@@ -107,3 +107,19 @@ export class JobRecord extends Schema.Class<JobRecord>("LedgerJob")({
 
 // =============================================================================
 // Service
+
+/**
+ * A run that wrote (or writes) in the output root: which process on which host. A run whose `endedAt` is
+ * null is still going, unless its process is gone (it was killed); the files it left half-written (its
+ * temporary files) are then removed by the next run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class RunRecord extends Schema.Class<RunRecord>("LedgerRun")({
+  runId: Schema.String,
+  host: Schema.String,
+  pid: Schema.Number,
+  startedAt: Schema.Number,
+  endedAt: Schema.NullOr(Schema.Number)
+}) {}

@@ -18,14 +18,14 @@
  * @since 0.1.0
  */
 import { FileSystem, Path } from "@effect/platform"
-import { parse as parseCsv } from "csv-parse/sync"
-import { Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { Effect, Either, Schema, Stream } from "effect"
 import { AudioItem, ItemOverrides } from "./AudioItem.js"
 import { SourceError } from "./AudioSource.js"
 import type { SourceEntry } from "./AudioSource.js"
 import type { SourceComponent } from "./Component.js"
-import * as DidYouMean from "./internal/didYouMean.js"
+import * as DidYouMean from "./DidYouMean.js"
 import * as Keys from "./internal/keys.js"
+import * as ManifestRows from "./internal/manifestRows.js"
 import * as UrlKey from "./internal/urlKey.js"
 import { RunContext } from "./RunContext.js"
 
@@ -72,109 +72,7 @@ export type Row = typeof Row.Type
 
 const columns: ReadonlyArray<string> = ["audio", "model", "language_hints", "context", "output_key", "metadata"]
 
-const decodeRow = Schema.decodeUnknownEither(Row, { errors: "all", onExcessProperty: "error" })
-
-const rowProblems = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
-  const samePath = (a: ParseResult.ArrayFormatterIssue, b: ParseResult.ArrayFormatterIssue) =>
-    a !== b && a.path.join("\u0000") === b.path.join("\u0000")
-  // an optional field reports its own type and `undefined`: keep the first
-  return issues.filter((issue) =>
-    !(issue.message.startsWith("Expected undefined,") && issues.some((other) => samePath(issue, other)))
-  ).map((issue) => {
-    const key = issue.path.map(String).join(".")
-    if (issue._tag === "Missing") return `missing \`${key}\``
-    if (issue._tag === "Unexpected") {
-      return `unknown key \`${key}\`${DidYouMean.suffix(key, columns)} (put free fields under \`metadata\`)`
-    }
-    const match = /^Expected ([\s\S]*), actual ([\s\S]*)$/.exec(issue.message)
-    return `\`${key}\`: ${match === null ? issue.message : `expected ${match[1]}, got ${match[2]}`}`
-  }).join("; ")
-}
-
-interface RawRow {
-  readonly line: number
-  readonly row: Either.Either<unknown, string>
-}
-
-// =============================================================================
-// parsing
-// =============================================================================
-
-const csvRows = (text: string): { readonly header: Array<string>; readonly rows: Array<RawRow> } => {
-  const skipped: Array<RawRow> = []
-  let header: Array<string> = []
-  const parsed = Either.try(() =>
-    parseCsv(text, {
-      columns: (names: Array<string>) => {
-        header = names.map((name) => name.trim())
-        return header
-      },
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      on_skip: (error) => {
-        if (error !== undefined) {
-          skipped.push({
-            line: Number(error.lines),
-            row: Either.left(`invalid CSV: ${error.message.replace(/ at line \d+/, "")}`)
-          })
-        }
-        return undefined
-      }
-    }) as unknown as Array<{ readonly record: Record<string, string>; readonly info: { readonly lines: number } }>
-  )
-  if (Either.isLeft(parsed)) {
-    const error = parsed.left as { readonly message?: unknown; readonly lines?: unknown }
-    return {
-      header,
-      rows: [{
-        line: typeof error.lines === "number" ? error.lines : 1,
-        row: Either.left(`invalid CSV: ${String(error.message)}`)
-      }]
-    }
-  }
-  const rows = parsed.right.map(({ info, record }): RawRow => {
-    const out: Record<string, unknown> = {}
-    const metadata: Record<string, unknown> = {}
-    for (const [name, cell] of Object.entries(record)) {
-      if (cell === undefined || cell === "") continue
-      if (name === "language_hints") {
-        out.language_hints = cell.split(/[|,]/).map((hint) => hint.trim()).filter((hint) => hint !== "")
-      } else if (name === "metadata") {
-        const json = Either.try(() => JSON.parse(cell) as unknown)
-        if (Either.isLeft(json) || typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
-          return { line: info.lines, row: Either.left("`metadata` must be a JSON object, e.g. {\"speaker\":\"A\"}") }
-        }
-        Object.assign(metadata, json.right)
-      } else if (columns.includes(name)) {
-        out[name] = cell
-      } else {
-        metadata[name] = cell
-      }
-    }
-    if (Object.keys(metadata).length > 0) out.metadata = metadata
-    return { line: info.lines, row: Either.right(out) }
-  })
-  return { header, rows: [...rows, ...skipped].sort((a, b) => a.line - b.line) }
-}
-
-const jsonlRows = (text: string): Array<RawRow> =>
-  text.split(/\r?\n/).flatMap((content, index): Array<RawRow> => {
-    if (content.trim() === "") return []
-    const line = index + 1
-    const json = Either.try(() => JSON.parse(content) as unknown)
-    if (Either.isLeft(json)) {
-      return [{ line, row: Either.left(`invalid JSON: ${(json.left as Error).message}`) }]
-    }
-    if (typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
-      return [{ line, row: Either.left("expected a JSON object with an `audio` key") }]
-    }
-    return [{ line, row: Either.right(json.right) }]
-  })
+const decodeRow = ManifestRows.decoder(Row)
 
 // =============================================================================
 // items
@@ -230,9 +128,9 @@ export const list = Effect.fnUntraced(function*(config: Config) {
   }
 
   const problems: Array<SourceEntry> = []
-  let rows: Array<RawRow>
+  let rows: ReadonlyArray<ManifestRows.RawRow>
   if (format === "csv") {
-    const csv = csvRows(text.right)
+    const csv = ManifestRows.csvRows(text.right, columns)
     if (csv.header.length > 0 && !csv.header.includes("audio")) {
       return [
         Either.left(
@@ -256,7 +154,7 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     }
     rows = csv.rows
   } else {
-    rows = jsonlRows(text.right)
+    rows = ManifestRows.jsonlRows(text.right)
   }
 
   interface Candidate {
@@ -280,7 +178,11 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     }
     const decoded = decodeRow(row.right)
     if (Either.isLeft(decoded)) {
-      entries.push(Either.left(error(location, "InvalidRow", rowProblems(decoded.left))))
+      entries.push(
+        Either.left(
+          error(location, "InvalidRow", ManifestRows.rowProblems(format, Row, row.right, decoded.left, columns))
+        )
+      )
       continue
     }
     const value = decoded.right
@@ -343,15 +245,16 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     Either.map(entry, (candidate) => {
       const { context, language_hints, metadata, model } = candidate.row
       const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
+      // unchecked: every field was decoded from the row just above
       return new AudioItem({
         id: candidate.id,
         source: candidate.source,
         kind: candidate.kind,
         outputKey: keys.get(candidate) ?? candidate.key,
         origin: `manifest ${display}:${candidate.line}`,
-        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }) : undefined,
+        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
         metadata
-      })
+      }, true)
     })
   )
   return [...problems, ...items]

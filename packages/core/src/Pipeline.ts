@@ -4,13 +4,15 @@
  *
  * @since 0.1.0
  */
-import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
-import { Chunk, Effect, Layer, Option, Stream } from "effect"
+import { FileSystem, Path } from "@effect/platform"
+import type { CommandExecutor, HttpClient } from "@effect/platform"
+import { Chunk, Effect, Layer, Option, Ref, Stream } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
 import type { SourceEntry } from "./AudioSource.js"
 import type * as Component from "./Component.js"
+import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
 import { Ledger } from "./Ledger.js"
@@ -18,7 +20,7 @@ import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
 import { RunContext } from "./RunContext.js"
 import type { Sink, SinkError } from "./Sink.js"
-import type { Summary } from "./Summary.js"
+import { Summary } from "./Summary.js"
 import { Transcriber } from "./Transcriber.js"
 import type { Plan, TranscriptionError } from "./Transcriber.js"
 import { Transcribed, Transcript } from "./Transcript.js"
@@ -71,13 +73,50 @@ export const componentFor = <A extends Component.Any>(
  */
 export const entries = (
   config: PipelineConfig,
-  registries: Registries
+  registries: Registries,
+  options: {
+    /** Log a warning for each source that yields nothing at all (an empty folder, a glob that matches nothing). */
+    readonly warnEmpty?: boolean | undefined
+  } = {}
 ): Stream.Stream<SourceEntry, never, ComponentEnvironment> =>
   Stream.concatAll<SourceEntry, never, ComponentEnvironment>(Chunk.fromIterable(
-    config.sources.map((source) =>
-      Stream.unwrap(Effect.map(componentFor(registries.sources, source), (component) => component.make(source)))
+    config.sources.map((source, index) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const component = yield* componentFor(registries.sources, source)
+        if (options.warnEmpty !== true) return component.make(source)
+        const seen = yield* Ref.make(0)
+        return component.make(source).pipe(
+          Stream.tap(() => Ref.update(seen, (n) => n + 1)),
+          Stream.concat(Stream.drain(Stream.fromEffect(Effect.flatMap(Ref.get(seen), (count) =>
+            count > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))))))
+        )
+      }))
     )
   ))
+
+/**
+ * The warning for a source that yielded nothing: which one, and what it was given.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const emptySource = (index: number, source: Component.Typed): string => {
+  const { type, ...fields } = source as Component.Typed & Record<string, unknown>
+  const given = Object.entries(fields).filter(([, value]) =>
+    value !== undefined && !(Array.isArray(value) && value.length === 0)
+  )
+    .map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")
+  return `sources[${index}] (${type}) matched nothing${given === "" ? "" : ` (${given})`}; check its paths and globs`
+}
+
+/**
+ * The summary's error when no source yielded anything: a run that transcribed nothing is not a success.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const nothingMatched =
+  "no source matched any recording, so nothing was transcribed; check the sources' paths and globs"
 
 /**
  * The pipeline's provider as a `Transcriber` layer, with the given key or, without one, the key the
@@ -118,6 +157,17 @@ export const sinks = (
     (sink) => Effect.flatMap(componentFor(registries.sinks, sink), (component) => component.make(sink))
   )
 
+const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
+
+/**
+ * The files a successful transcription of the item would produce, relative to the output root. Built
+ * without validation: the item is already valid, and a plan of 10,000 rows must stay fast.
+ */
+const outputsOf = (built: ReadonlyArray<Sink.Service>, item: AudioItem): ReadonlyArray<string> => {
+  const result = new Transcribed({ item, transcript: placeholder }, true)
+  return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
+}
+
 /**
  * @since 0.1.0
  * @category models
@@ -156,9 +206,37 @@ export const run = (
       const built = yield* sinks(config, registries)
       // sources need the same environment as the run (FileSystem, RunContext, ...)
       const environment = yield* Effect.context<Environment>()
-      return yield* PipelineRunner.run({
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      // --force starts every item it runs afresh: nothing recorded for it (an upload) is reused
+      const fresh = options.force === true && ledger !== undefined
+        ? Transcriber.of({
+          ...transcriber,
+          transcribe: (item) =>
+            Effect.zipRight(
+              item.fingerprint === undefined ? Effect.void : ledger.clearStages(item.fingerprint),
+              transcriber.transcribe(item)
+            )
+        })
+        : transcriber
+      // a service that went away stops the run once, instead of failing every remaining item
+      const guarded = yield* ConnectionGuard.make(fresh)
+      const outputsPresent = (item: AudioItem) =>
+        Effect.forEach(
+          outputsOf(built, item),
+          (file) => fs.exists(path.resolve(context.outputRoot, file)).pipe(Effect.orElseSucceed(() => false))
+        ).pipe(Effect.map((found) => found.every(Boolean)))
+      // done in the ledger: skipped; with --force only while every output of the item is still in place
+      const isDone = (item: AudioItem): Effect.Effect<boolean> =>
+        ledger === undefined || item.fingerprint === undefined
+          ? Effect.succeed(false)
+          : Effect.flatMap(
+            ledger.isDone(item.fingerprint),
+            (done) => done && options.force === true ? outputsPresent(item) : Effect.succeed(done)
+          )
+      const summary = yield* PipelineRunner.run({
         runId: context.runId,
-        entries: Stream.provideContext(entries(config, registries), environment),
+        entries: Stream.provideContext(entries(config, registries, { warnEmpty: true }), environment),
         sinks: built,
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
@@ -173,15 +251,23 @@ export const run = (
                 )
               )
             ),
+            // the whole-file integrity check only for an item about to be sent (plans and skips stay fast)
+            Effect.tap((fingerprinted) =>
+              Effect.flatMap(isDone(fingerprinted), (done) =>
+                done ? Effect.void : probe.verify(fingerprinted).pipe(
+                  Effect.mapError((error) =>
+                    new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
+                  )
+                ))
+            ),
             Effect.provide(environment)
           ),
-        isDone: ledger && !options.force
-          ? (item) => item.fingerprint === undefined ? Effect.succeed(false) : ledger.isDone(item.fingerprint)
-          : undefined,
+        isDone: ledger === undefined ? undefined : isDone,
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
-      })
+      }).pipe(Effect.provideService(Transcriber, guarded))
+      return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
   ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
 
@@ -219,29 +305,25 @@ export const plan = (
       const transcriber = yield* Transcriber
       const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
       // the files a successful transcription of the item would produce
-      const outputsOf = (item: AudioItem) => {
-        const result = new Transcribed({
-          item,
-          transcript: new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
-        })
-        return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
-      }
-      return yield* entries(config, registries).pipe(
-        Stream.mapEffect((entry) =>
-          entry._tag === "Left"
-            ? Effect.succeed<PlannedItem>({
-              item: PipelineRunner.itemForSourceError(entry.left),
-              rejected: entry.left.message,
-              outputs: []
-            })
-            : probe.probe(entry.right).pipe(
-              Effect.map((item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(item) })),
-              Effect.catchAll((error) =>
-                Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
-              )
-            ), { concurrency: 4 }),
-        Stream.runCollect,
-        Effect.map((chunk) => Array.from(chunk))
-      )
+
+      // the rows are listed first, then probed 16 at a time (cheaper per item than a concurrent stream)
+      const listed = yield* Stream.runCollect(entries(config, registries))
+      return yield* Effect.forEach(listed, (entry) =>
+        entry._tag === "Left"
+          ? Effect.succeed<PlannedItem>({
+            item: PipelineRunner.itemForSourceError(entry.left),
+            rejected: entry.left.message,
+            outputs: []
+          })
+          : probe.probe(entry.right).pipe(
+            Effect.map((item): PlannedItem => ({
+              item,
+              plan: transcriber.plan(item),
+              outputs: outputsOf(built, item)
+            })),
+            Effect.catchAll((error) =>
+              Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
+            )
+          ), { concurrency: 16 })
     })
   ).pipe(Effect.provide(transcriberLayer(config, registries, credentials)))

@@ -34,6 +34,16 @@ export interface PipelineConfig {
 }
 
 /**
+ * How many items are in flight at once: the pipeline's `concurrency` and the `--concurrency` flag.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Concurrency = Schema.Int.pipe(Schema.between(1, 256)).annotations({
+  description: "an integer between 1 and 256"
+})
+
+/**
  * The schema of a whole pipeline file for the given registries.
  *
  * @since 0.1.0
@@ -46,7 +56,7 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
       description:
         "The output root. Defaults to ${OUTPUT_DIR:-output}/ followed by the provider's folder; --output-dir overrides it."
     })),
-    concurrency: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 256)), { default: () => 4 }).annotations({
+    concurrency: Schema.optionalWith(Concurrency, { default: () => 4 }).annotations({
       description: "How many items are in flight at once."
     }),
     sources: Schema.NonEmptyArray(Registry.configSchema(registries.sources)).annotations({

@@ -10,7 +10,7 @@ import * as ConfigIssues from "./internal/configIssues.js"
 import * as InterpolateTree from "./internal/interpolateTree.js"
 import * as YamlTree from "./internal/yamlTree.js"
 import * as PipelineConfig from "./PipelineConfig.js"
-import { ConfigIssue, PipelineConfigError } from "./PipelineConfigError.js"
+import { ConfigIssue, PipelineConfigError, single } from "./PipelineConfigError.js"
 
 /**
  * A decoded pipeline file and where it came from.
@@ -84,6 +84,23 @@ const decodeTree = (
     return decoded.right
   })
 
+/**
+ * The file's text, or why it is not a pipeline file at all: a NUL byte or bytes that are not UTF-8 mean
+ * a binary file (an audio file given by mistake), refused in one line instead of a page of escapes.
+ */
+const asText = (bytes: Uint8Array): Either.Either<string, string> => {
+  const nul = bytes.indexOf(0)
+  if (nul !== -1) {
+    return Either.left(
+      `not a text file (a NUL byte at offset ${nul}): a pipeline file is YAML text; did you give an audio file?`
+    )
+  }
+  return Either.try({
+    try: () => new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+    catch: () => "not a text file (its bytes are not UTF-8): a pipeline file is YAML text saved as UTF-8"
+  })
+}
+
 // =============================================================================
 // service
 // =============================================================================
@@ -120,6 +137,30 @@ export const decodeObject = (
   decodeTree(YamlTree.fromObject(object), file, registries)
 
 /**
+ * Decodes any value strictly against a schema and, when it does not fit, says why in the same words
+ * as the pipeline loader (path and message per problem, "did you mean" included), never as a Schema
+ * tree. The CLI validates its flags with it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const decodeValue = <A, I>(
+  schema: Schema.Schema<A, I>,
+  value: unknown
+): Either.Either<A, ReadonlyArray<ConfigIssue>> => {
+  const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(value)
+  if (Either.isRight(decoded)) return Either.right(decoded.right)
+  const issues = ConfigIssues.schemaIssues(
+    YamlTree.fromObject(value),
+    value,
+    decoded.left,
+    SchemaAST.encodedAST(schema.ast),
+    () => false
+  )
+  return Either.left(issues.length > 0 ? issues : [new ConfigIssue({ path: "", message: "is not valid here" })])
+}
+
+/**
  * Reads and decodes pipeline files.
  *
  * @since 0.1.0
@@ -133,7 +174,7 @@ export class PipelineLoader extends Effect.Service<PipelineLoader>()("@asrflow/c
 
     const load = Effect.fn("PipelineLoader.load")(
       function*(file: string, registries: PipelineConfig.Registries) {
-        const text = yield* fs.readFileString(file).pipe(
+        const bytes = yield* fs.readFile(file).pipe(
           Effect.mapError((error) =>
             new PipelineConfigError({
               file,
@@ -148,6 +189,10 @@ export class PipelineLoader extends Effect.Service<PipelineLoader>()("@asrflow/c
             })
           )
         )
+        const text = yield* Either.match(asText(bytes), {
+          onLeft: (message) => Effect.fail(single(file, message)),
+          onRight: Effect.succeed
+        })
         const config = yield* decodeText(text, file, registries)
         return { config, file, baseDir: path.dirname(path.resolve(file)) } satisfies Loaded
       }

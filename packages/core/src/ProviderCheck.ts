@@ -17,6 +17,12 @@ export interface Report {
   readonly facts: ReadonlyArray<readonly [label: string, value: string]>
   /** One line: what was checked and what came back, with what to do when it failed. */
   readonly message: string
+  /**
+   * A failure that may pass by itself (throttled, a server error): a run checked before its batch goes
+   * ahead and lets its retries handle it. Any other failure (a rejected key, an unreachable or wrong
+   * endpoint) stops the run before its first item.
+   */
+  readonly transient?: boolean | undefined
 }
 
 /**

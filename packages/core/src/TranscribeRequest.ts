@@ -20,6 +20,30 @@ export const TimestampGranularity = Schema.Literal("sentence", "word")
 export type TimestampGranularity = typeof TimestampGranularity.Type
 
 /**
+ * The sample rate of raw PCM input, in Hz (`--sample-rate`, a provider's `sample_rate`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const SampleRate = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
+
+/**
+ * Seconds between two queries of an async task (`--poll-interval`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const PollIntervalSecs = Schema.Positive.annotations({ description: "a positive number of seconds" })
+
+/**
+ * How many poll intervals to wait for an async task before giving up (`--max-waits`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const MaxWaits = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
+
+/**
  * The request options, without the audio. Every field is optional: the provider supplies its defaults
  * (its default model, its region).
  *

@@ -26,7 +26,8 @@ export const TranscriptionErrorReason = Schema.Literal(
   "Transport",
   "Decode",
   "TaskFailed",
-  "TaskLost"
+  "TaskLost",
+  "Unreachable"
 )
 
 /**
@@ -65,12 +66,13 @@ export class TranscriptionError extends Schema.TaggedError<TranscriptionError>("
   }
 
   /**
-   * Failures that will hit every item alike (a bad key, a forbidden account), so the run stops at once.
+   * Failures that will hit every item alike (a bad key, a forbidden account, a service that cannot be
+   * reached at all), so the run stops at once.
    *
    * @since 0.1.0
    */
   get isFatal(): boolean {
-    return this.reason === "Unauthorized" || this.reason === "Forbidden"
+    return this.reason === "Unauthorized" || this.reason === "Forbidden" || this.reason === "Unreachable"
   }
 
   override get message(): string {

@@ -146,4 +146,29 @@ export * as OutputRoot from "./OutputRoot.js"
 /**
  * @since 0.2.0
  */
+export * as OutputCheck from "./OutputCheck.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as DidYouMean from "./DidYouMean.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ConnectionGuard from "./ConnectionGuard.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as AudioIntegrity from "./AudioIntegrity.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as OutputCleanup from "./OutputCleanup.js"
+
+/**
+ * @since 0.2.0
+ */
 export * as ProviderCheck from "./ProviderCheck.js"

@@ -126,6 +126,36 @@ layer(TestLayer, { timeout: 120_000 })("AudioProbe", (it) => {
       assert.strictEqual((yield* Effect.flip(AudioProbe.AudioProbe.probe(fileItem(notPcm)))).reason, "NotAudio")
     }))
 
+  it.scoped("reports a cut-off file as corrupt before anything is sent; whole files pass", () =>
+    Effect.gen(function*() {
+      const audio = yield* TestAudio.TestAudio
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const cut = (name: string) =>
+        Effect.gen(function*() {
+          const bytes = yield* fs.readFile(audio.files[name]!)
+          const file = path.join(dir, `cut-${path.basename(audio.files[name]!)}`)
+          yield* fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length * 0.4)))
+          return file
+        })
+      // WAV: the data chunk announces more than the file holds, seen from the header alone (plans too)
+      const wav = yield* Effect.flip(AudioProbe.AudioProbe.probe(fileItem(yield* cut("wav"))))
+      assert.strictEqual(wav.reason, "Corrupt")
+      assert.match(wav.message, /cut off or corrupt: its header announces \d+\.\d s of audio but it holds \d+\.\d s/)
+      // compressed: the header's duration against what ffmpeg can read, checked by verify
+      for (const name of ["mp3", "flac"]) {
+        const probed = yield* AudioProbe.AudioProbe.probe(fileItem(yield* cut(name)))
+        const error = yield* Effect.flip(AudioProbe.AudioProbe.verify(probed))
+        assert.strictEqual(error.reason, "Corrupt", name)
+        assert.include(error.message, "nothing was sent", name)
+      }
+      for (const name of ["wav", "mp3", "flac", "ogg", "m4a"]) {
+        const whole = yield* AudioProbe.AudioProbe.probe(fileItem(audio.files[name]!))
+        assert.strictEqual((yield* AudioProbe.AudioProbe.verify(whole)).durationMs, whole.durationMs, name)
+      }
+    }))
+
   it.effect("returns URL items unchanged", () =>
     Effect.gen(function*() {
       const item = new AudioItem({

@@ -150,5 +150,15 @@ layer(NodeContext.layer)("FilesSource", (it) => {
         "x.mp3 <- audio/c/x.mp3",
         "x.wav~2 <- audio/c/x.wav"
       ])
+      // the same files with the patterns the other way round keep the same keys
+      const reordered = yield* collect(
+        FilesSource.component.make(config(["audio/c/*.{wav,mp3}", "audio/b/*.wav"])),
+        base
+      )
+      assert.deepStrictEqual([...summarize(reordered, base)].sort(), [
+        "x.mp3 <- audio/c/x.mp3",
+        "x.wav <- audio/b/x.wav",
+        "x.wav~2 <- audio/c/x.wav"
+      ])
     }))
 })

@@ -174,4 +174,30 @@ describe("Ledger", () => {
         assert.strictEqual((yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_ledger`)[0]!.n, 3)
       }).pipe(Effect.provide(ledgerAt(file)))
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("records the runs writing in the output root until they end; stages of an item can be cleared", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        yield* TestClock.setTime(5_000)
+        yield* ledger.beginRun({ runId: "r1", host: "h", pid: 11 })
+        yield* ledger.beginRun({ runId: "r2", host: "h", pid: 12 })
+        yield* ledger.endRun("r1")
+        const open = yield* ledger.openRuns
+        assert.deepStrictEqual(open.map((run) => [run.runId, run.host, run.pid, run.startedAt, run.endedAt]), [
+          ["r2", "h", 12, 5_000, null]
+        ])
+        yield* ledger.recordStage("fp", { itemId: "a", name: "upload", state: 1 })
+        yield* ledger.recordStage("fp", { itemId: "a", name: "chunk", state: 2 })
+        yield* ledger.clearStages("fp")
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "upload")))
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "chunk")))
+      }).pipe(Effect.provide(ledgerAt(file)))
+      // a reopened ledger still knows the open run
+      const reopened = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openRuns).pipe(
+        Effect.provide(ledgerAt(file))
+      )
+      assert.deepStrictEqual(reopened.map((run) => run.runId), ["r2"])
+    }).pipe(Effect.provide(NodeContext.layer)))
 })

@@ -46,11 +46,11 @@ layer(NodeContext.layer)("ManifestSource", (it) => {
         "! InvalidRow data/inputs.csv:1: column `langauge_hints` looks like a misspelling of `language_hints`; rename it (unknown columns go to metadata)",
         "audio/a <- data/audio/a.wav",
         "custom/key <- data/audio/b/x.wav",
-        "! InvalidRow data/inputs.csv:4: missing `audio`",
+        "! InvalidRow data/inputs.csv:4: column `audio` is empty",
         "cdn.example.com/c/d <- https://cdn.example.com/c/d.mp3?sig=1",
         "! InvalidPath data/inputs.csv:6: `ftp://files.example.com/x.wav` has an unsupported scheme `ftp:`; use http, https or oss",
         "! InvalidRow data/inputs.csv:7: `output_key` `custom/key` is already used at line 3",
-        "! InvalidRow data/inputs.csv:8: `metadata` must be a JSON object, e.g. {\"speaker\":\"A\"}",
+        "! InvalidRow data/inputs.csv:8: column `metadata` must hold a JSON object, e.g. {\"speaker\":\"A\"}",
         "o <- outside/o.wav",
         "! InvalidRow data/inputs.csv:11: `output_key` must be a relative path without `..` segments",
         "audio/multi_line <- data/audio/multi\nline.wav"
@@ -97,7 +97,7 @@ layer(NodeContext.layer)("ManifestSource", (it) => {
         "! InvalidRow lists/batch.jsonl:3: unknown key `langauge_hints`; did you mean `language_hints`? (put free fields under `metadata`)",
         "! InvalidRow lists/batch.jsonl:4: invalid JSON",
         "! InvalidRow lists/batch.jsonl:5: expected a JSON object with an `audio` key",
-        "! InvalidRow lists/batch.jsonl:6: `audio`: expected string, got 3; `model`: expected a non empty string, got \"\"",
+        "! InvalidRow lists/batch.jsonl:6: field `audio`: expected a string, got 3; field `model`: expected a non empty string, got \"\"",
         "a.wav~2 <- recordings/a.wav",
         "named <- recordings/sub/a.mp3",
         "bucket/dir/x <- oss://bucket/dir/x.wav"
@@ -108,6 +108,34 @@ layer(NodeContext.layer)("ManifestSource", (it) => {
       assert.strictEqual(items[0].id, `${base}/recordings/a.wav`)
       assert.strictEqual(items[1].id, `${base}/recordings/a.wav#L7`)
       assert.strictEqual(items[1].overrides?.model, "qwen3-asr-flash-filetrans")
+    }))
+
+  it.scoped("reports an unclosed quote where it opened with the lines it took, and keeps the rows before it", () =>
+    Effect.gen(function*() {
+      const base = yield* setup({
+        "q.csv": ["audio,context", "a.wav,fine", "b.wav,\"unclosed", "c.wav,ok", "d.wav,also swallowed", ""].join("\n")
+      })
+      const entries = yield* collect(ManifestSource.component.make(config({ path: "q.csv" })), base)
+      assert.deepStrictEqual(summarize(entries, base), [
+        "a <- a.wav",
+        "! InvalidRow q.csv:3: a quote opened on line 3 is never closed, so lines 3-5 were read as one cell and skipped; close the quote (a quote inside a cell is written twice: \"\")"
+      ])
+    }))
+
+  it.scoped("names a JSONL field and what it takes in words, never a schema type", () =>
+    Effect.gen(function*() {
+      const jsonl = [
+        JSON.stringify({ audio: "a.wav", language_hints: "zh" }),
+        JSON.stringify({ audio: "b.wav", language_hints: ["zh", ""] }),
+        JSON.stringify({ model: "x" })
+      ].join("\n")
+      const base = yield* setup({ "rows.jsonl": jsonl })
+      const entries = yield* collect(ManifestSource.component.make(config({ path: "rows.jsonl" })), base)
+      assert.deepStrictEqual(summarize(entries, base), [
+        "! InvalidRow rows.jsonl:1: field `language_hints`: expected a list of strings, got \"zh\"",
+        "! InvalidRow rows.jsonl:2: field `language_hints[1]`: expected a non empty string, got \"\"",
+        "! InvalidRow rows.jsonl:3: field `audio` is missing"
+      ])
     }))
 
   it.scoped("reports a missing manifest, an unknown format and a header without `audio`", () =>

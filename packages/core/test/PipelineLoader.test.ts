@@ -151,7 +151,7 @@ extra_key: 1
         "pipeline.yaml:9:5  provider.retry.jiter  unknown key `jiter`; did you mean `jitter`?",
         "pipeline.yaml:10:15  provider.rate_limit  expected a mapping, got 5",
         "pipeline.yaml:11:9  sinks[0].path  missing required key `path`",
-        "pipeline.yaml:12:14  concurrency  expected a number between 1 and 256, got 1000",
+        "pipeline.yaml:12:14  concurrency  expected an integer between 1 and 256, got 1000",
         "pipeline.yaml:13:1  extra_key  unknown key `extra_key`; expected one of: version, output_dir, concurrency, sources, provider, sinks"
       ])
     }))
@@ -282,6 +282,24 @@ layer(
           `${file}:1:1  sinks  missing required key \`sinks\``,
           `${file}:2:49  sources[0].exclude  expected a list of strings, got 3`
         ])
+      }))
+
+    it.scoped("refuses a binary file in one line, whatever its bytes", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const path = yield* Path.Path
+        const dir = yield* fs.makeTempDirectoryScoped()
+        const wav = path.join(dir, "take.wav")
+        yield* fs.writeFile(wav, new Uint8Array([0x52, 0x49, 0x46, 0x46, 0x24, 0x00, 0x00, 0x00, 0x57, 0x41]))
+        const binary = yield* Effect.flip(PipelineLoader.PipelineLoader.load(wav, registries))
+        assert.deepStrictEqual(binary.lines, [
+          `${wav}  (root)  not a text file (a NUL byte at offset 5): a pipeline file is YAML text; did you give an audio file?`
+        ])
+        const latin1 = path.join(dir, "latin1.yaml")
+        yield* fs.writeFile(latin1, new Uint8Array([0x76, 0x3a, 0x20, 0xe9, 0x0a]))
+        const notUtf8 = yield* Effect.flip(PipelineLoader.PipelineLoader.load(latin1, registries))
+        assert.strictEqual(notUtf8.issues.length, 1)
+        assert.include(notUtf8.lines[0], "not a text file (its bytes are not UTF-8)")
       }))
 
     it.effect("fails clearly for a file that does not exist", () =>

@@ -11,6 +11,7 @@ import type { HttpClient } from "@effect/platform"
 import { Effect, Either } from "effect"
 import type { Connection } from "./DashScopeAccount.js"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as HttpTransport from "./HttpTransport.js"
 import { unauthorizedHint } from "./internal/errors.js"
 import { randomId } from "./internal/randomId.js"
 
@@ -46,11 +47,17 @@ export const run = (
     const facts: Array<readonly [string, string]> = [["key", keySource], ["region", region], ["endpoint", baseUrl]]
     const taskId = yield* randomId
     const result = yield* Effect.either(client.getTask(taskId, { input: `GET /tasks/${taskId}` }))
-    const report = (ok: boolean, message: string, requestId: string | undefined): ProviderCheck.Report => ({
+    const report = (
+      ok: boolean,
+      message: string,
+      requestId: string | undefined,
+      transient = false
+    ): ProviderCheck.Report => ({
       ok,
       exitCode: ok ? 0 : 3,
       facts: requestId === undefined ? facts : [...facts, ["request id", requestId]],
-      message
+      message,
+      transient
     })
     if (Either.isRight(result)) {
       const status = result.right.value.output.task_status
@@ -83,11 +90,18 @@ export const run = (
         return report(
           false,
           `unreachable: no connection to ${baseUrl} (${
-            error.description ?? error.reason
-          }); check the network, a proxy, or --region`,
+            HttpTransport.networkFailure(error.cause) ?? error.description ?? error.reason
+          }); check the network, a proxy, the base URL or --region`,
           error.requestId
         )
+      case "QuotaExhausted":
+        return report(false, `out of quota: ${error.description ?? error.message}`, error.requestId)
+      case "Throttled":
+      case "ServerError":
+        return report(false, `the service answered ${error.message}; it may pass`, error.requestId, true)
       default:
-        return report(false, `unexpected answer: ${error.message}`, error.requestId)
+        return error.status === 404
+          ? report(false, `not found: ${error.description ?? error.message}`, error.requestId)
+          : report(false, `unexpected answer: ${error.message}`, error.requestId, true)
     }
   })

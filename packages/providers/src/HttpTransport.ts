@@ -73,6 +73,37 @@ export interface Transport {
   ) => Effect.Effect<WireResponse<ReadonlyArray<A>>, TranscriptionError>
 }
 
+const networkCodes: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "the host name does not resolve",
+  EAI_AGAIN: "the host name does not resolve (DNS is unavailable)",
+  ECONNRESET: "the connection was reset",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+  ETIMEDOUT: "the connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "the connection timed out",
+  UND_ERR_SOCKET: "the connection was closed",
+  CERT_HAS_EXPIRED: "the server's TLS certificate has expired",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the server's TLS certificate is self-signed"
+}
+
+/**
+ * What went wrong on the network, in words, from a transport failure's cause chain (`connection refused
+ * (ECONNREFUSED)`), when a known system or undici code is in it.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const networkFailure = (cause: unknown): string | undefined => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { readonly code?: unknown }).code
+    if (typeof code === "string" && code in networkCodes) return `${networkCodes[code]} (${code})`
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return undefined
+}
+
 const isJsonContent = (text: string): boolean => {
   const first = text.trimStart()[0]
   return first === "{" || first === "["
@@ -110,7 +141,7 @@ export const make = (options: {
       // a ResponseError here means the body could not be read (we parse JSON ourselves): a broken connection
       reason: error._tag === "RequestError" && error.reason !== "Transport" ? "InvalidRequest" : "Transport",
       ...(error._tag === "ResponseError" ? { status: error.response.status } : {}),
-      description: error.description ?? error.message,
+      description: [networkFailure(error.cause), error.description ?? error.message].filter(Boolean).join(": "),
       cause: error.cause
     })
 

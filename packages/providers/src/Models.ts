@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as DidYouMean from "@asrflow/core/DidYouMean"
 import { Either } from "effect"
 import type { Region } from "./Regions.js"
 import { isInternational } from "./Regions.js"
@@ -135,16 +136,32 @@ export const lookup = (model: string): Capability | undefined => {
 }
 
 /**
- * Like `lookup`, with a message naming the known families when the model is unknown.
+ * The closest known model id to a misspelt one: the nearest family (or `auto`), with the dated snapshot
+ * and `-us` suffix of the id kept, so a typo in a snapshot's family suggests that snapshot.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const suggest = (model: string): string | undefined => {
+  const [, base = model, suffix = ""] = /^(.*?)((?:-\d{4}-\d{2}-\d{2})?(?:-us)?)$/.exec(model) ?? []
+  const family = DidYouMean.closest(base, [...table.map((row) => row.family), "auto"])
+  return family === undefined ? undefined : family === "auto" ? "auto" : family + suffix
+}
+
+/**
+ * Like `lookup`, with a message naming the closest known id and the known families when the model is unknown.
  *
  * @since 0.1.0
  * @category utils
  */
 export const resolve = (model: string): Either.Either<Capability, string> => {
   const capability = lookup(model)
+  const suggestion = suggest(model)
   return capability === undefined
     ? Either.left(
-      `unknown model "${model}": known families are ${
+      `unknown model "${model}"${
+        suggestion === undefined ? "." : `; did you mean \`${suggestion}\`?`
+      } Known families: ${
         table.map((row) => `${row.family}*`).join(", ")
       } (dated snapshots and -us variants route like their family), or "auto"`
     )

@@ -23,6 +23,7 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Evidence, Transcript } from "@asrflow/core/Transcript"
 import { Clock, DateTime, Duration, Effect, Either, Option, Ref } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as Errors from "./internal/errors.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
@@ -286,7 +287,21 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       const resumed = yield* resume(a)
       if (Option.isSome(resumed)) return resumed.value
       const fileUrl = yield* stage(a)
-      const submitted = yield* submit(a, fileUrl)
+      // an upload the service no longer has (lost, or recorded after a reply that was cut off) is
+      // forgotten and made once more, instead of failing this item on every run
+      const submitted = yield* submit(a, fileUrl).pipe(
+        Effect.catchIf(
+          (error) => a.item.isLocal && fileUrl.startsWith("oss://") && Errors.isMissingUpload(error),
+          (error) =>
+            Effect.logWarning(`the uploaded file is gone (${error.description}); uploading it again`).pipe(
+              Effect.zipRight(a.journal.clearUpload),
+              Effect.zipRight(stage(a)),
+              Effect.flatMap((fresh) => submit(a, fresh)),
+              // gone again: fail the item, and leave no dead URL for the next run to send
+              Effect.tapError((again) => Errors.isMissingUpload(again) ? a.journal.clearUpload : Effect.void)
+            )
+        )
+      )
       const taskId = submitted.taskId
       yield* submitted.job.submitted(taskId)
       yield* RunEvents.emit("submitted", item.id, { data: { task_id: taskId, model: a.model } })

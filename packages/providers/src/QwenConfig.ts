@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { TimestampGranularity } from "@asrflow/core/TranscribeRequest"
+import { SampleRate, TimestampGranularity } from "@asrflow/core/TranscribeRequest"
 import { Schema } from "effect"
 import * as DashScopeAccount from "./DashScopeAccount.js"
 import * as Models from "./Models.js"
@@ -88,7 +88,7 @@ export class QwenConfig extends Schema.Class<QwenConfig>("QwenConfig")({
     description: "A Paraformer/Fun-ASR option. qwen3 cannot honour it: a warning, never sent."
   })),
   sample_rate: Schema.optional(
-    Schema.Int.pipe(Schema.positive()).annotations({
+    SampleRate.annotations({
       description: "Not a qwen3 request field (the service resamples to 16 kHz): a warning, never sent."
     })
   ),

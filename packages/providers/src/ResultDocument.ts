@@ -145,7 +145,12 @@ export const download = (
         onTimeout: () => failure("Timeout", "the result download did not answer in time")
       })
     )
-    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+    // a body cut off on the way is a transient read failure, retried like a 5xx
+    const text = yield* response.text.pipe(
+      Effect.catchAll((error) =>
+        Effect.fail(failure("Transport", `the result download was cut off: ${error.message}`, error.cause))
+      )
+    )
     if (response.status < 200 || response.status >= 300) {
       const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1]
       const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1]
@@ -167,17 +172,47 @@ export const download = (
         })
       )
     }
+    // a 200 whose body is not JSON is most often a body cut short without a length: read it again
     const raw = yield* Effect.try({
       try: () => JSON.parse(text) as unknown,
-      catch: () => failure("Decode", `the result document is not JSON: ${text.slice(0, 200)}`)
+      catch: () =>
+        new TranscriptionError({
+          provider: client.provider,
+          input,
+          reason: "Transport",
+          taskId,
+          code: notJson,
+          description: `the result document of task ${taskId} is not JSON (${text.length} bytes: ${
+            JSON.stringify(text.slice(0, 80))
+          })`
+        })
     })
     const document = decodeDocument(raw)
     if (document._tag === "Left") {
       return yield* Effect.fail(failure("Decode", `unexpected result document: ${document.left.message}`))
     }
     return { document: document.right, raw }
-  }).pipe(DashScopeClient.withRetry(params.retry))
+  }).pipe(
+    DashScopeClient.withRetry(params.retry),
+    // still not JSON after every retry: say so plainly, naming the task (the result stays on the service for 24 h)
+    Effect.mapError((error) =>
+      error.code === notJson
+        ? new TranscriptionError({
+          provider: error.provider,
+          input,
+          reason: "Decode",
+          taskId,
+          code: notJson,
+          description: `${error.description}, after ${params.retry.attempts + 1} attempt(s); ` +
+            `run again to fetch it again (task ${taskId} and its result are kept 24 h)`
+        })
+        : error
+    )
+  )
 }
+
+/** The code of a result body that is not JSON while it is retried. */
+const notJson = "ResultNotJson"
 
 /**
  * What a task's last answer leads to: its result document when it SUCCEEDED (downloaded at once),
@@ -203,6 +238,13 @@ export const fetchResult = (
 // =============================================================================
 // Mapping
 // =============================================================================
+
+/**
+ * Task failure codes that mean the service could not download the file it was given (docs/PROTOCOL.md
+ * §7.3: `FILE_403_FORBIDDEN`; §13.2 and §9.2 for the download-failure codes).
+ */
+const isDownloadFailure = (code: string): boolean =>
+  /^FILE_\d{3}/.test(code) || code === "InvalidFile.DownloadFailed" || code === "BadRequest.InputDownloadFailed"
 
 const mostCommon = (values: ReadonlyArray<string | null | undefined>): string | undefined => {
   const counts = new Map<string, number>()
@@ -274,8 +316,15 @@ export const toTranscript = (finished: Finished, params: {
         ...(code !== undefined ? { code } : {})
       })
     if (status === "FAILED" || status === "CANCELED") {
-      const description = status === "CANCELED" ? "the task was canceled" : task.output.message ?? "the task failed"
-      return yield* failure("TaskFailed", description, task.output.code ?? status)
+      const code = task.output.code ?? status
+      const description = status === "CANCELED"
+        ? "the task was canceled"
+        : isDownloadFailure(code)
+        ? `the service could not fetch the audio from its URL (${code}${
+          task.output.message !== undefined && task.output.message !== code ? `: ${task.output.message}` : ""
+        }); make sure the URL is public (or validly signed) and reachable from the internet, then run again`
+        : task.output.message ?? "the task failed"
+      return yield* failure("TaskFailed", description, code)
     }
     if (status !== "SUCCEEDED") {
       return yield* failure(

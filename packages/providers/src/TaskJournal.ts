@@ -100,6 +100,8 @@ export interface Journal {
   readonly jobOf: (taskId: string) => Effect.Effect<Option.Option<Job>>
   readonly upload: Effect.Effect<Option.Option<Upload>>
   readonly recordUpload: (state: FileState, expiresAt: number) => Effect.Effect<void>
+  /** Forgets the recorded upload (the service says it no longer exists), so that the file is uploaded again. */
+  readonly clearUpload: Effect.Effect<void>
   /** The submit intent: a new job in `submitting`, written before the submit is sent. */
   readonly begin: (state: FileState) => Effect.Effect<JobHandle>
   readonly markFailed: (message: string) => Effect.Effect<void>
@@ -114,6 +116,7 @@ const detached: Journal = {
   jobOf: () => Effect.succeedNone,
   upload: Effect.succeedNone,
   recordUpload: () => Effect.void,
+  clearUpload: Effect.void,
   begin: () => Effect.succeed(noHandle),
   markFailed: () => Effect.void,
   othersTasks: Effect.succeed(new Set())
@@ -160,6 +163,7 @@ export const forItem = (item: AudioItem): Effect.Effect<Journal> =>
       ),
       recordUpload: (state, expiresAt) =>
         ledger.recordStage(fingerprint, { itemId: item.id, name: uploadStage, state, expiresAt }),
+      clearUpload: ledger.clearStage(fingerprint, uploadStage),
       begin: (state) =>
         Effect.map(
           ledger.beginJob({ provider, items: [{ fingerprint, itemId: item.id }], state }),

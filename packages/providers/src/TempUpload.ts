@@ -249,8 +249,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
           onTimeout: () => fail(input, "Timeout", `the upload did not finish within ${uploadTimeoutMs} ms`)
         })
       )
-      const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-      if (response.status >= 200 && response.status < 300) {
+      // an upload counts only when its whole reply arrived and says success: a reply cut off after its
+      // headers proves nothing (the object may not be stored), so it is a transport failure, retried
+      const text = yield* response.text.pipe(
+        Effect.catchAll((error) =>
+          Effect.fail(
+            fail(input, "Transport", `the upload's reply was cut off (HTTP ${response.status}): ${error.message}`)
+          )
+        )
+      )
+      const postedKey = xmlField(text, "Key")
+      if (response.status >= 200 && response.status < 300 && !/<Error>/.test(text)) {
+        if (postedKey !== undefined && postedKey !== key) {
+          return yield* Effect.fail(
+            fail(input, "ServerError", `the upload host stored ${postedKey}, not ${key}`, response.status)
+          )
+        }
         const now = yield* Clock.currentTimeMillis
         return { fileUrl: `oss://${key}`, key, bytes: size, model, expiresAt: now + objectTtlMs } satisfies Staged
       }

@@ -243,6 +243,7 @@ describe("QwenAsrAsync", () => {
       assert.strictEqual(error.taskId, "t1")
       assert.include(error.message, "FILE_403_FORBIDDEN")
       assert.include(error.message, "no access")
+      assert.include(error.message, "the service could not fetch the audio from its URL")
     }))
 
   it.live("an UNKNOWN task is TaskLost", () =>

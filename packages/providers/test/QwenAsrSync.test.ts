@@ -208,6 +208,16 @@ describe("QwenAsrSync request mapping", () => {
     assert.strictEqual(config({ model: "qwen3-asr-flash-2099-01-01" }).model, "qwen3-asr-flash-2099-01-01")
   })
 
+  it("suggests the closest model from the capability table for a typo, dated snapshots included", () => {
+    assert.throws(() => config({ model: "qwen3-asr-flahs" }), /did you mean `qwen3-asr-flash`\?/)
+    assert.throws(
+      () => config({ model: "qwen3-asr-flsh-filetrans-2025-11-17" }),
+      /did you mean `qwen3-asr-flash-filetrans-2025-11-17`\?/
+    )
+    assert.throws(() => config({ model: "atuo" }), /did you mean `auto`\?/)
+    assert.throws(() => config({ model: "whisper-1" }), /^(?![\s\S]*did you mean)/)
+  })
+
   it("routes by longest prefix: snapshots, -us variants and filetrans", () => {
     assert.strictEqual(Models.lookup("qwen3-asr-flash-2026-02-10")?.mode, "sync")
     assert.strictEqual(Models.lookup("qwen3-asr-flash-filetrans-2025-11-17")?.mode, "async")

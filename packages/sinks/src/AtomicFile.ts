@@ -4,25 +4,26 @@
  *
  * @since 0.1.0
  */
+import * as OutputCleanup from "@asrflow/core/OutputCleanup"
+import { RunContext } from "@asrflow/core/RunContext"
 import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { randomBytes } from "node:crypto"
 
 const encoder = new TextEncoder()
 
 /**
- * The temp name for a target: `.<name>.<random>.tmp`, short enough for any file name limit.
+ * The temp name for a target: `.<name>.<run id>.<random>.tmp` (`OutputCleanup.tempName`), short enough for
+ * any file name limit. The run id says which run owns it, so a later run can remove it if that run was
+ * killed.
  *
  * @since 0.1.0
  * @category utils
  */
-export const tempPathFor = (path: Path.Path, target: string): string => {
-  const name = path.basename(target)
-  const short = name.length > 64 ? name.slice(0, 64) : name
-  return path.join(path.dirname(target), `.${short}.${randomBytes(6).toString("hex")}.tmp`)
-}
+export const tempPathFor = (path: Path.Path, target: string, runId = "unowned"): string =>
+  path.join(path.dirname(target), OutputCleanup.tempName(path.basename(target), runId, randomBytes(6).toString("hex")))
 
 /**
  * A short, clear description of a platform error: what failed, on which path, why.
@@ -38,7 +39,7 @@ export const describe = (error: PlatformError): string =>
     : error.message
 
 /**
- * Creates the parent directories, writes `<dir>/.<name>.<random>.tmp`, then renames it onto `target`.
+ * Creates the parent directories, writes `<dir>/.<name>.<run id>.<random>.tmp`, then renames it onto `target`.
  * On failure the temp file is removed and a `SinkError` names the target.
  *
  * @since 0.1.0
@@ -64,7 +65,8 @@ export const writeFileAtomic = (
         })
       )
     )
-    const temp = tempPathFor(path, target)
+    const run = yield* Effect.serviceOption(RunContext)
+    const temp = tempPathFor(path, target, Option.match(run, { onNone: () => undefined, onSome: (run) => run.runId }))
     const bytes = typeof data === "string" ? encoder.encode(data) : data
     yield* fs.writeFile(temp, bytes).pipe(
       Effect.zipRight(fs.rename(temp, target)),

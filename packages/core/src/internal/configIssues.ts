@@ -7,9 +7,9 @@
  */
 import type { ParseResult } from "effect"
 import { Either, Option, SchemaAST } from "effect"
+import * as DidYouMean from "../DidYouMean.js"
 import type * as PipelineConfig from "../PipelineConfig.js"
 import { ConfigIssue } from "../PipelineConfigError.js"
-import * as DidYouMean from "./didYouMean.js"
 import type { PathKey, Segment, Tree } from "./yamlTree.js"
 import { formatPath, issueAt, keyOf } from "./yamlTree.js"
 
@@ -170,7 +170,7 @@ const expectedOf = (ast: SchemaAST.AST): string => {
       return "nothing"
     case "TupleType": {
       const item = ast.rest[0]?.type ?? ast.elements[0]?.type
-      const of = item !== undefined && item._tag === "StringKeyword" ? " of strings" : ""
+      const of = item !== undefined && strip(item)._tag === "StringKeyword" ? " of strings" : ""
       return ast.elements.length > 0 && ast.rest.length > 0 ? `a non-empty list${of}` : `a list${of}`
     }
     case "TypeLiteral":
@@ -219,6 +219,12 @@ const leavesOf = (issue: ParseResult.ParseIssue, path: ReadonlyArray<Segment>, o
   }
 }
 
+/** The message a filter gave for its own failure (`Schema.filter` returning a string), if any. */
+const customMessage = (issue: ParseResult.Refinement): string | undefined =>
+  issue.kind === "Predicate" && issue.issue._tag === "Type" && typeof issue.issue.message === "string"
+    ? issue.issue.message
+    : undefined
+
 export const schemaIssues = (
   tree: Tree,
   value: unknown,
@@ -245,6 +251,11 @@ export const schemaIssues = (
     }
     return [...new Set(asts.map(expectedOf))].join(" or ")
   }
+  // the string values a union of literals at `path` allows: a misspelt one gets a suggestion
+  const literalsAt = (path: ReadonlyArray<Segment>): ReadonlyArray<string> =>
+    (typeLeaves.get(keyOf(path)) ?? []).flatMap((ast) =>
+      ast._tag === "Literal" && typeof ast.literal === "string" ? [ast.literal] : []
+    )
   for (const { issue, path } of leaves) {
     if (skip(path)) continue
     if (
@@ -271,11 +282,16 @@ export const schemaIssues = (
     } else if (issue._tag === "Missing") {
       next = issueAt(tree, path.slice(0, -1), `missing required key \`${String(last)}\``)
       next = new ConfigIssue({ ...next, path: formatPath(path) })
+    } else if (issue._tag === "Refinement" && customMessage(issue) !== undefined) {
+      // a filter that explains itself (an unknown model with its suggestion) says it better than its type
+      next = issueAt(tree, path, customMessage(issue)!)
     } else if (issue._tag === "Type" || issue._tag === "Refinement") {
       next = issueAt(
         tree,
         path,
-        `expected ${expectedAt(path) || expectedOf(issue.ast)}, got ${formatActual(issue.actual)}`
+        `expected ${expectedAt(path) || expectedOf(issue.ast)}, got ${formatActual(issue.actual)}${
+          typeof issue.actual === "string" ? DidYouMean.suffix(issue.actual, literalsAt(path)) : ""
+        }`
       )
     } else {
       next = issueAt(tree, path, issue.message ?? "is not allowed here")

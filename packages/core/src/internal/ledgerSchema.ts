@@ -82,10 +82,27 @@ const importLegacyItems = Effect.gen(function*() {
 })
 
 /**
+ * The runs that write in the output root, so that a run knows which temporary files belong to a live
+ * run and which were left by a killed one (a time guess would delete a slow run's files).
+ */
+const createRuns = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_runs (
+    run_id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at BIGINT NOT NULL,
+    ended_at BIGINT
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_runs_open ON asrflow_runs (ended_at)`
+})
+
+/**
  * @since 0.2.0
  * @category migrations
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_tables": createTables,
-  "2_import_legacy_items": importLegacyItems
+  "2_import_legacy_items": importLegacyItems,
+  "3_runs": createRuns
 }

@@ -8,11 +8,12 @@ import type { SqlError } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import type { Ledger } from "../Ledger.js"
 import type { ItemStatus } from "../LedgerRecords.js"
-import { ItemRecord, JobItem, JobRecord, StageRecord } from "../LedgerRecords.js"
+import { ItemRecord, JobItem, JobRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
 
 const decodeItem = Schema.decodeUnknownSync(ItemRecord)
 const decodeStage = Schema.decodeUnknownSync(StageRecord)
 const decodeJob = Schema.decodeUnknownSync(JobRecord)
+const decodeRun = Schema.decodeUnknownSync(RunRecord)
 
 interface JobRow {
   readonly job_id: string
@@ -224,6 +225,41 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
         Effect.asVoid,
         Effect.orDie
       ),
+    clearStages: (fingerprint) =>
+      sql`DELETE FROM asrflow_stages WHERE fingerprint = ${fingerprint}`.pipe(Effect.asVoid, Effect.orDie),
+    beginRun: ({ host, pid, runId }) =>
+      Effect.flatMap(
+        now,
+        (startedAt) =>
+          sql`INSERT INTO asrflow_runs ${
+            sql.insert({ run_id: runId, host, pid, started_at: startedAt, ended_at: null })
+          } ON CONFLICT (run_id) DO UPDATE SET host = ${host}, pid = ${pid}, ended_at = NULL`
+      ).pipe(
+        Effect.asVoid,
+        Effect.orDie
+      ),
+    endRun: (runId) =>
+      Effect.flatMap(
+        now,
+        (at) => sql`UPDATE asrflow_runs SET ended_at = ${at} WHERE run_id = ${runId} AND ended_at IS NULL`
+      ).pipe(
+        Effect.asVoid,
+        Effect.orDie
+      ),
+    openRuns: sql`SELECT * FROM asrflow_runs WHERE ended_at IS NULL ORDER BY started_at`.pipe(
+      Effect.map((rows) =>
+        rows.map((row) =>
+          decodeRun({
+            runId: String(row.run_id),
+            host: String(row.host),
+            pid: Number(row.pid),
+            startedAt: toNumber(row.started_at as number),
+            endedAt: toNullableNumber(row.ended_at as number | null)
+          })
+        )
+      ),
+      Effect.orDie
+    ),
     beginJob,
     jobSubmitted: (jobId, remoteId, state) =>
       Effect.flatMap(now, (at) =>

@@ -21,6 +21,16 @@ const quotaCodes: ReadonlySet<string> = new Set([
 export const unauthorizedHint =
   "the API key was rejected (keys are bound to a region: a Beijing key fails in Singapore and the other way round; check --region / provider.region)"
 
+/**
+ * A 404 that is not about a model means the request went to the wrong place: a base URL without its
+ * path, or a region whose host does not serve it.
+ */
+export const notFoundHint = "the endpoint answered 404 Not Found: the base URL or the region is wrong (check " +
+  "--region / provider.region and DASHSCOPE_HTTP_BASE_URL / DASHSCOPE_COMPATIBLE_BASE_URL / provider.base_url; " +
+  "a native base URL ends in /api/v1, a compatible one in /compatible-mode/v1)"
+
+const isModelCode = (code: string | undefined): boolean => code !== undefined && /model/i.test(code)
+
 const byCode = (code: string): TranscriptionErrorReason | undefined => {
   if (quotaCodes.has(code)) return "QuotaExhausted"
   if (code === "InvalidApiKey" || code === "invalid_api_key") return "Unauthorized"
@@ -124,6 +134,8 @@ export const fromResponse = (params: {
     ? `${unauthorizedHint}${detail ? `; server said: ${detail}` : ""}`
     : reason === "QuotaExhausted"
     ? `the account is out of quota or credit (not retried)${detail ? `; server said: ${detail}` : ""}`
+    : params.status === 404 && !isModelCode(envelope.code)
+    ? `${notFoundHint}${detail ? `; server said: ${detail.replace(/\s+/g, " ").slice(0, 120)}` : ""}`
     : detail
   return new TranscriptionError({
     provider: params.provider,
@@ -138,3 +150,12 @@ export const fromResponse = (params: {
     ...(description !== undefined ? { description } : {})
   })
 }
+
+/**
+ * Whether a refused request says the `oss://` object it named does not exist (any more): the upload was
+ * lost or never stored. The service answers this with its invalid-URL message and the cause appended
+ * (docs/PROTOCOL.md documents no exact answer).
+ */
+export const isMissingUpload = (error: TranscriptionError): boolean =>
+  error.reason === "InvalidRequest" &&
+  /oss resource does not exist|object does not exist|NoSuchKey/i.test(error.description ?? "")

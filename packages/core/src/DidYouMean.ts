@@ -1,10 +1,16 @@
 /**
- * "Did you mean" suggestions by Damerau-Levenshtein (optimal string alignment) distance.
+ * "Did you mean" suggestions by Damerau-Levenshtein (optimal string alignment) distance, for misspelled
+ * keys, component types, enum values, flags and model ids alike.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
 
-/** @internal */
+/**
+ * The edit distance between two strings (insertions, deletions, substitutions, adjacent swaps).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
 export const distance = (a: string, b: string): number => {
   const rows = a.length + 1
   const cols = b.length + 1
@@ -30,7 +36,8 @@ export const distance = (a: string, b: string): number => {
  * The closest candidate, if it is close enough to be a plausible misspelling (at most a third of the
  * word's length, and at most 3 edits). Comparison ignores case, `-` and `_`.
  *
- * @internal
+ * @since 0.2.0
+ * @category utils
  */
 export const closest = (word: string, candidates: Iterable<string>): string | undefined => {
   const normalize = (s: string) => s.toLowerCase().replace(/[-_]/g, "")
@@ -51,7 +58,8 @@ export const closest = (word: string, candidates: Iterable<string>): string | un
 /**
  * `; did you mean \`x\`?` or the empty string.
  *
- * @internal
+ * @since 0.2.0
+ * @category utils
  */
 export const suffix = (word: string, candidates: Iterable<string>): string => {
   const match = closest(word, candidates)
