@@ -1,12 +1,14 @@
 /**
- * One streamed pass of ffmpeg over a recording of any container: it decodes to 16 kHz mono, reports the
- * pauses (ffmpeg's `silencedetect`: every sample under the threshold for at least the minimum pause), and
- * pipes the samples here, where only the loudness of each 10 ms frame is kept (4 bytes per frame: 1.4 MB
- * for an hour). Nothing holds the audio itself.
+ * One streamed pass of ffmpeg over a recording of any container: it decodes to 16 kHz mono and pipes the
+ * samples here, where only the loudness of each 10 ms frame is kept (4 bytes per frame: 1.4 MB for an
+ * hour; nothing holds the audio itself). The pauses are found on those frames by silencedetect's rule (a
+ * level held under a threshold for the minimum pause), with the threshold raised above the recording's
+ * noise floor when needed.
  *
- * silencedetect rather than a neural VAD: on the espeak-ng test corpus both put no cut inside a word (see
- * bench/long-audio.mjs and the split route's notes in docs/ARCHITECTURE.md), and silencedetect needs no
- * model weights or native runtime beyond the ffmpeg the split route needs anyway.
+ * A level rule rather than a neural VAD (Silero through onnxruntime-node): on the espeak-ng test corpus
+ * neither puts a cut inside a word, with or without a -40 dBFS noise floor (the fixed -36 dB threshold
+ * alone finds no pause under that noise), while the VAD takes about 100 s per hour of audio on two cores
+ * against about 2 s, and a 290 MB native runtime. See docs/ARCHITECTURE.md, "The split route".
  *
  * @since 0.2.0
  */
@@ -89,31 +91,50 @@ class FrameMeter {
   }
 }
 
-const SILENCE_START = /silence_start:\s*(-?[\d.]+)/
-const SILENCE_END = /silence_end:\s*(-?[\d.]+)/
+/** The share of the quietest frames taken as the recording's noise floor, and the margin above it. */
+const FLOOR_PERCENTILE = 0.05
+const FLOOR_MARGIN_DB = 6
+
+const FULL_SCALE = 32768 * 32768
+
+/** The level of a frame's mean square, in dBFS. */
+const decibels = (meanSquare: number): number => 10 * Math.log10(Math.max(meanSquare, 1e-3) / FULL_SCALE)
 
 /**
- * The pauses in silencedetect's log lines; a silence still open at the end runs to `durationMs`.
+ * The recording's noise floor in dBFS: the level of its quietest 5 % of frames.
  *
  * @since 0.2.0
  * @category utils
  */
-export const parseSilences = (lines: ReadonlyArray<string>, durationMs: number): ReadonlyArray<Pause> => {
+export const noiseFloorDb = (loudness: Loudness): number => {
+  const { frames } = loudness
+  if (frames.length === 0) return -Infinity
+  const sorted = Float32Array.from(frames).sort()
+  return decibels(sorted[Math.floor(FLOOR_PERCENTILE * (sorted.length - 1))]!)
+}
+
+/**
+ * The pauses of a recording: every run of frames under the threshold that lasts at least the minimum
+ * pause (silencedetect's rule, on 10 ms frames). The threshold is `silenceDb`, raised to 6 dB above the
+ * recording's noise floor when that is louder, so that a steady hiss does not hide every pause.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const pausesOf = (loudness: Loudness, options: Options): ReadonlyArray<Pause> => {
+  const { frameMs, frames } = loudness
+  const threshold = Math.max(options.silenceDb, noiseFloorDb(loudness) + FLOOR_MARGIN_DB)
+  const below = FULL_SCALE * 10 ** (threshold / 10)
   const pauses: Array<Pause> = []
   let open: number | undefined
-  for (const line of lines) {
-    const start = SILENCE_START.exec(line)
-    if (start !== null) {
-      open = Math.max(0, Number(start[1]) * 1000)
-      continue
-    }
-    const end = SILENCE_END.exec(line)
-    if (end !== null && open !== undefined) {
-      pauses.push({ beginMs: Math.round(open), endMs: Math.round(Math.min(durationMs, Number(end[1]) * 1000)) })
+  for (let i = 0; i <= frames.length; i++) {
+    const quiet = i < frames.length && frames[i]! < below
+    if (quiet && open === undefined) open = i
+    if (!quiet && open !== undefined) {
+      if ((i - open) * frameMs >= options.minPauseMs) pauses.push({ beginMs: open * frameMs, endMs: i * frameMs })
       open = undefined
     }
   }
-  if (open !== undefined && open < durationMs) pauses.push({ beginMs: Math.round(open), endMs: durationMs })
   return pauses
 }
 
@@ -130,8 +151,22 @@ export const analyze = (
 ): Effect.Effect<Analysis, FfmpegError, CommandExecutor.CommandExecutor> => {
   const command = Command.make(
     ffmpeg.path,
-    ...["-hide_banner", "-nostdin", "-nostats", "-i", input, "-vn", "-map", "0:a:0", "-ac", "1", "-ar", String(RATE)],
-    ...["-af", `silencedetect=noise=${options.silenceDb}dB:d=${options.minPauseMs / 1000}`],
+    ...[
+      "-hide_banner",
+      "-nostdin",
+      "-nostats",
+      "-v",
+      "error",
+      "-i",
+      input,
+      "-vn",
+      "-map",
+      "0:a:0",
+      "-ac",
+      "1",
+      "-ar",
+      String(RATE)
+    ],
     ...["-f", "s16le", "-acodec", "pcm_s16le", "pipe:1"]
   )
   return Effect.scoped(Effect.gen(function*() {
@@ -149,12 +184,11 @@ export const analyze = (
         description: `ffmpeg could not decode ${input}: ${tail(lines)}`
       })
     }
-    const frames = meter.finish()
-    const durationMs = Math.round((meter.samples * 1000) / RATE)
+    const loudness = { frameMs: FRAME_MS, frames: meter.finish() }
     return {
-      durationMs,
-      pauses: parseSilences(lines, durationMs),
-      loudness: { frameMs: FRAME_MS, frames }
+      durationMs: Math.round((meter.samples * 1000) / RATE),
+      pauses: pausesOf(loudness, options),
+      loudness
     }
   })).pipe(
     Effect.catchTags({

@@ -61,11 +61,34 @@ const runs = (path: string) =>
     Effect.orElseSucceed(() => false)
   )
 
-// the package's index resolves its platform's binary package; it throws when there is none
-const fromNpm: Effect.Effect<string | undefined> = Effect.tryPromise(() => import("@ffmpeg-installer/ffmpeg")).pipe(
-  Effect.map((found) => (found.default ?? found).path),
-  Effect.orElseSucceed(() => undefined)
-)
+/**
+ * The binary of the npm package, if it is installed for this platform (its index throws otherwise).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const fromNpm: Effect.Effect<string | undefined> = Effect.tryPromise(() => import("@ffmpeg-installer/ffmpeg"))
+  .pipe(
+    Effect.map((found) => (found.default ?? found).path),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/**
+ * Finds a working ffmpeg among candidates: the command on PATH, else the binary the npm package gives.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const locateFrom = (candidates: {
+  readonly system: string
+  readonly npm: Effect.Effect<string | undefined>
+}): Effect.Effect<Located, FfmpegError, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function*() {
+    if (yield* runs(candidates.system)) return { path: candidates.system, from: "system" } as const
+    const bundled = yield* candidates.npm
+    if (bundled !== undefined && (yield* runs(bundled))) return { path: bundled, from: "npm" } as const
+    return yield* new FfmpegError({ reason: "NotFound", description: notFoundMessage })
+  })
 
 /**
  * Finds a working ffmpeg: the system's, else the npm package's.
@@ -73,11 +96,9 @@ const fromNpm: Effect.Effect<string | undefined> = Effect.tryPromise(() => impor
  * @since 0.2.0
  * @category constructors
  */
-export const locate: Effect.Effect<Located, FfmpegError, CommandExecutor.CommandExecutor> = Effect.gen(function*() {
-  if (yield* runs("ffmpeg")) return { path: "ffmpeg", from: "system" } as const
-  const bundled = yield* fromNpm
-  if (bundled !== undefined && (yield* runs(bundled))) return { path: bundled, from: "npm" } as const
-  return yield* new FfmpegError({ reason: "NotFound", description: notFoundMessage })
+export const locate: Effect.Effect<Located, FfmpegError, CommandExecutor.CommandExecutor> = locateFrom({
+  system: "ffmpeg",
+  npm: fromNpm
 })
 
 /**
