@@ -61,14 +61,14 @@ const header = (dataBytes) => {
 /**
  * Writes `file`: `seconds` of speech. `noiseDb` is the RMS of the noise floor in dBFS (default -70);
  * `longRunEvery` (seconds, optional) inserts, that often, a 40-second stretch with no pause longer than
- * 90 ms (for the no-pause fallback). Returns `{ words: [[beginMs, endMs], …], sentences, durationMs }`.
+ * 90 ms (for the no-pause fallback); `vocabularySize` speaks fewer words (faster). Returns `{ words: [[beginMs, endMs], …], sentences, durationMs }`.
  */
-export const makeCorpus = ({ file, longRunEvery, noiseDb = -70, seconds, seed = 7 }) => {
+export const makeCorpus = ({ file, longRunEvery, noiseDb = -70, seconds, seed = 7, vocabularySize = vocabulary.length }) => {
   const scratch = mkdtempSync(path.join(tmpdir(), "asrflow-corpus-"))
   try {
     const next = random(seed)
     const pitches = [35, 50, 65]
-    const spoken = vocabulary.flatMap((word) => pitches.map((pitch) => speak(scratch, word, pitch)))
+    const spoken = vocabulary.slice(0, vocabularySize).flatMap((word) => pitches.map((pitch) => speak(scratch, word, pitch)))
     const total = Math.round(seconds * RATE)
     const noiseRms = 32768 * 10 ** (noiseDb / 20)
     const words = []
