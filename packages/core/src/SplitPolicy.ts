@@ -27,7 +27,8 @@ export class SplitPolicy extends Schema.Class<SplitPolicy>("SplitPolicy")({
     description: "The shortest silence that counts as a pause to cut in."
   }),
   silence_db: Schema.optionalWith(Schema.Number.pipe(Schema.lessThan(0)), { default: () => -36 }).annotations({
-    description: "The level under which audio is silent, in dBFS (ffmpeg silencedetect's noise threshold)."
+    description: "The level under which a 10 ms frame is silent, in dBFS; raised to 6 dB above the recording's " +
+      "noise floor when that is louder."
   }),
   format: Schema.optionalWith(Schema.Literal("flac", "opus"), { default: () => "flac" as const }).annotations({
     description: "How chunks are encoded (16 kHz mono): lossless FLAC, or Opus at 32 kb/s (a quarter of the size)."

@@ -232,5 +232,5 @@ const waitUntil = <E, R>(condition: Effect.Effect<boolean, E, R>) =>
   condition.pipe(
     Effect.repeat({ until: (done) => done, schedule: Schedule.spaced("10 millis") }),
     Effect.timeoutFail({ duration: "20 seconds", onTimeout: () => new Error("the awaited state never came") }),
-    Effect.orDie,
+    Effect.orDie
   )
