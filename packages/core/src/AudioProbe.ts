@@ -78,9 +78,12 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         return { head, afterId3: after }
       }))
 
-    const metadataDurationMs = (file: string, size: number, mimeType: string | undefined) =>
+    // a WAV's length is in its header: reading past it only leaves the whole file in buffers to collect
+    const metadataDurationMs = (file: string, size: number, mimeType: string | undefined, container: Container) =>
       Effect.gen(function*() {
-        const readable = yield* Stream.toReadableStreamEffect(fs.stream(file))
+        const readable = yield* Stream.toReadableStreamEffect(
+          fs.stream(file, container === "wav" ? { bytesToRead: FileSystem.MiB(1) } : undefined)
+        )
         const metadata = yield* Effect.tryPromise(() =>
           parseWebStream(readable, mimeType === undefined ? { size } : { size, mimeType }, {
             duration: true,
@@ -94,7 +97,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     const durationMs = (file: string, size: number, container: Container, mime: string | undefined) =>
       Effect.gen(function*() {
         if (container === "pcm") return undefined
-        const fromMetadata = yield* metadataDurationMs(file, size, mime)
+        const fromMetadata = yield* metadataDurationMs(file, size, mime, container)
         if (fromMetadata !== undefined || Option.isNone(executor)) return fromMetadata
         return yield* ffprobeDurationMs(file).pipe(
           Effect.provideService(CommandExecutor.CommandExecutor, executor.value)

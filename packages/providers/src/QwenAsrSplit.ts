@@ -11,7 +11,7 @@ import * as SplitRoute from "@asrflow/core/SplitRoute"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Evidence, Transcript } from "@asrflow/core/Transcript"
 import { CommandExecutor, FileSystem, Path } from "@effect/platform"
-import { DateTime, Effect, Encoding } from "effect"
+import { DateTime, Effect } from "effect"
 import * as Models from "./Models.js"
 import type * as QwenAsrSync from "./QwenAsrSync.js"
 import { limitViolation, streams } from "./QwenAsrSync.js"
@@ -57,18 +57,20 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig, sync: QwenAs
       ...(cause !== undefined ? { cause } : {})
     })
 
-  /** A chunk file as a data URI, within the model's encoded-size limit. */
+  /** A chunk file, streamed as a data URI when sent; within the model's encoded-size limit. */
   const chunkAudio = (item: AudioItem, route: QwenAsrSync.Route, request: SplitRoute.ChunkRequest) =>
     Effect.gen(function*() {
-      const bytes = yield* fs.readFile(request.file).pipe(
+      const info = yield* fs.stat(request.file).pipe(
         Effect.mapError((cause) => fail(item, `cannot read a chunk: ${cause.message}`, cause))
       )
-      const data = `data:${request.mime};base64,${Encoding.encodeBase64(bytes)}`
-      const violation = limitViolation(route.capability, route.model, { encodedBytes: data.length })
+      const bytes = Number(info.size)
+      const violation = limitViolation(route.capability, route.model, {
+        encodedBytes: Models.dataUriLength(bytes, request.mime)
+      })
       if (violation !== undefined) {
         return yield* fail(item, `${violation}; lower split.max_chunk_seconds or set split.format: opus`)
       }
-      return { data, ossResolve: false }
+      return { file: request.file, mime: request.mime, bytes }
     })
 
   const sendChunk = (item: AudioItem, model: string) => (request: SplitRoute.ChunkRequest) =>

@@ -12,6 +12,7 @@ import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
 import { Clock, DateTime, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
+import * as DataUriBody from "./internal/dataUriBody.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
@@ -270,9 +271,13 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   })
 
   const send = (input: string, route: Route, audio: Audio) => {
-    const options = { input, timeoutMs, ossResolve: audio.ossResolve }
+    const options = { input, timeoutMs, ossResolve: "data" in audio && audio.ossResolve }
     if (route.protocol === "compatible") {
-      const body = toCompatibleRequest(route.capability, route.model, route.request, audio.data, route.stream)
+      const body = DataUriBody.bodyOf(
+        fs,
+        audio,
+        (data) => toCompatibleRequest(route.capability, route.model, route.request, data, route.stream)
+      )
       return route.stream
         ? Effect.map(
           client.streamCompatible(body, options),
@@ -280,7 +285,11 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         )
         : Effect.map(client.postCompatible(body, options), (r) => answered(r, SyncAnswer.fromCompatible(r.value)))
     }
-    const body = toNativeRequest(route.capability, route.model, route.request, audio.data, route.stream)
+    const body = DataUriBody.bodyOf(
+      fs,
+      audio,
+      (data) => toNativeRequest(route.capability, route.model, route.request, data, route.stream)
+    )
     return route.stream
       ? Effect.map(client.streamNative(body, options), (r) => answered(r, SyncAnswer.fromNativeEvents(r.value)))
       : Effect.map(client.postNative(body, options), (r) => answered(r, SyncAnswer.fromNative(r.value)))
@@ -380,12 +389,9 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
 export type Service = Effect.Effect.Success<ReturnType<typeof make>>
 
 /**
- * Audio as sent: a data URI or a URL.
+ * Audio as sent: a data URI or a URL, or a local file streamed as a data URI (the split route's chunks).
  *
  * @since 0.2.0
  * @category models
  */
-export interface Audio {
-  readonly data: string
-  readonly ossResolve: boolean
-}
+export type Audio = DataUriBody.Audio
