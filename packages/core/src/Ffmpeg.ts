@@ -137,7 +137,7 @@ export const encodeChunk = (
 ): Effect.Effect<void, FfmpegError, CommandExecutor.CommandExecutor> => {
   const codec = params.format === "flac"
     ? ["-c:a", "flac", "-f", "flac"]
-    : ["-c:a", "libopus", "-b:a", "32k", "-f", "ogg"]
+    : ["-c:a", "libopus", "-b:a", "32k", "-compression_level", "5", "-f", "ogg"]
   const command = Command.make(
     ffmpeg.path,
     ...["-hide_banner", "-nostdin", "-v", "error", "-y"],
