@@ -6,11 +6,11 @@ import * as Ledger from "@asrflow/core/Ledger"
 import * as SplitRoute from "@asrflow/core/SplitRoute"
 import { Transcriber } from "@asrflow/core/Transcriber"
 import type { Transcript } from "@asrflow/core/Transcript"
-import * as Emulator from "@asrflow/emulator/Emulator"
+import type * as Emulator from "@asrflow/emulator/Emulator"
 import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
-import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Redacted, Schedule } from "effect"
+import { Effect, Fiber, Option, Redacted, Schedule } from "effect"
 import * as path from "node:path"
 import { cutsInsideWords, makeCorpus } from "../../../bench/lib/speech-corpus.mjs"
 import * as QwenConfig from "../src/QwenConfig.js"
@@ -56,13 +56,7 @@ const transcribe = (emulator: Emulator.EmulatorHandle, fields: Record<string, un
     )
   )
 
-const withEmulator = <A, E>(
-  config: EmulatorConfig.Input,
-  use: (emulator: Emulator.EmulatorHandle) => Effect.Effect<A, E, any>
-) =>
-  Effect.scoped(Effect.flatMap(Emulator.make(config), use)).pipe(
-    Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))
-  ) as Effect.Effect<A, E, never>
+const withEmulator = Emulated.withEmulator
 
 const audioTranscripts: EmulatorConfig.Input = {
   synthetic_transcripts: "audio",
