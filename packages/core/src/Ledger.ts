@@ -9,7 +9,8 @@
  *   chunk), with a JSON `state` only that provider reads;
  * - `asrflow_jobs` + `asrflow_job_items`: remote jobs (an async task, a batch of files) that own one or
  *   more items. A job row is written *before* its submit is sent (status `submitting`: the submit
- *   intent), and gets the provider's remote id as soon as it is known (`submitted`).
+ *   intent), and gets the provider's remote id as soon as it is known (`submitted`);
+ * - `asrflow_lanes`: the request rate each rate lane learned, so that the next run starts near it.
  *
  * The schema is versioned with `@effect/sql`'s Migrator, and providers may add migrations of their own
  * (`Migrations`), kept in a migrations table per owner. The SQL is plain enough for SQLite (the embedded
@@ -23,7 +24,7 @@ import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
-import type { ItemRecord, JobRecord, StageRecord } from "./LedgerRecords.js"
+import type { ItemRecord, JobRecord, LaneRecord, StageRecord } from "./LedgerRecords.js"
 
 export * from "./LedgerRecords.js"
 
@@ -88,6 +89,11 @@ export declare namespace Ledger {
     readonly jobByRemoteId: (provider: string, remoteId: string) => Effect.Effect<Option.Option<JobRecord>>
     /** Jobs still `submitting` or `submitted`, oldest first (for `asrflow cancel` and resumption). */
     readonly openJobs: (provider?: string | undefined) => Effect.Effect<ReadonlyArray<JobRecord>>
+
+    /** What an earlier run learned about a rate lane. */
+    readonly lane: (lane: string) => Effect.Effect<Option.Option<LaneRecord>>
+    /** Remembers what this run learned about a rate lane (replaces the earlier record). */
+    readonly recordLane: (record: LaneRecord) => Effect.Effect<void>
   }
 }
 

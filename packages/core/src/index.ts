@@ -147,3 +147,23 @@ export * as OutputRoot from "./OutputRoot.js"
  * @since 0.2.0
  */
 export * as ProviderCheck from "./ProviderCheck.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as Admission from "./Admission.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as LaneState from "./LaneState.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as LaneStore from "./LaneStore.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as RateController from "./RateController.js"

@@ -82,10 +82,31 @@ const importLegacyItems = Effect.gen(function*() {
 })
 
 /**
+ * One row per rate lane (`RateController`): the rate and estimated limit it learned. `state` is left for a
+ * store that keeps the whole lane state in the database (JSON), shared by several workers.
+ */
+const createLanes = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_lanes (
+    lane TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    model TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    requests_per_minute DOUBLE PRECISION NOT NULL,
+    ceiling_per_minute DOUBLE PRECISION,
+    state TEXT,
+    updated_at BIGINT NOT NULL
+  )`
+})
+
+/**
  * @since 0.2.0
  * @category migrations
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_tables": createTables,
-  "2_import_legacy_items": importLegacyItems
+  "2_import_legacy_items": importLegacyItems,
+  "3_lanes": createLanes
 }
