@@ -15,9 +15,9 @@ import { DashScopeClient, withRetry } from "./DashScopeClient.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
+import * as QwenLanes from "./QwenLanes.js"
 import type { EffectiveRequest } from "./QwenRequest.js"
 import { asrOptions, effectiveRequest, mimeOf, modelFor, requestKey, warningsFor } from "./QwenRequest.js"
-import { RateLimiter } from "./RateLimiter.js"
 import type { Answer } from "./SyncAnswer.js"
 import * as SyncAnswer from "./SyncAnswer.js"
 
@@ -199,7 +199,7 @@ const routeOf = (
  */
 export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   const client = yield* DashScopeClient
-  const limiter = yield* RateLimiter
+  const lanes = yield* QwenLanes.make(client, config.rate_limit)
   const fs = yield* FileSystem.FileSystem
   const hasCompatible = client.baseUrls.compatible !== undefined
   const timeoutMs = config.timeout_secs * 1000
@@ -276,14 +276,12 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     Effect.gen(function*() {
       const route = yield* routeOf(config, item, hasCompatible)
       const audio = yield* audioOf(item, route)
-      const rpm = config.rate_limit.requests_per_minute ?? route.capability.requestsPerMinute
+      const lane = yield* lanes.sync(route.model)
       yield* Effect.logDebug("sync request").pipe(
         Effect.annotateLogs({ model: route.model, protocol: route.protocol, stream: route.stream })
       )
-      const response = yield* limiter.acquire(route.model, rpm).pipe(
-        Effect.zipRight(send(item, route, audio)),
-        withRetry(config.retry)
-      )
+      // each try is paced by the model's lane, and tells it how the request ended
+      const response = yield* lane.paced(send(item, route, audio)).pipe(withRetry(config.retry))
       const at = DateTime.formatIso(yield* DateTime.now)
       return SyncAnswer.toTranscript({
         item,
@@ -324,6 +322,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   return Transcriber.of({
     provider: "qwen",
     transcribe,
+    retry: config.retry,
     plan,
     requestKey: (item) => requestKey(config, item)
   })

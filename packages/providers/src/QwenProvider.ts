@@ -10,6 +10,7 @@
 import type { AudioItem } from "@asrflow/core/AudioItem"
 import type { ProviderComponent } from "@asrflow/core/Component"
 import type * as CoreCredentials from "@asrflow/core/Credentials"
+import * as RateController from "@asrflow/core/RateController"
 import { Transcriber } from "@asrflow/core/Transcriber"
 import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
 import type { FileSystem, HttpClient, Path } from "@effect/platform"
@@ -25,7 +26,6 @@ import * as QwenAsrAsync from "./QwenAsrAsync.js"
 import * as QwenAsrSync from "./QwenAsrSync.js"
 import { QwenConfig } from "./QwenConfig.js"
 import * as QwenRequest from "./QwenRequest.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 /** The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout). */
 const outputFolder = "aliyun-qwen-asr"
@@ -98,26 +98,34 @@ const fromRequest = (request: RequestOptions): Record<string, unknown> => {
 }
 
 /**
- * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: sync items go to `QwenAsrSync`,
+ * The `Transcriber` over an existing `DashScopeClient`, with its lanes in the run's `RateController` (or
+ * one of its own outside a run): sync items go to `QwenAsrSync`,
  * async ones (filetrans, `async: true`, long `auto` audio) to `QwenAsrAsync`. `submit` returns a sync item's
  * finished transcript (it has nothing to wait for) and an async item's PENDING one.
  */
 const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Transcriber,
   never,
-  DashScopeClient.DashScopeClient | RateLimiter.RateLimiter | FileSystem.FileSystem | Path.Path
+  DashScopeClient.DashScopeClient | FileSystem.FileSystem | Path.Path
 > =>
   Layer.effect(
     Transcriber,
     Effect.gen(function*() {
-      const sync = yield* QwenAsrSync.make(config)
-      const async = yield* QwenAsrAsync.make(config)
+      // one controller for both paths, so that a lane is one budget
+      const controller = yield* RateController.fromContext
+      const sync = yield* QwenAsrSync.make(config).pipe(
+        Effect.provideService(RateController.RateController, controller)
+      )
+      const async = yield* QwenAsrAsync.make(config).pipe(
+        Effect.provideService(RateController.RateController, controller)
+      )
       const isAsync = (item: AudioItem) => QwenRequest.isAsync(config, item)
       return Transcriber.of({
         provider: "qwen",
         transcribe: (item) => isAsync(item) ? async.transcribe(item) : sync.transcribe(item),
         submit: (item) => isAsync(item) ? async.submit(item) : sync.transcribe(item),
         attach: async.attach,
+        retry: config.retry,
         plan: (item) => isAsync(item) ? async.plan(item) : sync.plan(item),
         requestKey: (item) => QwenRequest.requestKey(config, item)
       })
@@ -125,8 +133,7 @@ const layerTranscriber = (config: QwenConfig): Layer.Layer<
   )
 
 /**
- * The whole provider for a run: the client (with the resolved key), one run-wide rate limiter, and the
- * transcriber.
+ * The whole provider for a run: the client (with the resolved key) and the transcriber.
  *
  * @since 0.1.0
  * @category layers
@@ -136,12 +143,7 @@ export const layer = (
   credentials: CoreCredentials.Resolved
 ): Layer.Layer<Transcriber, ConfigError.ConfigError, HttpClient.HttpClient | FileSystem.FileSystem | Path.Path> =>
   layerTranscriber(config).pipe(
-    Layer.provide(
-      Layer.mergeAll(
-        Layer.effect(DashScopeClient.DashScopeClient, DashScopeClient.fromConfig(config, credentials.key)),
-        RateLimiter.layer
-      )
-    )
+    Layer.provide(Layer.effect(DashScopeClient.DashScopeClient, DashScopeClient.fromConfig(config, credentials.key)))
   )
 
 /**

@@ -64,9 +64,9 @@ export * as QwenProvider from "./QwenProvider.js"
 export * as QwenRequest from "./QwenRequest.js"
 
 /**
- * @since 0.1.0
+ * @since 0.3.0
  */
-export * as RateLimiter from "./RateLimiter.js"
+export * as QwenLanes from "./QwenLanes.js"
 
 /**
  * @since 0.1.0

@@ -14,7 +14,6 @@ import * as DashScopeClient from "../../src/DashScopeClient.js"
 import * as QwenAsrAsync from "../../src/QwenAsrAsync.js"
 import * as QwenConfig from "../../src/QwenConfig.js"
 import * as QwenProvider from "../../src/QwenProvider.js"
-import * as RateLimiter from "../../src/RateLimiter.js"
 import * as Audio from "./Audio.js"
 
 /** A short 16 kHz mono tone WAV written directly (distinct content per `index`). */
@@ -89,7 +88,6 @@ export const transcriberFor = (
     const client = yield* clientFor(emulator, http, timeoutMs)
     return yield* QwenAsrAsync.make(asyncConfig(fields)).pipe(
       Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
       Effect.provide(NodeContext.layer)
     )
   })

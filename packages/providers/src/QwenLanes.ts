@@ -1,0 +1,73 @@
+/**
+ * The qwen provider's rate lanes (docs/PROTOCOL.md §10, "Rate limits"), in the run's `RateController`:
+ * - per model, sync requests and async submits, at the pipeline's `rate_limit` (by default `auto`, starting
+ *   from the model's documented limit or what an earlier run learned);
+ * - per account, task queries at the documented 20 per second (§7.7);
+ * - per model, upload policies at the documented 100 per second (§8.4).
+ *
+ * The two documented budgets keep 10 % of margin (starts are paced exactly, arrivals at the server jitter a
+ * little); they back off on throttling (another program may share the account) and never go above it.
+ *
+ * @since 0.3.0
+ */
+import type { RateLimitBlock } from "@asrflow/core/Policies"
+import { RateLimit } from "@asrflow/core/Policies"
+import * as RateController from "@asrflow/core/RateController"
+import { Effect } from "effect"
+import * as Models from "./Models.js"
+
+/**
+ * Task queries per minute: the account's 20 per second, less 10 %.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const queryPerMinute = (20 * 60) / 1.1
+
+/**
+ * Upload-policy requests per minute and model: 100 per second, less 10 %.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const policyPerMinute = (100 * 60) / 1.1
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface Lanes {
+  readonly sync: (model: string) => Effect.Effect<RateController.Lane>
+  readonly submit: (model: string) => Effect.Effect<RateController.Lane>
+  readonly query: Effect.Effect<RateController.Lane>
+  readonly policy: (model: string) => Effect.Effect<RateController.Lane>
+}
+
+/**
+ * The lanes of one account (`client`), in the run's controller (or a fresh one outside a run).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make = (
+  client: { readonly provider: string; readonly account: string; readonly region: string },
+  rateLimit: RateLimitBlock
+): Effect.Effect<Lanes> =>
+  Effect.map(RateController.fromContext, (controller) => {
+    const key = (model: string, endpoint: string): RateController.LaneKey => ({
+      provider: client.provider,
+      account: client.account,
+      region: client.region,
+      model,
+      endpoint
+    })
+    const budget = (perMinute: number) => new RateLimit({ requests_per_minute: perMinute, adaptive: true })
+    const documented = (model: string) => Models.lookup(model)?.requestsPerMinute ?? 100
+    return {
+      sync: (model) => controller.lane({ key: key(model, "sync"), rateLimit, documented: documented(model) }),
+      submit: (model) => controller.lane({ key: key(model, "submit"), rateLimit, documented: documented(model) }),
+      query: controller.lane({ key: key("*", "query"), rateLimit: budget(queryPerMinute), documented: queryPerMinute }),
+      policy: (model) =>
+        controller.lane({ key: key(model, "policy"), rateLimit: budget(policyPerMinute), documented: policyPerMinute })
+    }
+  })
