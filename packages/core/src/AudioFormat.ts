@@ -118,3 +118,29 @@ export const mimeOf = (container: Container | undefined): string | undefined => 
       return undefined
   }
 }
+
+/**
+ * The duration of a PCM WAV from its header: the `data` chunk's size over the `fmt ` chunk's byte rate
+ * (a size of 0 or 0xFFFFFFFF, as a streaming writer leaves it, means "to the end of the file"). Undefined
+ * when the header is not plain RIFF/WAVE or its chunks lie beyond the bytes read.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const wavDurationMs = (head: Uint8Array, fileSize: number): number | undefined => {
+  if (!ascii(head, 0, "RIFF") || !ascii(head, 8, "WAVE")) return undefined
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength)
+  let byteRate: number | undefined
+  for (let at = 12; at + 8 <= head.length;) {
+    const size = view.getUint32(at + 4, true)
+    if (ascii(head, at, "fmt ") && at + 20 <= head.length) byteRate = view.getUint32(at + 16, true)
+    if (ascii(head, at, "data")) {
+      if (byteRate === undefined || byteRate === 0) return undefined
+      const available = fileSize - (at + 8)
+      const bytes = size === 0 || size === 0xffffffff || size > available ? available : size
+      return bytes > 0 ? Math.round((bytes * 1000) / byteRate) : undefined
+    }
+    at += 8 + size + (size % 2)
+  }
+  return undefined
+}

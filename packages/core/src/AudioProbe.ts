@@ -91,9 +91,18 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined
       }).pipe(Effect.orElseSucceed(() => undefined))
 
-    const durationMs = (file: string, size: number, container: Container, mime: string | undefined) =>
+    const durationMs = (
+      file: string,
+      size: number,
+      container: Container,
+      mime: string | undefined,
+      head: Uint8Array
+    ) =>
       Effect.gen(function*() {
         if (container === "pcm") return undefined
+        // a plain WAV says its duration in its header: no need to parse the file again
+        const fromHeader = container === "wav" ? AudioFormat.wavDurationMs(head, size) : undefined
+        if (fromHeader !== undefined) return fromHeader
         const fromMetadata = yield* metadataDurationMs(file, size, mime)
         if (fromMetadata !== undefined || Option.isNone(executor)) return fromMetadata
         return yield* ffprobeDurationMs(file).pipe(
@@ -135,8 +144,9 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         )
       }
       const mime = AudioFormat.mimeOf(container)
-      const duration = yield* durationMs(file, size, container, mime)
-      return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration })
+      const duration = yield* durationMs(file, size, container, mime, head)
+      // a valid item plus probed facts: validating it again costs more than the probe itself
+      return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true)
     })
 
     return { probe } as const

@@ -4,12 +4,14 @@
  *
  * - **Pacing.** A start is due `60 s / rate` after the previous start *happened*, and never before a
  *   `Retry-After` pause ends. Starts are spaced, never burst.
- * - **Additive increase.** A window (at least 2 s and 10 starts) in which the pacer was the bottleneck
- *   and no request was throttled raises the rate: ×1.5 while no limit is known (slow start), then halfway
+ * - **Additive increase.** A window (at least 2 s and 10 starts) in which the lane used its rate (callers
+ *   started at least 80 % of what it allowed, so the pacer, not the callers, set the pace) and no request
+ *   was throttled raises the rate: ×1.5 while no limit is known (slow start), then halfway
  *   to 97 % of the estimated limit, then by 1 % of the estimate per window (doubling while windows keep
  *   passing clean above it, up to 10 %).
  * - **Multiplicative decrease.** A throttled request started after the last decrease cuts the rate
- *   (×0.5 the first time, ×0.8 after), and to 97 % of the estimated limit when that is lower.
+ *   (×0.5 the first time, ×0.8 after), and to 97 % of the estimated limit when that is lower. Without an
+ *   estimate (429s with nothing accepted between them) it stops at a quarter of the last known limit.
  * - **The estimated limit.** Each throttled start is a moment when the server's budget was empty. Between
  *   two such moments the server accepted exactly its sustained rate (give or take one request), so
  *   `accepted starts between them / elapsed` estimates the limit, whatever the size of its burst. A token
@@ -48,8 +50,6 @@ export interface Policy {
 export const Window = Schema.Struct({
   startedAt: Schema.Number,
   starts: Schema.Number,
-  /** Starts that had to wait for their slot: the pacer, not the caller, was the bottleneck. */
-  paced: Schema.Number,
   throttled: Schema.Number
 })
 
@@ -124,6 +124,7 @@ const slowStart = 1.5
 const firstDecrease = 0.5
 const decrease = 0.8
 const target = 0.97
+const burstFloor = 0.25
 const probeStep = 0.01
 const probeStepMax = 0.1
 const markSpanMs = 1000
@@ -138,7 +139,10 @@ const latencyWeight = 0.2
 
 const clamp = (rate: number, policy: Policy) => Math.min(policy.max, Math.max(policy.min, rate))
 
-const freshWindow = (now: number) => ({ startedAt: now, starts: 0, paced: 0, throttled: 0 })
+const freshWindow = (now: number) => ({ startedAt: now, starts: 0, throttled: 0 })
+
+/** The share of its rate a lane must have used in a window to probe upward. */
+const usedShare = 0.8
 
 /**
  * The state of a lane nobody has used yet (or with the rate and limit an earlier run learned).
@@ -179,11 +183,13 @@ export const estimate = (marks: State["marks"]): number | undefined => {
   return undefined
 }
 
-/** Ends the window once it is long enough: a clean, saturated window raises the rate. */
+/** Ends the window once it is long enough: a clean window in which the lane used its rate raises it. */
 const closeWindow = (state: State, policy: Policy, now: number): State => {
   const window = state.window
-  if (now - window.startedAt < Math.max(windowMinMs, (windowMinStarts * 60_000) / state.rate)) return state
-  const saturated = window.starts > 0 && window.paced * 2 >= window.starts
+  const elapsed = now - window.startedAt
+  if (elapsed < Math.max(windowMinMs, (windowMinStarts * 60_000) / state.rate)) return state
+  // a lane whose callers cannot keep up (a slow machine, a small concurrency) learns nothing by going faster
+  const saturated = window.starts >= (usedShare * state.rate * elapsed) / 60_000
   if (!policy.adaptive || window.throttled > 0 || !saturated) return { ...state, window: freshWindow(now) }
   const ceiling = state.ceiling
   let rate = state.rate
@@ -201,12 +207,12 @@ const closeWindow = (state: State, policy: Policy, now: number): State => {
 
 /**
  * Asks for a start at `now`: either it is granted (and recorded as the lane's last start) or the caller
- * must wait `ms` and ask again. `paced` says the caller already waited (for the slot or for the lane).
+ * must wait `ms` and ask again.
  *
  * @since 0.3.0
  * @category transitions
  */
-export const tryStart = (state: State, policy: Policy, now: number, paced: boolean): readonly [Step, State] => {
+export const tryStart = (state: State, policy: Policy, now: number): readonly [Step, State] => {
   const current = closeWindow(state, policy, now)
   const due = Math.max(
     current.lastStartAt === null ? Number.NEGATIVE_INFINITY : current.lastStartAt + 60_000 / current.rate,
@@ -221,7 +227,7 @@ export const tryStart = (state: State, policy: Policy, now: number, paced: boole
       ...current,
       lastStartAt: now,
       starts: seq,
-      window: { ...window, starts: window.starts + 1, paced: window.paced + (paced ? 1 : 0) }
+      window: { ...window, starts: window.starts + 1 }
     }
   ]
 }
@@ -238,8 +244,14 @@ const throttledAt = (state: State, policy: Policy, now: number, ticket: Ticket, 
   if (ticket.startedAt < state.lastDecreaseAt) return noted
   const limit = estimate(marks)
   const factor = state.ceiling === null ? firstDecrease : decrease
-  const rate = clamp(Math.min(state.rate * factor, limit === undefined ? Infinity : limit * target), policy)
-  const ceiling = limit ?? (state.ceiling === null ? state.rate : Math.min(state.ceiling, state.rate))
+  const ceiling = limit ?? state.ceiling ?? state.rate
+  // 429s with nothing accepted between them (an outage, a burst of refusals) say nothing about the limit:
+  // without an estimate the lane does not fall below a quarter of what it knew
+  const floor = limit === undefined ? ceiling * burstFloor : 0
+  const rate = clamp(
+    Math.max(floor, Math.min(state.rate * factor, limit === undefined ? Infinity : limit * target)),
+    policy
+  )
   return { ...noted, rate, ceiling, probes: 0, lastDecreaseAt: now, window: freshWindow(now) }
 }
 

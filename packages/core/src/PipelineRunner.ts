@@ -139,7 +139,8 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       }
       const start = yield* Clock.currentTimeMillis
       const transcribed = yield* transcribeRounds(probed.right, slot).pipe(
-        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript })),
+        // both parts are valid already: not validated again
+        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript }, true)),
         Effect.catchIf(
           (error) => !error.isFatal,
           (error) => Effect.succeed(failedFromTranscription(probed.right, error))

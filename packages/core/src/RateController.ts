@@ -259,21 +259,16 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
       const throttled = throttledCounter.pipe(Metric.tagged("lane", tags.lane))
       yield* Metric.set(gauge, policy.initial)
 
-      const acquire = Effect.flatMap(Clock.currentTimeMillis, (calledAt) =>
-        lock.withPermits(1)(Effect.gen(function*() {
-          let paced = false
-          while (true) {
-            const now = yield* Clock.currentTimeMillis
-            const step = yield* store.modify(
-              id,
-              init,
-              (state) => LaneState.tryStart(state, policy, now, paced || now > calledAt)
-            )
-            if (step._tag === "Started") return step.ticket
-            paced = true
-            yield* Effect.sleep(Duration.millis(step.ms))
-          }
-        }))).pipe(Admission.waiting)
+      // one caller at a time asks for the next start and sleeps until it is due, so a start happens only
+      // after the previous one has
+      const acquire = lock.withPermits(1)(Effect.gen(function*() {
+        while (true) {
+          const now = yield* Clock.currentTimeMillis
+          const step = yield* store.modify(id, init, (state) => LaneState.tryStart(state, policy, now))
+          if (step._tag === "Started") return step.ticket
+          yield* Effect.sleep(Duration.millis(step.ms))
+        }
+      })).pipe(Admission.waiting)
 
       const report = (ticket: LaneState.Ticket, outcome: LaneState.Outcome) =>
         Effect.gen(function*() {

@@ -172,6 +172,21 @@ describe("RateController", () => {
         yield* Fiber.interrupt(busy)
       }))
 
+    it.effect("does not fall below a quarter of its limit on a burst of 429s with nothing accepted, and climbs back", () =>
+      Effect.gen(function*() {
+        const controller = yield* RateController.make
+        const lane = yield* laneOf(controller, "m", { requests_per_minute: 600, adaptive: true }, 100)
+        for (let i = 0; i < 20; i++) {
+          yield* lane.report(yield* lane.acquire, throttled())
+          yield* TestClock.adjust("1 second")
+        }
+        assert.strictEqual(yield* rateOf(controller, "m"), 150)
+        const busy = yield* saturate(lane, 3)
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual(yield* rateOf(controller, "m"), 600)
+        yield* Fiber.interrupt(busy)
+      }))
+
     it.effect("honours Retry-After: no start before it ends, even on a pinned lane", () =>
       Effect.gen(function*() {
         const controller = yield* RateController.make
