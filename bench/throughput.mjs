@@ -174,21 +174,16 @@ const spawnJson = (command, argv, env) =>
 
 const series = (report) => report.starts_per_second?.series?.["compatible qwen3-asr-flash"] ?? []
 
-/** Seconds from the halving until the start rate, averaged over 5 s, stays within 5 % of the new limit. */
+/** Seconds from the halving until the start rate, averaged over 5 s, is back within 5 % of the new limit. */
 const backUnder = (rows, halvedAtSecond, perSecond) => {
   const starts = new Map(rows.map(([second, n]) => [second, n]))
   const last = Math.max(...rows.map(([second]) => second))
-  const mean = (from) => {
-    let sum = 0
-    for (let s = from; s < from + 5; s++) sum += starts.get(s) ?? 0
-    return sum / 5
-  }
   for (let s = halvedAtSecond; s + 5 <= last; s++) {
-    let under = true
-    for (let t = s; t + 5 <= last && under; t++) under = mean(t) <= perSecond * 1.05
-    if (under) return s - halvedAtSecond
+    let sum = 0
+    for (let t = s; t < s + 5; t++) sum += starts.get(t) ?? 0
+    if (sum / 5 <= perSecond * 1.05) return s + 5 - halvedAtSecond
   }
-  return Number.NaN
+  return null
 }
 
 const runCase = async (c, index) => {

@@ -2,11 +2,13 @@
  * How one lane's request rate evolves: a pure state machine over plain data, so that any `LaneStore`
  * (in memory, or a SQL row shared by several workers) can hold it.
  *
- * - **Pacing.** A start is due `60 s / rate` after the previous start *happened*, and never before a
- *   `Retry-After` pause ends. Starts are spaced, never burst.
- * - **Additive increase.** A window (at least 2 s and 10 starts) in which the lane used its rate (callers
+ * - **Pacing.** A start is due one spacing (`60 s / rate`) after the slot of the previous one, never
+ *   sooner than half a spacing after the previous start *happened*, and never before a `Retry-After`
+ *   pause ends. A timer that fires a little late does not lower the rate (the next start makes up for
+ *   it), and a stall releases at most one early start, never a burst.
+ * - **Additive increase.** A window (at least 2 s, and 10 starts, or 30 once a limit is known) in which the lane used its rate (callers
  *   started at least 80 % of what it allowed, so the pacer, not the callers, set the pace) and no request
- *   was throttled raises the rate: ×1.5 while no limit is known (slow start), then halfway
+ *   was throttled raises the rate: ×2 while no limit is known (slow start), then halfway
  *   to 97 % of the estimated limit, then by 1 % of the estimate per window (doubling while windows keep
  *   passing clean above it, up to 10 %).
  * - **Multiplicative decrease.** A throttled request started after the last decrease cuts the rate
@@ -14,7 +16,8 @@
  *   estimate (429s with nothing accepted between them) it stops at a quarter of the last known limit.
  * - **The estimated limit.** Each throttled start is a moment when the server's budget was empty. Between
  *   two such moments the server accepted exactly its sustained rate (give or take one request), so
- *   `accepted starts between them / elapsed` estimates the limit, whatever the size of its burst. A token
+ *   `accepted starts between them / elapsed` estimates the limit, whatever the size of its burst
+ *   (`estimate`). A token
  *   bucket that hides an overshoot for a while (docs/PROTOCOL.md §10) cannot fool it.
  *
  * Quota and billing answers are not throttling and never reach `throttled` (see `RateController`).
@@ -63,6 +66,8 @@ export const State = Schema.Struct({
   rate: Schema.Number,
   ceiling: Schema.NullOr(Schema.Number),
   lastStartAt: Schema.NullOr(Schema.Number),
+  /** The slot the last start was due at (it may have happened a little later). */
+  lastSlotAt: Schema.NullOr(Schema.Number),
   pausedUntil: Schema.Number,
   lastDecreaseAt: Schema.Number,
   window: Window,
@@ -120,7 +125,9 @@ export type Step = { readonly _tag: "Started"; readonly ticket: Ticket } | {
 
 const windowMinMs = 2000
 const windowMinStarts = 10
-const slowStart = 1.5
+// near a known limit every probe above it costs a 429 or two: probe once per 30 starts at most
+const probeWindowMinStarts = 30
+const slowStart = 2
 const firstDecrease = 0.5
 const decrease = 0.8
 const target = 0.97
@@ -129,6 +136,7 @@ const probeStep = 0.01
 const probeStepMax = 0.1
 const markSpanMs = 1000
 const markMinAccepted = 4
+const markGoodAccepted = 20
 const markHorizonMs = 60_000
 const marksKept = 16
 const latencyWeight = 0.2
@@ -154,6 +162,7 @@ export const initial = (policy: Policy, now: number): State => ({
   rate: clamp(policy.initial, policy),
   ceiling: policy.ceiling ?? null,
   lastStartAt: null,
+  lastSlotAt: null,
   pausedUntil: 0,
   lastDecreaseAt: -1,
   window: freshWindow(now),
@@ -165,8 +174,10 @@ export const initial = (policy: Policy, now: number): State => ({
 })
 
 /**
- * The limit implied by the newest throttled start and the newest earlier one at least a second and a few
- * accepted starts before it, in requests per minute; a lower bound (one request of slack).
+ * The limit implied by throttled starts, in requests per minute: the accepted starts between the newest
+ * throttled start and an earlier one, over the time between them (the server's budget was empty at both,
+ * so this is its sustained rate, give or take one request). The earlier mark is the newest that leaves
+ * 20 accepted starts between them (a fresh estimate, still within 5 %), else the oldest that leaves 4.
  *
  * @since 0.3.0
  * @category utils
@@ -174,20 +185,25 @@ export const initial = (policy: Policy, now: number): State => ({
 export const estimate = (marks: State["marks"]): number | undefined => {
   const newest = marks[marks.length - 1]
   if (newest === undefined) return undefined
+  let oldest: number | undefined
   for (let i = marks.length - 2; i >= 0; i--) {
     const [at, accepted] = marks[i]!
     const span = newest[0] - at
     const between = newest[1] - accepted
-    if (span >= markSpanMs && between >= markMinAccepted) return ((between - 1) * 60_000) / span
+    if (span < markSpanMs || between < markMinAccepted) continue
+    const limit = (between * 60_000) / span
+    if (between >= markGoodAccepted) return limit
+    oldest = limit
   }
-  return undefined
+  return oldest
 }
 
 /** Ends the window once it is long enough: a clean window in which the lane used its rate raises it. */
 const closeWindow = (state: State, policy: Policy, now: number): State => {
   const window = state.window
   const elapsed = now - window.startedAt
-  if (elapsed < Math.max(windowMinMs, (windowMinStarts * 60_000) / state.rate)) return state
+  const minStarts = state.ceiling === null ? windowMinStarts : probeWindowMinStarts
+  if (elapsed < Math.max(windowMinMs, (minStarts * 60_000) / state.rate)) return state
   // a lane whose callers cannot keep up (a slow machine, a small concurrency) learns nothing by going faster
   const saturated = window.starts >= (usedShare * state.rate * elapsed) / 60_000
   if (!policy.adaptive || window.throttled > 0 || !saturated) return { ...state, window: freshWindow(now) }
@@ -214,10 +230,10 @@ const closeWindow = (state: State, policy: Policy, now: number): State => {
  */
 export const tryStart = (state: State, policy: Policy, now: number): readonly [Step, State] => {
   const current = closeWindow(state, policy, now)
-  const due = Math.max(
-    current.lastStartAt === null ? Number.NEGATIVE_INFINITY : current.lastStartAt + 60_000 / current.rate,
-    current.pausedUntil
-  )
+  const spacing = 60_000 / current.rate
+  const due = current.lastStartAt === null || current.lastSlotAt === null
+    ? current.pausedUntil
+    : Math.max(current.lastSlotAt + spacing, current.lastStartAt + spacing / 2, current.pausedUntil)
   if (now < due) return [{ _tag: "Wait", ms: Math.ceil(due - now) }, current]
   const seq = current.starts + 1
   const window = current.window
@@ -226,6 +242,9 @@ export const tryStart = (state: State, policy: Policy, now: number): readonly [S
     {
       ...current,
       lastStartAt: now,
+      // a start a little late (a timer fires late) keeps its slot, so the next one makes up for it; one
+      // later than half a spacing (a stall) is not owed anything
+      lastSlotAt: Math.max(due, now - spacing / 2),
       starts: seq,
       window: { ...window, starts: window.starts + 1 }
     }

@@ -92,6 +92,34 @@ describe("RateController", () => {
         assert.strictEqual(yield* Clock.currentTimeMillis, before)
       }))
 
+    it.effect("makes up a start that came a little late, so the average rate is the rate", () =>
+      Effect.gen(function*() {
+        const controller = yield* RateController.make
+        const lane = yield* laneOf(controller, "m", pinned(60))
+        yield* lane.acquire
+        // the caller comes 30 ms after its slot (a timer fired late): it starts at once, and the next start
+        // keeps to the 1 s grid
+        yield* TestClock.adjust("1030 millis")
+        const late = yield* lane.acquire
+        const { fiber, starts } = yield* startTimes(lane, 1)
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(late.startedAt, 1030)
+        assert.deepStrictEqual(yield* Ref.get(starts), [2000])
+      }))
+
+    it.effect("after a stall, lets one start come half a spacing early, never a burst", () =>
+      Effect.gen(function*() {
+        const controller = yield* RateController.make
+        const lane = yield* laneOf(controller, "m", pinned(60))
+        yield* lane.acquire
+        yield* TestClock.adjust("10 seconds")
+        const { fiber, starts } = yield* startTimes(lane, 4)
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(fiber)
+        assert.deepStrictEqual(yield* Ref.get(starts), [10_000, 10_500, 11_500, 12_500])
+      }))
+
     it.effect("gives the same lane to every caller of the same key", () =>
       Effect.gen(function*() {
         const controller = yield* RateController.make
@@ -107,13 +135,14 @@ describe("RateController", () => {
         const controller = yield* RateController.make
         const lane = yield* laneOf(controller, "m", "auto", 60)
         const busy = yield* saturate(lane, 3)
-        // at 60 RPM a window is 10 s (10 starts); the start that ends it raises the rate by half
+        // at 60 RPM a window is 10 s (10 starts); the start that ends it doubles the rate
         yield* TestClock.adjust("9 seconds")
         assert.strictEqual(yield* rateOf(controller, "m"), 60)
         yield* TestClock.adjust("2 seconds")
-        assert.strictEqual(yield* rateOf(controller, "m"), 90)
-        yield* TestClock.adjust("7 seconds")
-        assert.strictEqual(yield* rateOf(controller, "m"), 135)
+        assert.strictEqual(yield* rateOf(controller, "m"), 120)
+        // at 120 RPM a window is 5 s
+        yield* TestClock.adjust("5 seconds")
+        assert.strictEqual(yield* rateOf(controller, "m"), 240)
         yield* Fiber.interrupt(busy)
       }))
 
