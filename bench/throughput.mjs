@@ -225,9 +225,10 @@ const runCase = async (c, index) => {
         BENCH_CPU_FILE: cpuFile
       })
       const runs = path.join(dir, "out", "runs")
-      const summaryFile = fs.readdirSync(runs).find((name) => name.endsWith(".summary.json"))
+      const summaryFile = fs.existsSync(runs) ? fs.readdirSync(runs).find((name) => name.endsWith(".summary.json")) : undefined
+      if (summaryFile === undefined) throw new Error(`${c.name}: no summary (exit ${result.code}): ${result.stderr.slice(-2000)}`)
       const summary = JSON.parse(fs.readFileSync(path.join(runs, summaryFile), "utf8"))
-      if (result.code !== 0 && summary.done === 0) process.stderr.write(result.stderr)
+      if (result.code !== 0) process.stderr.write(`${c.name}: exit ${result.code}\n${result.stderr.slice(-2000)}\n`)
       done = summary.done
       secondRound = summary.second_round ?? 0
       lanes = summary.lanes ?? []
@@ -258,7 +259,7 @@ const runCase = async (c, index) => {
     }
   } finally {
     await emulator.close()
-    fs.rmSync(dir, { recursive: true, force: true })
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
   }
 }
 
@@ -280,7 +281,7 @@ const benchStarted = Date.now()
 try {
   await Promise.all(Array.from({ length: Math.min(jobs, selected.length) }, worker))
 } finally {
-  fs.rmSync(work, { recursive: true, force: true })
+  fs.rmSync(work, { recursive: true, force: true, maxRetries: 5 })
 }
 
 const byName = new Map(results.map((r) => [r.case, r]))
