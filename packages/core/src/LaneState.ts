@@ -6,7 +6,7 @@
  *   sooner than half a spacing after the previous start *happened*, and never before a `Retry-After`
  *   pause ends. A timer that fires a little late does not lower the rate (the next start makes up for
  *   it), and a stall releases at most one early start, never a burst.
- * - **Additive increase.** A window (at least 2 s, and 10 starts, or 30 once a limit is known) in which the lane used its rate (callers
+ * - **Additive increase.** A window (at least 2 s and 10 starts, or 30 when probing above a known limit) in which the lane used its rate (callers
  *   started at least 80 % of what it allowed, so the pacer, not the callers, set the pace) and no request
  *   was throttled raises the rate: ×2 while no limit is known (slow start), then halfway
  *   to 97 % of the estimated limit, then by 1 % of the estimate per window (doubling while windows keep
@@ -202,7 +202,8 @@ export const estimate = (marks: State["marks"]): number | undefined => {
 const closeWindow = (state: State, policy: Policy, now: number): State => {
   const window = state.window
   const elapsed = now - window.startedAt
-  const minStarts = state.ceiling === null ? windowMinStarts : probeWindowMinStarts
+  const probing = state.ceiling !== null && state.rate >= state.ceiling * target * 0.99
+  const minStarts = probing ? probeWindowMinStarts : windowMinStarts
   if (elapsed < Math.max(windowMinMs, (minStarts * 60_000) / state.rate)) return state
   // a lane whose callers cannot keep up (a slow machine, a small concurrency) learns nothing by going faster
   const saturated = window.starts >= (usedShare * state.rate * elapsed) / 60_000
