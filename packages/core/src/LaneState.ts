@@ -5,7 +5,7 @@
  * - **Pacing.** A start is due one spacing (`60 s / rate`) after the slot of the previous one, never
  *   sooner than half a spacing after the previous start *happened*, and never before a `Retry-After`
  *   pause ends. A timer that fires a little late does not lower the rate (the next start makes up for
- *   it), and a stall releases at most one early start, never a burst.
+ *   it), and a stall releases no early start, let alone a burst.
  * - **Additive increase.** A window (at least 2 s and 10 starts, or 30 when probing above a known limit) in which the lane used its rate (callers
  *   started at least 80 % of what it allowed, so the pacer, not the callers, set the pace) and no request
  *   was throttled raises the rate: ×2 while no limit is known (slow start), then halfway
@@ -233,7 +233,7 @@ export const tryStart = (state: State, policy: Policy, now: number): readonly [S
   const current = closeWindow(state, policy, now)
   const spacing = 60_000 / current.rate
   const due = current.lastStartAt === null || current.lastSlotAt === null
-    ? current.pausedUntil
+    ? Math.max(current.pausedUntil, now)
     : Math.max(current.lastSlotAt + spacing, current.lastStartAt + spacing / 2, current.pausedUntil)
   if (now < due) return [{ _tag: "Wait", ms: Math.ceil(due - now) }, current]
   const seq = current.starts + 1
@@ -244,8 +244,8 @@ export const tryStart = (state: State, policy: Policy, now: number): readonly [S
       ...current,
       lastStartAt: now,
       // a start a little late (a timer fires late) keeps its slot, so the next one makes up for it; one
-      // later than half a spacing (a stall) is not owed anything
-      lastSlotAt: Math.max(due, now - spacing / 2),
+      // later than half a spacing (a stall, an idle lane) is owed nothing
+      lastSlotAt: now - due <= spacing / 2 ? due : now,
       starts: seq,
       window: { ...window, starts: window.starts + 1 }
     }
