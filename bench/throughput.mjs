@@ -82,7 +82,7 @@ const baseline = async ({ baseUrl, apiKey, files, concurrency, attempts }) => {
 }
 
 if (flag("baseline")) {
-  await baseline(JSON.parse(option("baseline")))
+  await baseline(JSON.parse(fs.readFileSync(option("baseline"), "utf8")))
   process.exit(0)
 }
 
@@ -202,17 +202,18 @@ const runCase = async (c, index) => {
   })
   try {
     const started = process.hrtime.bigint()
+    const startedAtMs = Date.now()
     let done
     let cpuMs
     let secondRound = 0
     let lanes = []
     if (c.baseline) {
       const files = fs.readdirSync(path.join(dir, "audio")).map((name) => path.join(dir, "audio", name))
-      const result = await spawnJson(process.execPath, [
-        fileURLToPath(import.meta.url),
-        "--baseline",
-        JSON.stringify({ baseUrl: emulator.compatibleBaseUrl, apiKey: emulator.apiKey, files, concurrency: 16, attempts: 5 })
-      ], {})
+      const job = path.join(dir, "baseline.json")
+      const settings = { baseUrl: emulator.compatibleBaseUrl, apiKey: emulator.apiKey, files, concurrency: 16, attempts: 5 }
+      fs.writeFileSync(job, JSON.stringify(settings))
+      const result = await spawnJson(process.execPath, [fileURLToPath(import.meta.url), "--baseline", job], {})
+      if (result.code !== 0) throw new Error(`${c.name}: the baseline exited ${result.code}: ${result.stderr.slice(-2000)}`)
       const parsed = JSON.parse(result.stdout)
       done = parsed.done
       cpuMs = parsed.cpuMs
@@ -241,6 +242,9 @@ const runCase = async (c, index) => {
       ? (c.items * 60) / c.limit
       : c.halveAt / 1000 + ((c.items - (c.limit * c.halveAt) / 60_000) * 60) / (c.limit / 2)
     const rows = series(report)
+    // seconds from the spawn to the first request: the CLI's start, listing and probing, before any pacing
+    const originOffset = (report.starts_per_second?.origin_ms ?? 0) - startedAtMs
+    const firstStart = rows.length === 0 ? undefined : Math.max(0, rows[0][0] + originOffset / 1000)
     return {
       case: c.name,
       items: c.items,
@@ -250,6 +254,7 @@ const runCase = async (c, index) => {
       share_429: Number(((100 * report.throttled_429) / Math.max(1, requests)).toFixed(2)),
       lost: c.items - done,
       cpu_ms_per_item: Number((cpuMs / c.items).toFixed(2)),
+      first_request_s: firstStart === undefined ? undefined : Math.round(firstStart),
       second_round: secondRound,
       ...(c.halveAt !== undefined
         ? { back_under_s: backUnder(rows, Math.round(c.halveAt / 1000), c.limit / 2 / 60) }
@@ -272,7 +277,11 @@ let nextCase = 0
 const worker = async () => {
   while (nextCase < selected.length) {
     const index = nextCase++
-    const result = await runCase(selected[index], index)
+    // a case that breaks is reported and the others go on (and keep their folders until they end)
+    const result = await runCase(selected[index], index).catch((error) => ({
+      case: selected[index].name,
+      error: String(error?.message ?? error).slice(0, 500)
+    }))
     results[index] = result
     console.error(JSON.stringify(result))
   }
@@ -298,6 +307,7 @@ const columns = [
   ["share_429", "% 429"],
   ["lost", "lost"],
   ["cpu_ms_per_item", "CPU ms/item"],
+  ["first_request_s", "1st request (s)"],
   ["second_round", "2nd round"],
   ["lane_rpm", "final RPM"],
   ["back_under_s", "back under (s)"],
@@ -307,5 +317,6 @@ const cell = (value) => value === undefined ? "" : String(value)
 console.log(`| ${columns.map(([, title]) => title).join(" | ")} |`)
 console.log(`|${columns.map(() => "---").join("|")}|`)
 for (const result of results) console.log(`| ${columns.map(([key]) => cell(result[key])).join(" | ")} |`)
+for (const result of results.filter((r) => r.error !== undefined)) console.log(`\n${result.case}: ${result.error}`)
 console.log(`\n${quick ? "quick" : "full"} run, ${jobs} cases at once, ${((Date.now() - benchStarted) / 60_000).toFixed(1)} min`)
 console.log(JSON.stringify({ bench: "throughput", quick, results }))
