@@ -6,11 +6,11 @@
  *   sooner than half a spacing after the previous start *happened*, and never before a `Retry-After`
  *   pause ends. A timer that fires a little late does not lower the rate (the next start makes up for
  *   it), and a stall releases no early start, let alone a burst.
- * - **Additive increase.** A window (at least 2 s and 10 starts, or 30 when probing above a known limit) in which the lane used its rate (callers
- *   started at least 80 % of what it allowed, so the pacer, not the callers, set the pace) and no request
- *   was throttled raises the rate: ×2 while no limit is known (slow start), then halfway
- *   to 97 % of the estimated limit, then by 1 % of the estimate per window (doubling while windows keep
- *   passing clean above it, up to 10 %).
+ * - **Additive increase.** A window (at least 2 s and 10 starts; 15 before the first raise; 30 when probing
+ *   above a known limit) in which the lane used its rate (callers started at least 80 % of what it
+ *   allowed, so the pacer, not the callers, set the pace) and no request was throttled raises the rate:
+ *   ×2 while no limit is known (slow start), then halfway to 97 % of the estimated limit, then by 1 % of
+ *   the estimate per window (doubling while windows keep passing clean above it, up to 10 %).
  * - **Multiplicative decrease.** A throttled request started after the last decrease cuts the rate
  *   (×0.5 the first time, ×0.8 after), and to 97 % of the estimated limit when that is lower. Without an
  *   estimate (429s with nothing accepted between them) it stops at a quarter of the last known limit.
@@ -125,6 +125,7 @@ export type Step = { readonly _tag: "Started"; readonly ticket: Ticket } | {
 
 const windowMinMs = 2000
 const windowMinStarts = 10
+const firstWindowMinStarts = 15
 // near a known limit every probe above it costs a 429 or two: probe once per 30 starts at most
 const probeWindowMinStarts = 30
 const slowStart = 2
@@ -203,7 +204,9 @@ const closeWindow = (state: State, policy: Policy, now: number): State => {
   const window = state.window
   const elapsed = now - window.startedAt
   const probing = state.ceiling !== null && state.rate >= state.ceiling * target * 0.99
-  const minStarts = probing ? probeWindowMinStarts : windowMinStarts
+  // the first raise waits a little longer: a server's burst may still hide that the first rate is too high
+  const first = state.ceiling === null && state.rate <= policy.initial
+  const minStarts = probing ? probeWindowMinStarts : first ? firstWindowMinStarts : windowMinStarts
   if (elapsed < Math.max(windowMinMs, (minStarts * 60_000) / state.rate)) return state
   // a lane whose callers cannot keep up (a slow machine, a small concurrency) learns nothing by going faster
   const saturated = window.starts >= (usedShare * state.rate * elapsed) / 60_000

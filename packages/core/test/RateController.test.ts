@@ -135,8 +135,8 @@ describe("RateController", () => {
         const controller = yield* RateController.make
         const lane = yield* laneOf(controller, "m", "auto", 60)
         const busy = yield* saturate(lane, 3)
-        // at 60 RPM a window is 10 s (10 starts); the start that ends it doubles the rate
-        yield* TestClock.adjust("9 seconds")
+        // at 60 RPM the first window is 15 s (15 starts); the start that ends it doubles the rate
+        yield* TestClock.adjust("14 seconds")
         assert.strictEqual(yield* rateOf(controller, "m"), 60)
         yield* TestClock.adjust("2 seconds")
         assert.strictEqual(yield* rateOf(controller, "m"), 120)
