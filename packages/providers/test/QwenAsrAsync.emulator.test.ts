@@ -216,25 +216,32 @@ describe("QwenAsrAsync against the emulator", () => {
 
   // the 20-per-second pacing itself is asserted on the TestClock ("TaskPoller: keeps 200 tasks in flight under
   // 20 queries in any 1 s window"); here, arrival times at a live server depend on the machine's load
-  it.scopedLive("200 tasks in flight all complete through the one shared task-query budget", () =>
-    Effect.gen(function*() {
-      const files = Array.from({ length: 200 }, (_, i) => Emulated.toneWav(path.join(work, `many/tone-${i}.wav`), i, 1))
-      const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
-      const transcriber = yield* Emulated.transcriberFor(emulator, {
-        poll: { initial_interval_ms: 100, max_interval_ms: 200, timeout_secs: 300 }
-      })
-      const transcripts = yield* Effect.forEach(
-        files,
-        (file) => transcriber.transcribe(Emulated.fileItem(file, 1000)),
-        {
-          concurrency: "unbounded"
-        }
-      )
-      assert.strictEqual(transcripts.length, 200)
-      const report = yield* emulator.report
-      assert.strictEqual(report.tasks.submitted, 200)
-      assert.deepStrictEqual(report.violations, [])
-    }), { timeout: 180_000 })
+  it.scopedLive(
+    "200 tasks in flight all complete through the one shared task-query budget",
+    () =>
+      Effect.gen(function*() {
+        const files = Array.from(
+          { length: 200 },
+          (_, i) => Emulated.toneWav(path.join(work, `many/tone-${i}.wav`), i, 1)
+        )
+        const emulator = yield* Emulator.make(Emulated.fastEmulator({ tasks: { pending_ms: 1500, running_ms: 1500 } }))
+        const transcriber = yield* Emulated.transcriberFor(emulator, {
+          poll: { initial_interval_ms: 100, max_interval_ms: 200, timeout_secs: 300 }
+        })
+        const transcripts = yield* Effect.forEach(
+          files,
+          (file) => transcriber.transcribe(Emulated.fileItem(file, 1000)),
+          {
+            concurrency: "unbounded"
+          }
+        )
+        assert.strictEqual(transcripts.length, 200)
+        const report = yield* emulator.report
+        assert.strictEqual(report.tasks.submitted, 200)
+        assert.deepStrictEqual(report.violations, [])
+      }),
+    { timeout: 180_000 }
+  )
 
   it.scopedLive(
     "an interrupted run resumes from the ledger: every file completes, each audio submitted once",
