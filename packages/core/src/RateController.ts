@@ -117,8 +117,13 @@ export const policyFor = (
     return { initial: Math.min(told, max), min, max, adaptive: true, ceiling: max === told ? told : undefined }
   }
   if (Option.isSome(learned)) {
+    // a run may end while probing above its estimate: the next one starts at or below 97 % of it
+    const ceiling = learned.value.ceilingPerMinute
+    const rate = ceiling === null
+      ? learned.value.requestsPerMinute
+      : Math.min(learned.value.requestsPerMinute, ceiling * 0.97)
     return {
-      initial: Math.min(learned.value.requestsPerMinute, max),
+      initial: Math.min(rate, max),
       min,
       max,
       adaptive: true,

@@ -329,6 +329,9 @@ describe("RateController", () => {
         // a told limit wins over what was learned
         const told = RateController.policyFor({ requests_per_minute: 100, adaptive: true }, 600, learned)
         assert.strictEqual(told.initial, 100)
+        // a run that ended probing above its estimate does not start the next one there
+        const probing = Option.map(learned, (record) => ({ ...record, requestsPerMinute: 900 }))
+        assert.strictEqual(RateController.policyFor("auto", 600, probing).initial, 600 * 0.97)
       }).pipe(Effect.provide(NodeContext.layer)))
   })
 })
