@@ -144,6 +144,17 @@ export interface RunSummary {
   readonly billed_seconds: number
   readonly elapsed_ms: number
   readonly failures: ReadonlyArray<{ readonly item: string; readonly phase: string; readonly message: string }>
+  /** Items whose transient failure outlived their retries and went back to the queue for another round. */
+  readonly second_round: number
+  /** Each rate lane's final rate, estimated limit, starts and throttled answers. */
+  readonly lanes: ReadonlyArray<{
+    readonly lane: string
+    readonly requests_per_minute: number
+    readonly ceiling_per_minute: number | null
+    readonly starts: number
+    readonly throttled: number
+    readonly in_flight_needed: number
+  }>
   /** Set when the run stopped early (auth or connectivity). */
   readonly aborted?: string | undefined
   /** 0 when every item succeeded, 1 when some failed, 3 when the run was aborted. */

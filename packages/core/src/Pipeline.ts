@@ -18,6 +18,7 @@ import * as Fingerprint from "./Fingerprint.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
+import * as RateController from "./RateController.js"
 import { RunContext } from "./RunContext.js"
 import type { Sink, SinkError } from "./Sink.js"
 import { Summary } from "./Summary.js"
@@ -269,7 +270,12 @@ export const run = (
       }).pipe(Effect.provideService(Transcriber, guarded))
       return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
-  ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
+  ).pipe(
+    // one rate controller for the run: the provider's lanes live in it, and the summary reports them
+    Effect.provide(
+      transcriberLayer(config, registries, options.credentials).pipe(Layer.provideMerge(RateController.layer))
+    )
+  )
 
 /**
  * One planned item for `--dry-run`: where it comes from, how it would be routed, and its cost.

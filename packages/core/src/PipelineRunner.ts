@@ -1,13 +1,20 @@
 /**
- * The generic batch runner: entries in, each probed, transcribed and written to every sink, with
- * bounded concurrency. One item's failure becomes a `Failed` result; only a fatal provider error (a
- * rejected key) stops the run early.
+ * The generic batch runner: entries in, each probed, transcribed and written to every sink. One item's
+ * failure becomes a `Failed` result; only a fatal provider error (a rejected key) stops the run early.
+ *
+ * - `concurrency` is a cap: which items are worked on at once follows the rate (`Admission`).
+ * - A run-level retry budget: an item whose transient failure outlived the provider's retries goes back
+ *   behind the items waiting for a slot, after a longer backoff (`RetryPolicy.roundDelay`), up to
+ *   `retry.rounds` times, before it is reported failed. Permanent failures are never retried.
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Either, Option, Ref, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Either, Option, Ref, Schema, Stream } from "effect"
+import * as Admission from "./Admission.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
+import { RateController } from "./RateController.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 import * as RunEvents from "./RunEvents.js"
 import type { Sink } from "./Sink.js"
 import * as Summary from "./Summary.js"
@@ -37,6 +44,7 @@ export interface Options {
   readonly runId: string
   readonly entries: Stream.Stream<SourceEntry>
   readonly sinks: ReadonlyArray<Sink.Service>
+  /** The most items worked on at once (async items waiting on a server do not count). */
   readonly concurrency: number
   readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
   /** True when the ledger already has this (probed) item done; it is then skipped. */
@@ -87,8 +95,39 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   const transcriber = yield* Transcriber
   const startedAt = yield* Clock.currentTimeMillis
   const tally = yield* Ref.make(Summary.emptyTally())
+  const gate = yield* Admission.make({ cap: options.concurrency })
+  const retry = transcriber.retry ?? RetryPolicy.defaults
+  /** Items waiting for their next round, with the failure that sent them back: failed if the run stops. */
+  const waiting = new Map<string, { readonly item: AudioItem; readonly error: TranscriptionError }>()
 
-  const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
+  /** Transcribes with the run-level retry budget; `slot` is the item's current slot (it changes per round). */
+  const transcribeRounds = (item: AudioItem, slot: Ref.Ref<Admission.Slot>) =>
+    Effect.gen(function*() {
+      for (let round = 0;; round++) {
+        const attempt = yield* transcriber.transcribe(item).pipe(
+          Admission.within(yield* Ref.get(slot)),
+          Effect.either
+        )
+        if (Either.isRight(attempt)) return attempt.right
+        const error = attempt.left
+        if (error.isFatal || !error.isRetryable || round >= retry.rounds) return yield* Effect.fail(error)
+        if (round === 0) yield* Ref.update(tally, Summary.requeue)
+        const delay = RetryPolicy.roundDelay(retry, round + 1, error.retryAfterMs)
+        yield* RunEvents.emit("requeued", item.id, {
+          data: { round: round + 2, of: retry.rounds + 1, after_ms: Duration.toMillis(delay), reason: error.message }
+        })
+        yield* gate.release(yield* Ref.get(slot))
+        waiting.set(item.id, { item, error })
+        yield* Effect.sleep(delay)
+        yield* Ref.set(slot, yield* gate.admit)
+        waiting.delete(item.id)
+      }
+    })
+
+  const transcribeItem = (
+    item: AudioItem,
+    slot: Ref.Ref<Admission.Slot>
+  ): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
       yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
       const probed = yield* options.probe(item).pipe(Effect.either)
@@ -103,8 +142,9 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
         return Option.none()
       }
       const start = yield* Clock.currentTimeMillis
-      const transcribed = yield* transcriber.transcribe(probed.right).pipe(
-        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript })),
+      const transcribed = yield* transcribeRounds(probed.right, slot).pipe(
+        // both parts are valid already: not validated again
+        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript }, true)),
         Effect.catchIf(
           (error) => !error.isFatal,
           (error) => Effect.succeed(failedFromTranscription(probed.right, error))
@@ -136,17 +176,27 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       }
     })
 
-  const processEntry = (entry: SourceEntry) =>
-    Either.isLeft(entry)
-      ? write(failedFromSource(entry.left))
-      : transcribeItem(entry.right).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })))
+  const processEntry = (entry: SourceEntry, admitted: Admission.Slot) =>
+    Effect.flatMap(Ref.make(admitted), (slot) =>
+      (Either.isLeft(entry)
+        ? write(failedFromSource(entry.left))
+        : transcribeItem(entry.right, slot).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write }))
+        ))
+        .pipe(Effect.ensuring(Effect.flatMap(Ref.get(slot), gate.release))))
 
   const aborted = yield* options.entries.pipe(
-    Stream.mapEffect(processEntry, { concurrency: options.concurrency, unordered: true }),
+    // admission is sequential, so the source is read only as fast as items are admitted
+    Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
+    Stream.mapEffect(([entry, slot]) => processEntry(entry, slot), { concurrency: "unbounded", unordered: true }),
     Stream.runDrain,
     Effect.as(Option.none<string>()),
     Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`)))
   )
+  // a stopped run's items that were waiting for another round failed with their last failure
+  yield* Effect.forEach([...waiting.values()], ({ error, item }) => write(failedFromTranscription(item, error)), {
+    discard: true
+  })
   // files that span items are finished only now; each sink that cannot finish its files is named
   const flushed = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.flush ?? Effect.void))
   const events = yield* Effect.serviceOption(RunEvents.RunEvents)
@@ -154,10 +204,20 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
     ...flushed.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : []),
     ...(Option.isSome(events) && events.value.problems !== undefined ? yield* events.value.problems : [])
   ]
+  const controller = yield* Effect.serviceOption(RateController)
+  const lanes = Option.isSome(controller) ? yield* controller.value.snapshot : []
   return Summary.fromTally(yield* Ref.get(tally), {
     runId: options.runId,
     elapsedMs: yield* elapsedSince(startedAt),
     errors,
-    aborted: Option.getOrUndefined(aborted)
+    aborted: Option.getOrUndefined(aborted),
+    lanes: lanes.map((lane) => ({
+      lane: lane.lane,
+      requests_per_minute: lane.requestsPerMinute,
+      ceiling_per_minute: lane.ceilingPerMinute,
+      starts: lane.starts,
+      throttled: lane.throttled,
+      in_flight_needed: lane.inFlightNeeded
+    }))
   })
 })

@@ -17,6 +17,7 @@ export type Phase =
   | "submitted"
   | "polled"
   | "transcribed"
+  | "requeued"
   | "written"
   | "failed"
   | "skipped"
