@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs"
 import * as http from "node:http"
 import { startEmulator } from "./lib/emulator.mjs"
+import { wavFile } from "./lib/wav.mjs"
 
 const seconds = Number(process.argv[2] ?? 5)
 const concurrency = Number(process.argv[3] ?? 64)
@@ -14,12 +15,7 @@ const urls = await startEmulator({ rate_limits: { enabled: false } })
 
 const rate = 16000
 const data = Buffer.alloc(rate * 2)
-const header = Buffer.alloc(44)
-header.write("RIFF", 0); header.writeUInt32LE(36 + data.length, 4); header.write("WAVE", 8); header.write("fmt ", 12)
-header.writeUInt32LE(16, 16); header.writeUInt16LE(1, 20); header.writeUInt16LE(1, 22); header.writeUInt32LE(rate, 24)
-header.writeUInt32LE(rate * 2, 28); header.writeUInt16LE(2, 32); header.writeUInt16LE(16, 34); header.write("data", 36)
-header.writeUInt32LE(data.length, 40)
-const uri = `data:audio/wav;base64,${Buffer.concat([header, data]).toString("base64")}`
+const uri = `data:audio/wav;base64,${wavFile(rate, data).toString("base64")}`
 const body = endpoint === "native"
   ? JSON.stringify({ model: "qwen3-asr-flash", input: { messages: [{ role: "user", content: [{ audio: uri }] }] } })
   : JSON.stringify({ model: "qwen3-asr-flash", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: uri } }] }] })

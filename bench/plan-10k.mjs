@@ -8,6 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { wavFile } from "./lib/wav.mjs"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const binary = path.join(root, "packages/cli/bin/asrflow.cjs")
@@ -18,20 +19,7 @@ const wav = (index) => {
   const rate = 8000
   const data = Buffer.alloc(rate) // 0.5 s of 16-bit mono
   for (let i = 0; i < data.length; i += 2) data.writeInt16LE(((i * (index + 7)) % 2000) - 1000, i)
-  const header = Buffer.alloc(44)
-  header.write("RIFF", 0)
-  header.writeUInt32LE(36 + data.length, 4)
-  header.write("WAVEfmt ", 8)
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(rate, 24)
-  header.writeUInt32LE(rate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write("data", 36)
-  header.writeUInt32LE(data.length, 40)
-  return Buffer.concat([header, data])
+  return wavFile(rate, data)
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-bench-plan-"))

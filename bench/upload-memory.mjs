@@ -13,6 +13,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
 import { startEmulator } from "./lib/emulator.mjs"
+import { wavHeader } from "./lib/wav.mjs"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const budgetMb = 200
@@ -30,21 +31,8 @@ let made = "sox"
 if (sox.status !== 0) {
   made = "header+zeros"
   const dataBytes = seconds * 32000
-  const header = Buffer.alloc(44)
-  header.write("RIFF", 0)
-  header.writeUInt32LE(36 + dataBytes, 4)
-  header.write("WAVEfmt ", 8)
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(16000, 24)
-  header.writeUInt32LE(32000, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write("data", 36)
-  header.writeUInt32LE(dataBytes, 40)
   const fd = openSync(audio, "w")
-  writeSync(fd, header)
+  writeSync(fd, wavHeader(16000, dataBytes))
   closeSync(fd)
   spawnSync("truncate", ["-s", String(44 + dataBytes), audio])
 }

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process"
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
+import { wavHeader } from "./wav.mjs"
 
 const RATE = 16000
 const vocabulary = (
@@ -41,22 +42,7 @@ const speak = (dir, word, pitch) => {
   return Int16Array.from(samples.subarray(first, last + 1))
 }
 
-const header = (dataBytes) => {
-  const out = Buffer.alloc(44)
-  out.write("RIFF", 0)
-  out.writeUInt32LE(36 + dataBytes, 4)
-  out.write("WAVEfmt ", 8)
-  out.writeUInt32LE(16, 16)
-  out.writeUInt16LE(1, 20)
-  out.writeUInt16LE(1, 22)
-  out.writeUInt32LE(RATE, 24)
-  out.writeUInt32LE(RATE * 2, 28)
-  out.writeUInt16LE(2, 32)
-  out.writeUInt16LE(16, 34)
-  out.write("data", 36)
-  out.writeUInt32LE(dataBytes, 40)
-  return out
-}
+const header = (dataBytes) => wavHeader(RATE, dataBytes)
 
 /**
  * Writes `file`: `seconds` of speech. `noiseDb` is the RMS of the noise floor in dBFS (default -70);

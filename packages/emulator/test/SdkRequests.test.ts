@@ -43,7 +43,8 @@ const send = async (name: string, extra: Record<string, string> = {}, file?: Buf
 
 beforeAll(async () => {
   files = await serveFiles({ "/speech.wav": speech })
-  emulator = await startEmulator({ tasks: { pending_ms: 1000, running_ms: 2000 } })
+  // a manual clock: the task is PENDING until the test moves the clock, however slow the machine
+  emulator = await startEmulator({ clock: "manual", tasks: { pending_ms: 1000, running_ms: 2000 } })
   vars = {
     api_key: emulator.apiKey,
     audio_url: `${files.base}/speech.wav`,

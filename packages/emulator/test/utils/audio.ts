@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { wavHeader as sharedWavHeader } from "../../../../bench/lib/wav.mjs"
 
 /** A PCM WAV of `seconds` (a 440 Hz tone unless `silent`). */
 export const wav = (seconds: number, options: { rate?: number; channels?: number; tone?: number } = {}): Buffer => {
@@ -17,23 +18,8 @@ export const wav = (seconds: number, options: { rate?: number; channels?: number
   return Buffer.concat([wavHeader(data.length, rate, channels), data])
 }
 
-export const wavHeader = (dataBytes: number, rate = 16000, channels = 1): Buffer => {
-  const h = Buffer.alloc(44)
-  h.write("RIFF", 0)
-  h.writeUInt32LE(Math.min(0xffffffff, 36 + dataBytes), 4)
-  h.write("WAVE", 8)
-  h.write("fmt ", 12)
-  h.writeUInt32LE(16, 16)
-  h.writeUInt16LE(1, 20)
-  h.writeUInt16LE(channels, 22)
-  h.writeUInt32LE(rate, 24)
-  h.writeUInt32LE(rate * 2 * channels, 28)
-  h.writeUInt16LE(2 * channels, 32)
-  h.writeUInt16LE(16, 34)
-  h.write("data", 36)
-  h.writeUInt32LE(dataBytes, 40)
-  return h
-}
+export const wavHeader = (dataBytes: number, rate = 16000, channels = 1): Buffer =>
+  sharedWavHeader(rate, dataBytes, channels)
 
 export const dataUri = (bytes: Buffer, mime = "audio/wav"): string => `data:${mime};base64,${bytes.toString("base64")}`
 

@@ -11,6 +11,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Effect, Layer, Redacted } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { wavFile } from "../../../../bench/lib/wav.mjs"
 import * as DashScopeClient from "../../src/DashScopeClient.js"
 import * as FunAsrConfig from "../../src/FunAsrConfig.js"
 import * as FunAsrTranscriber from "../../src/FunAsrTranscriber.js"
@@ -27,21 +28,8 @@ export const toneWav = (file: string, index: number, seconds = 2): string => {
   for (let i = 0; i < frames; i++) {
     data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * (300 + index) * i) / rate) * 6000), i * 2)
   }
-  const header = Buffer.alloc(44)
-  header.write("RIFF", 0)
-  header.writeUInt32LE(36 + data.length, 4)
-  header.write("WAVEfmt ", 8)
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(rate, 24)
-  header.writeUInt32LE(rate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write("data", 36)
-  header.writeUInt32LE(data.length, 40)
   fs.mkdirSync(path.dirname(file), { recursive: true })
-  fs.writeFileSync(file, Buffer.concat([header, data]))
+  fs.writeFileSync(file, wavFile(rate, data))
   return file
 }
 
