@@ -285,6 +285,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
       estimatedCost: capability === undefined || billed === undefined
         ? undefined
         : FunAsrModels.estimateCost(capability, config.region, billed),
+      price: capability === undefined ? undefined : FunAsrModels.pricePerSecond(capability, config.region),
       warnings: FunAsrRequest.warningsFor(request)
     }
   }

@@ -362,6 +362,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       estimatedCost: capability === undefined || billed === undefined
         ? undefined
         : Models.estimateCost(capability, config.region, billed),
+      price: capability === undefined ? undefined : Models.pricePerSecond(capability, config.region),
       warnings: isFiletrans(model)
         ? QwenRequest.asyncWarningsFor(model, request)
         : [`async needs a filetrans model (e.g. ${Models.auto.async}), not ${model}`]

@@ -317,6 +317,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       model,
       estimatedSeconds: seconds,
       estimatedCost: seconds === undefined ? undefined : Models.estimateCost(capability, config.region, seconds),
+      price: Models.pricePerSecond(capability, config.region),
       warnings: [...warningsFor(capability, model, request), ...(violation !== undefined ? [violation] : [])]
     }
   }
