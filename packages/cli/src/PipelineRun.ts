@@ -8,7 +8,8 @@ import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext } from "@asrf
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
-import { Data, Effect, Redacted } from "effect"
+import { Data, Effect, Redacted, Stream } from "effect"
+import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
 import * as ServiceCheck from "./ServiceCheck.js"
@@ -92,13 +93,19 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       credentials,
       events: options.events
     })
-    return yield* Effect.gen(function*() {
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const progress = yield* Progress.RunProgress
+      // the total for the progress: the sources are listed once more, alongside the run (nothing is kept)
+      yield* Effect.forkScoped(
+        Effect.flatMap(Stream.runCount(Pipeline.entries(config, options.registries)), progress.setTotal)
+      )
       const summary = yield* Pipeline.run(config, options.registries, {
         concurrency: options.concurrency,
         force: options.force,
         credentials
       })
       const summaryFile = yield* RunSummary.write(summary)
+      yield* progress.finish(summary, summary.exitCode)
       return Outcome.Finished({ summary, outputRoot, summaryFile })
-    }).pipe(Effect.provide(layer))
+    })).pipe(Effect.provide(layer))
   })

@@ -1,0 +1,69 @@
+/**
+ * The live region at the bottom of a terminal: a few lines redrawn in place, with the lines that must
+ * stay (warnings, failures) printed above it. For the life of its scope, the `Console`'s error output
+ * (which the logger writes through) goes above the region, so nothing else on stderr tears it apart.
+ *
+ * The terminal work is `log-update`: it redraws only the lines that changed, wraps and clips to the
+ * terminal, and prints a line above the region with `persist`. It writes nothing but the frames it is
+ * given, so the same region works in any terminal; a redirected stderr never gets a region at all (the
+ * progress prints plain lines instead).
+ *
+ * @since 0.3.0
+ */
+import { Effect } from "effect"
+import type { Console, Scope } from "effect"
+import { createLogUpdate } from "log-update"
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface Region {
+  /** Redraws the region with these lines. */
+  readonly draw: (lines: ReadonlyArray<string>) => void
+  /** Prints a line above the region, which stays on the screen. */
+  readonly print: (text: string) => void
+}
+
+/**
+ * A region on `stream` (a TTY) for the life of the scope; when the scope closes the region is erased, so
+ * the last frame leaves nothing behind and what follows (the summary) starts on a clean line.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make = (stream: NodeJS.WriteStream): Effect.Effect<Region, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const region = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        // the cursor stays visible: a region killed mid-frame must not leave a terminal without one
+        const update = createLogUpdate(stream, { showCursor: true })
+        let last: ReadonlyArray<string> = []
+        const draw = (lines: ReadonlyArray<string>) => {
+          last = lines
+          if (lines.length > 0) update(lines.join("\n"))
+        }
+        const print = (text: string) => {
+          update.persist(text)
+          if (last.length > 0) update(last.join("\n"))
+        }
+        const close = () => {
+          update.clear()
+          update.done()
+        }
+        return { draw, print, close }
+      }),
+      (region) => Effect.sync(region.close)
+    )
+    const console = yield* Effect.console
+    const print = (...args: ReadonlyArray<unknown>) => region.print(args.map(String).join(" "))
+    yield* Effect.withConsoleScoped(
+      {
+        ...console,
+        error: (...args) => Effect.sync(() => print(...args)),
+        warn: (...args) => Effect.sync(() => print(...args)),
+        unsafe: { ...console.unsafe, error: print, warn: print }
+      } satisfies Console.Console
+    )
+    return { draw: region.draw, print: region.print }
+  })
