@@ -263,6 +263,7 @@ export const run = (
             Effect.provide(environment)
           ),
         isDone: ledger === undefined ? undefined : isDone,
+        outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined

@@ -5,11 +5,13 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Either, Option, Ref, Schema, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
+import * as PhaseSpan from "./PhaseSpan.js"
 import * as RunEvents from "./RunEvents.js"
 import type { Sink } from "./Sink.js"
+import { StopSignal } from "./StopSignal.js"
 import * as Summary from "./Summary.js"
 import { Transcriber, type TranscriptionError } from "./Transcriber.js"
 import { Failed, Transcribed, type Transcript, type TranscriptResult } from "./Transcript.js"
@@ -43,6 +45,8 @@ export interface Options {
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
   readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
+  /** The absolute path of a file a sink names (relative to the output root), for the `written` event. */
+  readonly outputPath?: ((relative: string) => string) | undefined
 }
 
 /**
@@ -80,23 +84,58 @@ const elapsedSince = (start: number) => Effect.map(Clock.currentTimeMillis, (now
  * the run and is in `summary.aborted` (exit code 3); a sink that cannot finish its files, or a run log
  * that cannot be written, is in `summary.errors` (exit code 1).
  *
+ * With a `StopSignal` in the context, a requested stop ends the listing (no new item starts); an item
+ * waiting on a remote task is let go at once (its task is in the ledger for the next run), and any other
+ * item in flight gets the stop's grace period to finish its request, then is let go too. The summary
+ * then says `stopped` and counts the items let go as `unfinished`.
+ *
+ * Each item runs in an `asrflow.item` span (its probe and sink writes in phase spans) whose attributes
+ * say what an operator filters on: model, route, audio seconds, outcome, retries, request id.
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
+export const run = Effect.fnUntraced(function*(options: Options) {
   const transcriber = yield* Transcriber
   const startedAt = yield* Clock.currentTimeMillis
   const tally = yield* Ref.make(Summary.emptyTally())
+  const stop = yield* Effect.serviceOption(StopSignal)
+  const outerEvents = yield* Effect.serviceOption(RunEvents.RunEvents)
+  // items whose remote task runs on its own: a stop need not wait for them
+  const waiting = new Set<string>()
+  const nowWaiting = new Map<string, Deferred.Deferred<void>>()
+  const events = RunEvents.RunEvents.of({
+    emit: (event) =>
+      Effect.suspend(() => {
+        if (event.phase === "submitted" || event.phase === "polled") {
+          waiting.add(event.item)
+          const signal = nowWaiting.get(event.item)
+          if (signal !== undefined) Deferred.unsafeDone(signal, Effect.void)
+        }
+        return Option.isSome(outerEvents) ? outerEvents.value.emit(event) : Effect.void
+      }),
+    problems: Option.isSome(outerEvents) ? outerEvents.value.problems : undefined
+  })
 
   const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
       yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
-      const probed = yield* options.probe(item).pipe(Effect.either)
+      const probeStart = yield* Clock.currentTimeMillis
+      const probed = yield* options.probe(item).pipe(PhaseSpan.phase("probe"), Effect.either)
       if (Either.isLeft(probed)) {
         return Option.some<TranscriptResult>(
           new Failed({ item, phase: "probe", reason: probed.left.reason, message: probed.left.message })
         )
       }
+      yield* RunEvents.emit("probed", item.id, {
+        durationMs: yield* elapsedSince(probeStart),
+        data: {
+          audio_seconds: probed.right.durationMs === undefined ? undefined : probed.right.durationMs / 1000,
+          bytes: probed.right.sizeBytes,
+          container: probed.right.container
+        }
+      })
+      yield* Effect.annotateCurrentSpan(PhaseSpan.attributes.route, transcriber.plan(probed.right).route)
       if (options.isDone && (yield* options.isDone(probed.right))) {
         yield* Ref.update(tally, Summary.skip)
         yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
@@ -113,7 +152,11 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       if (transcribed._tag === "Transcribed") {
         yield* RunEvents.emit("transcribed", item.id, {
           durationMs: yield* elapsedSince(start),
-          data: { model: transcribed.transcript.model, usage_seconds: transcribed.transcript.usageSeconds }
+          data: {
+            model: transcribed.transcript.model,
+            usage_seconds: transcribed.transcript.usageSeconds,
+            request_id: transcribed.transcript.requestId
+          }
         })
       }
       return Option.some(transcribed)
@@ -122,16 +165,52 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   const write = (result: TranscriptResult) =>
     Effect.gen(function*() {
       const start = yield* Clock.currentTimeMillis
-      const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result)))
+      const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result))).pipe(
+        PhaseSpan.phase("sink.write")
+      )
       const sinkFailures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : [])
-      yield* Ref.update(tally, (current) => Summary.add(current, result, sinkFailures))
+      const billed = result._tag === "Transcribed" ? result.transcript.usageSeconds : undefined
+      const price = billed === undefined ? undefined : transcriber.plan(result.item).price
+      yield* Ref.update(tally, (current) => {
+        const counted = Summary.add(current, result, sinkFailures)
+        return billed === undefined || price === undefined ? counted : Summary.charge(counted, billed, price)
+      })
+      const audioSeconds = result.item.durationMs === undefined ? undefined : result.item.durationMs / 1000
+      const done = result._tag === "Transcribed" && sinkFailures.length === 0
+      yield* Effect.annotateCurrentSpan({
+        [PhaseSpan.attributes.outcome]: done ? "done" : "failed",
+        [PhaseSpan.attributes.audioSeconds]: audioSeconds,
+        ...(result._tag === "Transcribed"
+          ? {
+            [PhaseSpan.attributes.model]: result.transcript.model,
+            [PhaseSpan.attributes.billedSeconds]: result.transcript.usageSeconds,
+            [PhaseSpan.attributes.requestId]: result.transcript.requestId,
+            [PhaseSpan.attributes.taskId]: result.transcript.taskId
+          }
+          : {
+            [PhaseSpan.attributes.reason]: result.reason,
+            [PhaseSpan.attributes.requestId]: result.requestId,
+            [PhaseSpan.attributes.taskId]: result.taskId
+          })
+      })
       if (result._tag === "Transcribed" && sinkFailures.length === 0) {
         if (options.markDone) yield* options.markDone(result.item, result.transcript)
-        yield* RunEvents.emit("written", result.item.id, { durationMs: yield* elapsedSince(start) })
+        const outputs = options.sinks.flatMap((sink) => sink.outputsFor?.(result) ?? [])
+        yield* RunEvents.emit("written", result.item.id, {
+          durationMs: yield* elapsedSince(start),
+          data: {
+            outputs: options.outputPath === undefined ? outputs : outputs.map(options.outputPath),
+            audio_seconds: audioSeconds
+          }
+        })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
         yield* RunEvents.emit("failed", result.item.id, {
-          data: { phase: result._tag === "Failed" ? result.phase : "sink", message }
+          data: {
+            phase: result._tag === "Failed" ? result.phase : "sink",
+            message,
+            reason: result._tag === "Failed" ? result.reason : "Sink"
+          }
         })
       }
     })
@@ -139,25 +218,66 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   const processEntry = (entry: SourceEntry) =>
     Either.isLeft(entry)
       ? write(failedFromSource(entry.left))
-      : transcribeItem(entry.right).pipe(Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })))
+      : PhaseSpan.withRetryCount((retries) =>
+        transcribeItem(entry.right).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })),
+          Effect.tap(() => Effect.annotateCurrentSpan(PhaseSpan.attributes.retries, retries.count))
+        )
+      ).pipe(
+        PhaseSpan.item(entry.right.id, {
+          [PhaseSpan.attributes.outputKey]: entry.right.outputKey,
+          [PhaseSpan.attributes.provider]: transcriber.provider
+        })
+      )
 
-  const aborted = yield* options.entries.pipe(
-    Stream.mapEffect(processEntry, { concurrency: options.concurrency, unordered: true }),
+  // after a stop: an item waiting on a remote task is let go at once, any other after the grace period
+  const letGo = (stopSignal: StopSignal["Type"], item: string) =>
+    Effect.zipRight(
+      stopSignal.requested,
+      Effect.suspend(() => {
+        if (waiting.has(item)) return Effect.void
+        const signal = Deferred.unsafeMake<void>(FiberId.none)
+        nowWaiting.set(item, signal)
+        return Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(stopSignal.graceMs)))
+      })
+    )
+
+  const stoppable = (entry: SourceEntry) => {
+    if (Option.isNone(stop)) return processEntry(entry)
+    const item = Either.isLeft(entry) ? entry.left.location : entry.right.id
+    // sources list in chunks: an entry already listed when the stop came is not started
+    const started = Effect.raceFirst(
+      Effect.as(processEntry(entry), false),
+      Effect.as(letGo(stop.value, item), true)
+    ).pipe(
+      Effect.flatMap((letGoOf) => letGoOf ? Ref.update(tally, Summary.leave) : Effect.void),
+      Effect.ensuring(Effect.sync(() => {
+        waiting.delete(item)
+        nowWaiting.delete(item)
+      }))
+    )
+    return Effect.flatMap(stop.value.poll, (requested) => Option.isSome(requested) ? Effect.void : started)
+  }
+
+  const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
+  const aborted = yield* listed.pipe(
+    Stream.mapEffect(stoppable, { concurrency: options.concurrency, unordered: true }),
     Stream.runDrain,
     Effect.as(Option.none<string>()),
-    Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`)))
+    Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`))),
+    Effect.provideService(RunEvents.RunEvents, events)
   )
   // files that span items are finished only now; each sink that cannot finish its files is named
   const flushed = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.flush ?? Effect.void))
-  const events = yield* Effect.serviceOption(RunEvents.RunEvents)
   const errors = [
     ...flushed.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : []),
-    ...(Option.isSome(events) && events.value.problems !== undefined ? yield* events.value.problems : [])
+    ...(Option.isSome(outerEvents) && outerEvents.value.problems !== undefined ? yield* outerEvents.value.problems : [])
   ]
   return Summary.fromTally(yield* Ref.get(tally), {
     runId: options.runId,
     elapsedMs: yield* elapsedSince(startedAt),
     errors,
-    aborted: Option.getOrUndefined(aborted)
+    aborted: Option.getOrUndefined(aborted),
+    stopped: Option.isSome(stop) ? Option.getOrUndefined(yield* stop.value.poll) : undefined
   })
 })

@@ -47,7 +47,9 @@ export class Summary extends Schema.Class<Summary>("Summary")({
   /** Billed seconds × the capability table's price, per currency (empty when the provider has no price). */
   estimated_cost: Schema.optionalWith(Schema.Array(Cost), { default: () => [] }),
   /** The signal that stopped the run; what it did not finish is recorded for the next run. */
-  stopped: Schema.optional(StopSignal)
+  stopped: Schema.optional(StopSignal),
+  /** Items a stop let go before they finished (their async tasks stay recorded for the next run). */
+  unfinished: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {
   /**
    * 0 when every item succeeded, 1 when some failed or an output could not be written, 3 when the run
@@ -77,6 +79,8 @@ export interface Tally {
   readonly failures: ReadonlyArray<{ readonly item: string; readonly phase: string; readonly message: string }>
   /** Estimated cost so far, by currency and price date. */
   readonly costs?: ReadonlyArray<typeof Cost.Type> | undefined
+  /** Items a stop let go before they finished. */
+  readonly unfinished?: number | undefined
 }
 
 /**
@@ -145,6 +149,14 @@ export const charge = (
 }
 
 /**
+ * Counts an item a stop let go before it finished.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const leave = (tally: Tally): Tally => ({ ...tally, unfinished: (tally.unfinished ?? 0) + 1 })
+
+/**
  * Counts one item the ledger already has done.
  *
  * @since 0.2.0
@@ -180,5 +192,6 @@ export const fromTally = (
     aborted: options.aborted,
     // to the 6th decimal: prices per second are small, sums of many stay readable
     estimated_cost: (tally.costs ?? []).map((cost) => ({ ...cost, amount: Math.round(cost.amount * 1e6) / 1e6 })),
-    stopped: options.stopped
+    stopped: options.stopped,
+    unfinished: tally.unfinished ?? 0
   })
