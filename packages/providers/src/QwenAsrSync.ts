@@ -7,6 +7,7 @@
  */
 import * as AudioFormat from "@asrflow/core/AudioFormat"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
@@ -282,7 +283,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       )
       const response = yield* limiter.acquire(route.model, rpm).pipe(
         Effect.zipRight(send(item, route, audio)),
-        withRetry(config.retry)
+        withRetry(config.retry),
+        PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
       )
       const at = DateTime.formatIso(yield* DateTime.now)
       return SyncAnswer.toTranscript({
