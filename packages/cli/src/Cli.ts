@@ -373,6 +373,18 @@ export const make = (options: MakeOptions = {}) => {
  */
 export const command = make()
 
+/** The command `args` name: the first word that is not a flag or the value of `--log-level`. */
+const commandOf = (args: ReadonlyArray<string>): string | undefined =>
+  args.find((arg, i) => !arg.startsWith("-") && args[i - 1] !== "--log-level")
+
+/**
+ * What `run -` becomes before parsing: `@effect/cli` takes a lone `-` for a flag.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const stdinArgument = "\u0000stdin"
+
 /**
  * The help `argv` asks for (`--help`, `-h`, or no command at all), or undefined when it asks for none.
  *
@@ -382,7 +394,7 @@ export const command = make()
 export const helpFor = (args: ReadonlyArray<string>): string | undefined => {
   const end = args.indexOf("--")
   const before = end === -1 ? args : args.slice(0, end)
-  const name = before.find((arg) => !arg.startsWith("-"))
+  const name = commandOf(before)
   const doc = docs.find((candidate) => candidate.name === name)
   if (before.length === 0) return Help.overview(version, docs, overviewExamples)
   if (!before.includes("--help") && !before.includes("-h")) return undefined
@@ -399,7 +411,9 @@ export const run = (options: MakeOptions = {}) => {
   const cli = Command.run(make(options), { name: "asrflow", version })
   return (argv: ReadonlyArray<string>) => {
     const help = helpFor(argv.slice(2))
-    return help === undefined ? cli(argv) : Console.log(help)
+    if (help !== undefined) return Console.log(help)
+    const stdin = commandOf(argv.slice(2)) === "run"
+    return cli(stdin ? argv.map((arg, i) => i >= 2 && arg === "-" ? stdinArgument : arg) : argv)
   }
 }
 

@@ -9,6 +9,7 @@ import type { Credentials } from "@asrflow/core"
 import { Path } from "@effect/platform"
 import { NodeStream } from "@effect/platform-node"
 import { Console, Effect, Stream } from "effect"
+import { stdinArgument } from "./Cli.js"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import * as FlagRules from "./FlagRules.js"
@@ -94,7 +95,8 @@ const fromStdin = (loader: PipelineLoader.PipelineLoader, registries: CliRegistr
 export const loadPipeline = (file: string) =>
   Effect.flatMap(
     Effect.zip(PipelineLoader.PipelineLoader, CliRegistries),
-    ([loader, registries]) => file === "-" ? fromStdin(loader, registries) : loader.load(file, registries)
+    ([loader, registries]) =>
+      file === "-" || file === stdinArgument ? fromStdin(loader, registries) : loader.load(file, registries)
   ).pipe(
     Effect.catchTag("PipelineConfigError", (error) =>
       error.issues.length === 1

@@ -118,7 +118,7 @@ export const run = (options: {
           events: yield* Progress.forTerminal({ json: options.json })
         }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
         if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
-        yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
+        yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile, outcome.listed)
         if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
       })
     )

@@ -4,14 +4,15 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
+import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext, StopSignal } from "@asrflow/core"
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
-import { Data, Effect, Redacted, Stream } from "effect"
+import { Data, Effect, LogLevel, Option, Redacted, Stream } from "effect"
 import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as RunOutput from "./RunOutput.js"
 import * as ServiceCheck from "./ServiceCheck.js"
 
 /**
@@ -22,7 +23,13 @@ import * as ServiceCheck from "./ServiceCheck.js"
  */
 export type Outcome = Data.TaggedEnum<{
   Planned: { readonly planned: ReadonlyArray<Pipeline.PlannedItem>; readonly outputRoot: string }
-  Finished: { readonly summary: Summary.Summary; readonly outputRoot: string; readonly summaryFile: string }
+  Finished: {
+    readonly summary: Summary.Summary
+    readonly outputRoot: string
+    readonly summaryFile: string
+    /** How many items the sources listed, when counted before the run ended. */
+    readonly listed: number | undefined
+  }
 }>
 
 const Outcome = Data.taggedEnum<Outcome>()
@@ -93,19 +100,30 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       credentials,
       events: options.events
     })
-    return yield* Effect.scoped(Effect.gen(function*() {
+    const stop = Option.getOrUndefined(yield* Effect.serviceOption(StopSignal.StopSignal))
+    const batch = Effect.scoped(Effect.gen(function*() {
       const progress = yield* Progress.RunProgress
+      if (stop !== undefined) {
+        yield* Effect.forkScoped(Effect.flatMap(stop.requested, (signal) =>
+          progress.displaying(RunOutput.say(
+            LogLevel.Warning,
+            `asrflow: ${signal}: stopping: no new items; requests in flight get ${stop.graceMs / 1000} s to finish, ` +
+              "async tasks stay recorded for the next run (send it again to exit at once)"
+          ))))
+      }
       // the total for the progress: the sources are listed once more, alongside the run (nothing is kept)
       yield* Effect.forkScoped(
         Effect.flatMap(Stream.runCount(Pipeline.entries(config, options.registries)), progress.setTotal)
       )
-      const summary = yield* Pipeline.run(config, options.registries, {
+      const summary = yield* progress.displaying(Pipeline.run(config, options.registries, {
         concurrency: options.concurrency,
         force: options.force,
         credentials
-      })
+      }))
       const summaryFile = yield* RunSummary.write(summary)
       yield* progress.finish(summary, summary.exitCode)
-      return Outcome.Finished({ summary, outputRoot, summaryFile })
-    })).pipe(Effect.provide(layer))
+      return Outcome.Finished({ summary, outputRoot, summaryFile, listed: yield* progress.total })
+    }))
+    // a signal during the batch stops it gracefully (the summary is still written) instead of interrupting it
+    return yield* (stop === undefined ? batch : stop.listening(batch)).pipe(Effect.provide(layer))
   })

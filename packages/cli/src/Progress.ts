@@ -43,6 +43,10 @@ export interface Options {
 export class RunProgress extends Context.Tag("@asrflow/cli/RunProgress")<RunProgress, {
   /** The number of items the sources list, once known (they are counted while the run goes on). */
   readonly setTotal: (total: number) => Effect.Effect<void>
+  /** The number of items the sources list, when counted already. */
+  readonly total: Effect.Effect<number | undefined>
+  /** Runs the batch with its stderr lines (logs included) kept above the live region, when there is one. */
+  readonly displaying: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** The run's last event: the summary, with the exit code. Prints the pending skipped line first. */
   readonly finish: (summary: Summary.Summary, exitCode: number) => Effect.Effect<void>
 }>() {}
@@ -103,15 +107,17 @@ export const layer = (
         return redacted
       }).pipe(Effect.flatMap((redacted) => options.json === true ? Console.log(JSON.stringify(redacted)) : Effect.void))
 
-    const say = (wanted: LogLevel.LogLevel, text: string | undefined) =>
+    const say = (wanted: LogLevel.LogLevel, text: string | undefined): Effect.Effect<void> =>
       text === undefined || !shows(wanted) ? Effect.void : Console.error(Terminal.safe(text))
     const flushSkips = display === "lines"
       ? Effect.suspend(() => say(LogLevel.Info, ProgressState.skippedLine(state)))
       : Effect.void
 
     const region = display === "live" ? yield* Effect.promise(() => import("./StatusRegion.js")) : undefined
+    let console: Console.Console | undefined
     if (region !== undefined) {
       const drawn = yield* region.make(process.stderr)
+      console = drawn.console
       const paint = ProgressState.style(options.color === true)
       const redraw = Effect.gen(function*() {
         const lanes = yield* LaneMetrics.read
@@ -130,22 +136,21 @@ export const layer = (
           yield* written(RunEvents.toItemEvent(run.runId, event))
         }
         if (display === "none") return
+        // the skipped items seen so far get their one line before the next line shown
+        if (event.phase === "written" || event.phase === "failed" || event.phase === "submitted") yield* flushSkips
         state.add(event, yield* Clock.currentTimeMillis)
-        if (event.phase === "skipped") return
-        if (event.phase === "failed") {
-          yield* flushSkips
-          return yield* say(LogLevel.Error, ProgressState.line(event, state, []))
-        }
+        if (event.phase === "failed") return yield* say(LogLevel.Error, ProgressState.line(event, state, []))
         if (display !== "lines") return
         const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
           ? (event.data.outputs as ReadonlyArray<string>).map(shown)
           : []
-        const text = ProgressState.line(event, state, outputs)
-        if (text !== undefined) yield* Effect.zipRight(flushSkips, say(LogLevel.Info, text))
+        yield* say(LogLevel.Info, ProgressState.line(event, state, outputs))
       })
 
     const progress = RunProgress.of({
       setTotal: (total) => Effect.sync(() => (state.total = total)),
+      total: Effect.sync(() => state.total),
+      displaying: (effect) => console === undefined ? effect : Effect.withConsole(effect, console),
       finish: (summary, exitCode) =>
         Effect.zipRight(
           flushSkips,

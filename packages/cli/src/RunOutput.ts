@@ -73,7 +73,12 @@ export const cost = (summary: Summary.Summary): string =>
  * @since 0.3.0
  * @category utils
  */
-export const summary = (summary: Summary.Summary, outputRoot: string, summaryFile: string) =>
+export const summary = (
+  summary: Summary.Summary,
+  outputRoot: string,
+  summaryFile: string,
+  listed?: number | undefined
+) =>
   Effect.gen(function*() {
     for (const failure of summary.failures) {
       yield* say(LogLevel.Error, `  failed  ${failure.item}  (${failure.phase}) ${failure.message}`)
@@ -91,10 +96,11 @@ export const summary = (summary: Summary.Summary, outputRoot: string, summaryFil
     const priced = cost(summary)
     if (priced !== "") yield* say(always, `asrflow: ${priced}`)
     if (summary.stopped !== undefined) {
+      const left = listed === undefined ? undefined : listed - summary.total
       yield* say(
         always,
-        `asrflow: stopped by ${summary.stopped}: nothing new was started; async tasks already submitted are ` +
-          "recorded in the ledger and are picked up again, not submitted again"
+        `asrflow: stopped by ${summary.stopped}: ${left === undefined ? "" : `${left} item(s) not finished; `}` +
+          "async tasks already submitted are recorded in the ledger and are picked up again, not submitted again"
       )
     }
     if (summary.stopped !== undefined || summary.failed > 0 || summary.aborted !== undefined) {

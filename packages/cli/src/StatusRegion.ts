@@ -1,7 +1,7 @@
 /**
  * The live region at the bottom of a terminal: a few lines redrawn in place, with the lines that must
- * stay (warnings, failures) printed above it. For the life of its scope, the `Console`'s error output
- * (which the logger writes through) goes above the region, so nothing else on stderr tears it apart.
+ * stay (warnings, failures) printed above it. Its `Console` sends error output (which the logger writes
+ * through) above the region, so nothing else on stderr tears it apart.
  *
  * The terminal work is `log-update`: it redraws only the lines that changed, wraps and clips to the
  * terminal, and prints a line above the region with `persist`. It writes nothing but the frames it is
@@ -23,6 +23,8 @@ export interface Region {
   readonly draw: (lines: ReadonlyArray<string>) => void
   /** Prints a line above the region, which stays on the screen. */
   readonly print: (text: string) => void
+  /** A `Console` whose error output goes above the region (give it to the effects that run meanwhile). */
+  readonly console: Console.Console
 }
 
 /**
@@ -39,15 +41,21 @@ export const make = (stream: NodeJS.WriteStream): Effect.Effect<Region, never, S
         // the cursor stays visible: a region killed mid-frame must not leave a terminal without one
         const update = createLogUpdate(stream, { showCursor: true })
         let last: ReadonlyArray<string> = []
+        let open = true
         const draw = (lines: ReadonlyArray<string>) => {
           last = lines
-          if (lines.length > 0) update(lines.join("\n"))
+          if (open && lines.length > 0) update(lines.join("\n"))
         }
         const print = (text: string) => {
+          if (!open) {
+            stream.write(`${text}\n`)
+            return
+          }
           update.persist(text)
           if (last.length > 0) update(last.join("\n"))
         }
         const close = () => {
+          open = false
           update.clear()
           update.done()
         }
@@ -57,13 +65,14 @@ export const make = (stream: NodeJS.WriteStream): Effect.Effect<Region, never, S
     )
     const console = yield* Effect.console
     const print = (...args: ReadonlyArray<unknown>) => region.print(args.map(String).join(" "))
-    yield* Effect.withConsoleScoped(
-      {
+    return {
+      draw: region.draw,
+      print: region.print,
+      console: {
         ...console,
         error: (...args) => Effect.sync(() => print(...args)),
         warn: (...args) => Effect.sync(() => print(...args)),
         unsafe: { ...console.unsafe, error: print, warn: print }
-      } satisfies Console.Console
-    )
-    return { draw: region.draw, print: region.print }
+      }
+    }
   })

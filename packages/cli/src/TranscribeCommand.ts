@@ -138,7 +138,7 @@ const batch = (flags: Flags, formats: ReadonlyArray<OneShot.Format>) =>
             events: yield* Progress.forTerminal({ json: flags.json })
           }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
           if (outcome._tag !== "Finished") return
-          yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
+          yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile, outcome.listed)
           if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
         })
       )
