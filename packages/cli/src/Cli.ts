@@ -11,6 +11,7 @@ import { CliRegistries } from "./CliRegistries.js"
 import type * as Commands from "./Commands.js"
 import * as Flags from "./Flags.js"
 import * as Help from "./Help.js"
+import * as Version from "./Version.js"
 
 /**
  * @since 0.2.0
@@ -27,7 +28,7 @@ export interface MakeOptions {
  * @since 0.3.0
  * @category constants
  */
-export const version = "0.1.0"
+export const version = Version.version
 
 interface Flag<A> {
   readonly option: Options.Options<A>

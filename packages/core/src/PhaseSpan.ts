@@ -40,6 +40,9 @@ export const attributes = {
   reason: "asrflow.failure_reason"
 } as const
 
+const defined = (fields: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+
 /**
  * Runs `self` in the span of one phase.
  *
@@ -48,7 +51,7 @@ export const attributes = {
  */
 export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.withSpan(self, `asrflow.${name}`, {
-    attributes: { [attributes.phase]: name, ...fields },
+    attributes: defined({ [attributes.phase]: name, ...fields }),
     captureStackTrace: false
   })
 
@@ -59,7 +62,19 @@ export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, 
  * @category combinators
  */
 export const item = (id: string, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.withSpan(self, "asrflow.item", { attributes: { [attributes.item]: id, ...fields }, captureStackTrace: false })
+  Effect.withSpan(self, "asrflow.item", {
+    attributes: defined({ [attributes.item]: id, ...fields }),
+    captureStackTrace: false
+  })
+
+/**
+ * Annotates the current span with the attributes that have a value.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const annotate = (fields: Record<string, unknown>): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan(defined(fields))
 
 /**
  * The retry counter of the item the current fiber works for (shared by the fibers it forks).

@@ -6,7 +6,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { CommandExecutor, HttpClient } from "@effect/platform"
-import { Chunk, Effect, Layer, Option, Ref, Stream } from "effect"
+import { Chunk, Context, Effect, Layer, Option, Ref, Stream, Tracer } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
@@ -205,7 +205,10 @@ export const run = (
       const ledger = Option.getOrUndefined(yield* Effect.serviceOption(Ledger))
       const built = yield* sinks(config, registries)
       // sources need the same environment as the run (FileSystem, RunContext, ...)
-      const environment = yield* Effect.context<Environment>()
+      // without the run's span: what runs in it (an item's probe) stays under the span it runs in
+      const environment = Context.omit(Tracer.ParentSpan)(yield* Effect.context<Environment>()) as Context.Context<
+        Environment
+      >
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
       // --force starts every item it runs afresh: nothing recorded for it (an upload) is reused

@@ -177,7 +177,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       })
       const audioSeconds = result.item.durationMs === undefined ? undefined : result.item.durationMs / 1000
       const done = result._tag === "Transcribed" && sinkFailures.length === 0
-      yield* Effect.annotateCurrentSpan({
+      yield* PhaseSpan.annotate({
         [PhaseSpan.attributes.outcome]: done ? "done" : "failed",
         [PhaseSpan.attributes.audioSeconds]: audioSeconds,
         ...(result._tag === "Transcribed"
