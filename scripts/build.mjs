@@ -80,8 +80,9 @@ const buildCli = async () => {
     platform: "node",
     target: "node20",
     format: "esm",
-    // better-sqlite3 is a native addon: a dependency of the package, loaded at run time
-    external: ["better-sqlite3"],
+    // better-sqlite3 is a native addon and @ffmpeg-installer/ffmpeg finds its platform's binary package at
+    // run time: both are dependencies of the package (the second optional), loaded at run time
+    external: ["better-sqlite3", "@ffmpeg-installer/ffmpeg"],
     metafile: true,
     plugins: [privateEffectGlobals],
     logLevel: "warning",

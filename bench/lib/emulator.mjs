@@ -1,7 +1,7 @@
 // Starts the built emulator binary as its own process (so it never shares a CPU budget with the
 // process under test) and reads its report over HTTP.
 import { spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 export const startEmulator = async (config = {}) => {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "asrflow-bench-emulator-")), "emulator.json")
+  const dir = mkdtempSync(path.join(tmpdir(), "asrflow-bench-emulator-"))
+  const file = path.join(dir, "emulator.json")
   writeFileSync(file, JSON.stringify(config))
   const child = spawn(process.execPath, [path.join(root, "packages/cli/bin/asrflow-emulator.cjs"), "--port", "0", "--config", file], {
     stdio: ["ignore", "pipe", "inherit"]
@@ -32,7 +33,10 @@ export const startEmulator = async (config = {}) => {
       DASHSCOPE_COMPATIBLE_BASE_URL: urls.compatibleBaseUrl
     },
     close: () => new Promise((resolve) => {
-      child.once("exit", resolve)
+      child.once("exit", () => {
+        rmSync(dir, { recursive: true, force: true })
+        resolve()
+      })
       child.kill("SIGTERM")
     })
   }

@@ -95,14 +95,24 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
           return { head, afterId3: after }
         }))
 
-    const metadataDurationMs = (file: string, size: number, mimeType: string | undefined, whole?: Uint8Array) =>
+    // a small file is parsed from memory; a WAV's length is in its header, so only its first MiB is read
+    // (reading past it only leaves the whole file in buffers to collect)
+    const metadataDurationMs = (
+      file: string,
+      size: number,
+      mimeType: string | undefined,
+      container: Container,
+      whole?: Uint8Array
+    ) =>
       Effect.gen(function*() {
         const info = mimeType === undefined ? { size } : { size, mimeType }
         const options = { duration: true, skipCovers: true }
         const metadata = whole !== undefined
           ? yield* Effect.tryPromise(() => parseBuffer(whole, info, options))
           : yield* Effect.flatMap(
-            Stream.toReadableStreamEffect(fs.stream(file)),
+            Stream.toReadableStreamEffect(
+              fs.stream(file, container === "wav" ? { bytesToRead: FileSystem.MiB(1) } : undefined)
+            ),
             (readable) =>
               Effect.tryPromise(() => parseWebStream(readable, info, options)).pipe(
                 Effect.ensuring(Effect.promise(() => readable.cancel().catch(() => undefined)))
@@ -121,7 +131,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     ) =>
       Effect.gen(function*() {
         if (container === "pcm") return undefined
-        const fromMetadata = yield* metadataDurationMs(file, size, mime, whole)
+        const fromMetadata = yield* metadataDurationMs(file, size, mime, container, whole)
         if (fromMetadata !== undefined || Option.isNone(executor)) return fromMetadata
         return yield* ffprobeDurationMs(file).pipe(
           Effect.provideService(CommandExecutor.CommandExecutor, executor.value)

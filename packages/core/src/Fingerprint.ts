@@ -7,22 +7,27 @@
  */
 import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { AudioItem } from "./AudioItem.js"
 
 /**
- * The sha256 of a local file, streamed, so memory stays flat for large files.
+ * The sha256 of a local file, read through one reused 1 MiB buffer, so memory stays flat for large
+ * files (a stream of fresh chunks leaves about a third of a 2-hour WAV in buffers waiting to be collected).
  *
  * @since 0.1.0
  * @category constructors
  */
 export const sha256OfFile = (path: string): Effect.Effect<string, PlatformError, FileSystem.FileSystem> =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.stream(path, { chunkSize: FileSystem.MiB(1) }).pipe(
-      Stream.runFold(createHash("sha256"), (hash, chunk) => hash.update(chunk)),
-      Effect.map((hash) => hash.digest("hex"))
-    ))
+  Effect.scoped(Effect.gen(function*() {
+    const file = yield* (yield* FileSystem.FileSystem).open(path, { flag: "r" })
+    const hash = createHash("sha256")
+    const buffer = new Uint8Array(1024 * 1024)
+    for (let read = Number(yield* file.read(buffer)); read > 0; read = Number(yield* file.read(buffer))) {
+      hash.update(buffer.subarray(0, read))
+    }
+    return hash.digest("hex")
+  }))
 
 /**
  * @since 0.1.0

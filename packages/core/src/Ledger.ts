@@ -12,6 +12,7 @@
  *   intent), and gets the provider's remote id as soon as it is known (`submitted`);
  * - `asrflow_runs`: the runs writing in the output root (run id, host, process id), so that a run tells
  *   the temporary files of a live run from those a killed one left.
+ * - `asrflow_observations`: measurements a provider learns from across runs (latencies), newest kept.
  *
  * The schema is versioned with `@effect/sql`'s Migrator, and providers may add migrations of their own
  * (`Migrations`), kept in a migrations table per owner. The SQL is plain enough for SQLite (the embedded
@@ -101,8 +102,24 @@ export declare namespace Ledger {
     readonly jobByRemoteId: (provider: string, remoteId: string) => Effect.Effect<Option.Option<JobRecord>>
     /** Jobs still `submitting` or `submitted`, oldest first (for `asrflow cancel` and resumption). */
     readonly openJobs: (provider?: string | undefined) => Effect.Effect<ReadonlyArray<JobRecord>>
+
+    /**
+     * Keeps a measurement a provider learns from across runs (an async queue's latency, say); the newest
+     * `observationsKept` of each name stay.
+     */
+    readonly observe: (provider: string, name: string, state: unknown) => Effect.Effect<void>
+    /** The newest measurements of a name, newest first. */
+    readonly observations: (provider: string, name: string, limit: number) => Effect.Effect<ReadonlyArray<unknown>>
   }
 }
+
+/**
+ * How many measurements of one name `observe` keeps.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const observationsKept: number = LedgerSql.observationsKept
 
 // =============================================================================
 // Migrations

@@ -58,6 +58,22 @@ export class Evidence extends Schema.Class<Evidence>("Evidence")({
 }) {}
 
 /**
+ * One chunk of a recording transcribed through the split route: its place in the recording and its request.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class TranscriptChunk extends Schema.Class<TranscriptChunk>("TranscriptChunk")({
+  index: Schema.Number,
+  startMs: Schema.Number,
+  endMs: Schema.Number,
+  requestId: Schema.optional(Schema.String),
+  usageSeconds: Schema.optional(Schema.Number),
+  /** Transcribed by an earlier run and taken from the ledger. */
+  resumed: Schema.optionalWith(Schema.Boolean, { default: () => false })
+}) {}
+
+/**
  * The canonical result of transcribing one item.
  *
  * @since 0.1.0
@@ -78,7 +94,11 @@ export class Transcript extends Schema.Class<Transcript>("Transcript")({
   channels: Schema.optionalWith(Schema.Array(ChannelText), { default: () => [] }),
   warnings: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   raw: Schema.Unknown,
-  evidence: Schema.optionalWith(Schema.Array(Evidence), { default: () => [] })
+  evidence: Schema.optionalWith(Schema.Array(Evidence), { default: () => [] }),
+  /** How the item was sent, when a provider has more than one way (`split`: in chunks). */
+  route: Schema.optional(Schema.String),
+  /** The chunks of a split item, in order. */
+  chunks: Schema.optional(Schema.Array(TranscriptChunk))
 }) {}
 
 /**

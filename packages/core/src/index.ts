@@ -182,3 +182,38 @@ export * as OutputCleanup from "./OutputCleanup.js"
  * @since 0.2.0
  */
 export * as ProviderCheck from "./ProviderCheck.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as AudioPauses from "./AudioPauses.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ChunkPlan from "./ChunkPlan.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as ChunkStitch from "./ChunkStitch.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Ffmpeg from "./Ffmpeg.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as RouteEstimate from "./RouteEstimate.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SplitPolicy from "./SplitPolicy.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SplitRoute from "./SplitRoute.js"

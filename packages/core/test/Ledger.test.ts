@@ -200,4 +200,32 @@ describe("Ledger", () => {
       )
       assert.deepStrictEqual(reopened.map((run) => run.runId), ["r2"])
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("keeps the newest observations of each name across reopenings, newest first", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        for (let i = 0; i < Ledger.observationsKept + 5; i++) {
+          yield* TestClock.setTime(1_000 + i)
+          yield* ledger.observe("p", "queue", { ms: i })
+        }
+        yield* ledger.observe("p", "other", { ms: -1 })
+        yield* ledger.observe("q", "queue", { ms: -2 })
+      }).pipe(Effect.provide(ledgerAt(file)))
+
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ledger = yield* Ledger.Ledger
+        assert.deepStrictEqual(yield* ledger.observations("p", "queue", 3), [{ ms: 104 }, { ms: 103 }, { ms: 102 }])
+        const kept = yield* ledger.observations("p", "queue", 1_000)
+        assert.strictEqual(kept.length, Ledger.observationsKept)
+        assert.deepStrictEqual(kept.at(-1), { ms: 5 })
+        assert.deepStrictEqual(yield* ledger.observations("p", "other", 10), [{ ms: -1 }])
+        assert.deepStrictEqual(yield* ledger.observations("q", "queue", 10), [{ ms: -2 }])
+        assert.deepStrictEqual(yield* ledger.observations("p", "none", 10), [])
+        const rows = yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_observations`
+        assert.strictEqual(rows[0]!.n, Ledger.observationsKept + 2)
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
 })

@@ -11,7 +11,7 @@
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import * as RetryPolicyModule from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Config, Context, Effect, Option, Ref } from "effect"
 import type { ConfigError, Redacted } from "effect"
 import type { Connection } from "./DashScopeAccount.js"
@@ -46,22 +46,22 @@ export declare namespace DashScopeClient {
     readonly unauthenticated: HttpClient.HttpClient
     /** `POST {compatible}/chat/completions` without streaming. */
     readonly postCompatible: (
-      body: Wire.CompatibleRequest,
+      body: Wire.CompatibleRequest | HttpBody.HttpBody,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<Wire.CompatibleResponse>, TranscriptionError>
     /** `POST {compatible}/chat/completions` with `stream: true`; returns every chunk. */
     readonly streamCompatible: (
-      body: Wire.CompatibleRequest,
+      body: Wire.CompatibleRequest | HttpBody.HttpBody,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<ReadonlyArray<Wire.CompatibleChunk>>, TranscriptionError>
     /** `POST {native}/services/aigc/multimodal-generation/generation`. */
     readonly postNative: (
-      body: Wire.NativeRequest,
+      body: Wire.NativeRequest | HttpBody.HttpBody,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<Wire.NativeResponse>, TranscriptionError>
     /** The same with `X-DashScope-SSE: enable`; returns every event. */
     readonly streamNative: (
-      body: Wire.NativeRequest,
+      body: Wire.NativeRequest | HttpBody.HttpBody,
       options?: CallOptions
     ) => Effect.Effect<WireResponse<ReadonlyArray<Wire.NativeResponse>>, TranscriptionError>
     /** `POST {native}/services/audio/asr/transcription` with `X-DashScope-Async: enable` (one file or a batch). */
@@ -161,18 +161,24 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const nativeUrl = (path: string) => `${baseUrls.native}${path}`
 
-  const postCompatible = (body: Wire.CompatibleRequest, callOptions?: CallOptions) =>
+  // a body already made (a streamed data URI) goes as it is; anything else as JSON
+  const withBody = (body: unknown) => (request: HttpClientRequest.HttpClientRequest) =>
+    HttpBody.isHttpBody(body)
+      ? HttpClientRequest.setBody(request, body)
+      : HttpClientRequest.bodyUnsafeJson(request, body)
+
+  const postCompatible = (body: Wire.CompatibleRequest | HttpBody.HttpBody, callOptions?: CallOptions) =>
     Effect.flatMap(compatibleUrl(callOptions), (url) =>
       execute(
-        HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson, HttpClientRequest.bodyUnsafeJson(body)),
+        HttpClientRequest.post(url).pipe(HttpClientRequest.acceptJson, withBody(body)),
         Wire.CompatibleResponse,
         callOptions
       ))
 
-  const streamCompatible = (body: Wire.CompatibleRequest, callOptions?: CallOptions) =>
+  const streamCompatible = (body: Wire.CompatibleRequest | HttpBody.HttpBody, callOptions?: CallOptions) =>
     Effect.flatMap(compatibleUrl(callOptions), (url) =>
       executeSse(
-        HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)),
+        HttpClientRequest.post(url).pipe(withBody(body)),
         Wire.CompatibleChunk,
         "compatible",
         callOptions
@@ -180,19 +186,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const generationPath = "/services/aigc/multimodal-generation/generation"
 
-  const postNative = (body: Wire.NativeRequest, callOptions?: CallOptions) =>
+  const postNative = (body: Wire.NativeRequest | HttpBody.HttpBody, callOptions?: CallOptions) =>
     execute(
-      HttpClientRequest.post(nativeUrl(generationPath)).pipe(
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.bodyUnsafeJson(body)
-      ),
+      HttpClientRequest.post(nativeUrl(generationPath)).pipe(HttpClientRequest.acceptJson, withBody(body)),
       Wire.NativeResponse,
       callOptions
     )
 
-  const streamNative = (body: Wire.NativeRequest, callOptions?: CallOptions) =>
+  const streamNative = (body: Wire.NativeRequest | HttpBody.HttpBody, callOptions?: CallOptions) =>
     executeSse(
-      HttpClientRequest.post(nativeUrl(generationPath)).pipe(HttpClientRequest.bodyUnsafeJson(body)),
+      HttpClientRequest.post(nativeUrl(generationPath)).pipe(withBody(body)),
       Wire.NativeResponse,
       "native",
       callOptions

@@ -28,6 +28,7 @@ import * as Errors from "./internal/errors.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
+import * as QwenLongAudio from "./QwenLongAudio.js"
 import type { EffectiveRequest } from "./QwenRequest.js"
 import * as QwenRequest from "./QwenRequest.js"
 import { RateLimiter } from "./RateLimiter.js"
@@ -162,7 +163,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
             warnings: a.warnings,
             submitRaw,
             durationMs: a.item.durationMs
-          })
+          }).pipe(Effect.tap(() => QwenLongAudio.observeAsync(a.model, done.answer.value.output, a.item.durationMs)))
         ),
         Effect.tapError((error) =>
           error.reason === "TaskFailed" || error.reason === "TaskLost" ? job.failed(error.message) : Effect.void

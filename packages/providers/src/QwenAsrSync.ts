@@ -11,11 +11,13 @@ import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
-import { DateTime, Effect, Encoding } from "effect"
+import { Clock, DateTime, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
+import * as DataUriBody from "./internal/dataUriBody.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
 import type { QwenConfig } from "./QwenConfig.js"
+import * as QwenLongAudio from "./QwenLongAudio.js"
 import type { EffectiveRequest } from "./QwenRequest.js"
 import { asrOptions, effectiveRequest, mimeOf, modelFor, requestKey, warningsFor } from "./QwenRequest.js"
 import { RateLimiter } from "./RateLimiter.js"
@@ -103,13 +105,16 @@ const formatMb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1
 /**
  * The sync-limit violation of an item, if any: duration over the model's maximum, or a data URI over the
  * encoded size limit. The message suggests the filetrans model.
+ *
+ * @since 0.2.0
+ * @category utils
  */
-const limitViolation = (
+export const limitViolation = (
   capability: Models.Capability,
   model: string,
   item: { readonly durationMs?: number | undefined; readonly encodedBytes?: number | undefined }
 ): string | undefined => {
-  const suggestion = `use model: ${Models.auto.async} (async, up to 12 h) or model: auto`
+  const suggestion = `use model: ${Models.auto.async} (async, up to 12 h), model: auto, or long_audio: split`
   if (item.durationMs !== undefined && item.durationMs > capability.maxDurationSecs * 1000) {
     return `the audio lasts ${formatDuration(item.durationMs)}, over the ${
       capability.maxDurationSecs / 60
@@ -146,8 +151,17 @@ export interface Route {
 const protocolOf = (config: QwenConfig, capability: Models.Capability, hasCompatible: boolean) =>
   config.protocol ?? (capability.protocols.includes("compatible") && hasCompatible ? "compatible" : "native")
 
-/** Streams where the model can, by default over 60 s of audio (long answers hit gateway timeouts). */
-const streams = (capability: Models.Capability, request: EffectiveRequest, item: AudioItem): boolean =>
+/**
+ * Streams where the model can, by default over 60 s of audio (long answers hit gateway timeouts).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const streams = (
+  capability: Models.Capability,
+  request: EffectiveRequest,
+  item: Pick<AudioItem, "durationMs">
+): boolean =>
   capability.honours.includes("stream") &&
   (request.stream ?? (item.durationMs !== undefined && item.durationMs > 60_000))
 
@@ -158,10 +172,11 @@ const streams = (capability: Models.Capability, request: EffectiveRequest, item:
 const routeOf = (
   config: QwenConfig,
   item: AudioItem,
-  hasCompatible: boolean
+  hasCompatible: boolean,
+  chosen?: string | undefined
 ): Effect.Effect<Route, TranscriptionError> => {
   const request = effectiveRequest(config, item)
-  const model = modelFor(request, item)
+  const model = chosen ?? modelFor(request, item)
   const invalid = (description: string) =>
     new TranscriptionError({ provider: "qwen", input: item.source, reason: "InvalidRequest", description })
   const capability = Models.lookup(model)
@@ -256,10 +271,14 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     answer
   })
 
-  const send = (item: AudioItem, route: Route, audio: { readonly data: string; readonly ossResolve: boolean }) => {
-    const options = { input: item.source, timeoutMs, ossResolve: audio.ossResolve }
+  const send = (input: string, route: Route, audio: Audio) => {
+    const options = { input, timeoutMs, ossResolve: "data" in audio && audio.ossResolve }
     if (route.protocol === "compatible") {
-      const body = toCompatibleRequest(route.capability, route.model, route.request, audio.data, route.stream)
+      const body = DataUriBody.bodyOf(
+        fs,
+        audio,
+        (data) => toCompatibleRequest(route.capability, route.model, route.request, data, route.stream)
+      )
       return route.stream
         ? Effect.map(
           client.streamCompatible(body, options),
@@ -267,25 +286,52 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         )
         : Effect.map(client.postCompatible(body, options), (r) => answered(r, SyncAnswer.fromCompatible(r.value)))
     }
-    const body = toNativeRequest(route.capability, route.model, route.request, audio.data, route.stream)
+    const body = DataUriBody.bodyOf(
+      fs,
+      audio,
+      (data) => toNativeRequest(route.capability, route.model, route.request, data, route.stream)
+    )
     return route.stream
       ? Effect.map(client.streamNative(body, options), (r) => answered(r, SyncAnswer.fromNativeEvents(r.value)))
       : Effect.map(client.postNative(body, options), (r) => answered(r, SyncAnswer.fromNative(r.value)))
   }
 
-  const transcribe = (item: AudioItem) =>
+  // The one place every sync request (a whole item or a chunk) waits for the pacer and is retried: an
+  // adaptive rate controller replaces `limiter.acquire` here. `prepare` runs after the wait, on every
+  // attempt, so that a request waiting for its slot holds no audio in memory.
+  const paced = (
+    input: string,
+    route: Route,
+    audioMs: number | undefined,
+    prepare: Effect.Effect<{ readonly audio: Audio; readonly route: Route }, TranscriptionError>
+  ) => {
+    const rpm = config.rate_limit.requests_per_minute ?? route.capability.requestsPerMinute
+    return limiter.acquire(route.model, rpm).pipe(
+      Effect.zipRight(prepare),
+      Effect.flatMap((ready) =>
+        Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+          send(input, ready.route, ready.audio).pipe(
+            Effect.tap(() =>
+              Effect.flatMap(
+                Clock.currentTimeMillis,
+                (endedAt) => QwenLongAudio.observeSync(route.model, endedAt - startedAt, audioMs)
+              )
+            )
+          ))
+      ),
+      withRetry(config.retry),
+      PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
+    )
+  }
+
+  const transcribe = (item: AudioItem, model?: string | undefined) =>
     Effect.gen(function*() {
-      const route = yield* routeOf(config, item, hasCompatible)
+      const route = yield* routeOf(config, item, hasCompatible, model)
       const audio = yield* audioOf(item, route)
-      const rpm = config.rate_limit.requests_per_minute ?? route.capability.requestsPerMinute
       yield* Effect.logDebug("sync request").pipe(
         Effect.annotateLogs({ model: route.model, protocol: route.protocol, stream: route.stream })
       )
-      const response = yield* limiter.acquire(route.model, rpm).pipe(
-        Effect.zipRight(send(item, route, audio)),
-        withRetry(config.retry),
-        PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
-      )
+      const response = yield* paced(item.source, route, item.durationMs, Effect.succeed({ audio, route }))
       const at = DateTime.formatIso(yield* DateTime.now)
       return SyncAnswer.toTranscript({
         item,
@@ -324,10 +370,31 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     }
   }
 
-  return Transcriber.of({
-    provider: "qwen",
-    transcribe,
-    plan,
-    requestKey: (item) => requestKey(config, item)
-  })
+  return {
+    ...Transcriber.of({
+      provider: "qwen",
+      transcribe: (item) => transcribe(item),
+      plan,
+      requestKey: (item) => requestKey(config, item)
+    }),
+    transcribeWith: transcribe,
+    paced,
+    routeOf: (item: AudioItem, model: string) => routeOf(config, item, hasCompatible, model)
+  }
 })
+
+/**
+ * The sync transcriber, with what the split route sends its chunks through.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Service = Effect.Effect.Success<ReturnType<typeof make>>
+
+/**
+ * Audio as sent: a data URI or a URL, or a local file streamed as a data URI (the split route's chunks).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Audio = DataUriBody.Audio

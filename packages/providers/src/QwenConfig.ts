@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as SplitPolicy from "@asrflow/core/SplitPolicy"
 import { SampleRate, TimestampGranularity } from "@asrflow/core/TranscribeRequest"
 import { Schema } from "effect"
 import * as DashScopeAccount from "./DashScopeAccount.js"
@@ -63,6 +64,16 @@ export class QwenConfig extends Schema.Class<QwenConfig>("QwenConfig")({
   async: Schema.optional(Schema.Boolean.annotations({
     description: "Force the async task workflow (needs a filetrans model, or model: auto)."
   })),
+  long_audio: Schema.optional(
+    Schema.Literal("split", "async", "auto").annotations({
+      description: "Audio too long or too large for a sync model: split (local files are cut at pauses into " +
+        "chunks of at most split.max_chunk_seconds, sent in parallel to the sync model and stitched with " +
+        "timestamps), async (the filetrans model), or auto (the one expected to finish first, from the audio's " +
+        "length, the rate limit and the latencies measured in earlier runs). Default: auto for model: auto; " +
+        "a filetrans model stays async and a sync model rejects such audio unless this is set."
+    })
+  ),
+  split: Schema.optionalWith(SplitPolicy.SplitPolicy, { default: () => SplitPolicy.defaults }),
   language_hints: Schema.optional(
     Schema.Array(Schema.String).annotations({
       description: "Language codes. qwen3 takes exactly one language: one hint is sent as asr_options.language; " +

@@ -12,7 +12,7 @@ import type { ProviderComponent } from "@asrflow/core/Component"
 import type * as CoreCredentials from "@asrflow/core/Credentials"
 import { Transcriber } from "@asrflow/core/Transcriber"
 import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
-import type { FileSystem, HttpClient, Path } from "@effect/platform"
+import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { ConfigError } from "effect"
 import * as Cancel from "./Cancel.js"
@@ -23,8 +23,10 @@ import * as Doctor from "./Doctor.js"
 import * as LegacyLedger from "./LegacyLedger.js"
 import * as Models from "./Models.js"
 import * as QwenAsrAsync from "./QwenAsrAsync.js"
+import * as QwenAsrSplit from "./QwenAsrSplit.js"
 import * as QwenAsrSync from "./QwenAsrSync.js"
 import { QwenConfig } from "./QwenConfig.js"
+import * as QwenLongAudio from "./QwenLongAudio.js"
 import * as QwenRequest from "./QwenRequest.js"
 import * as RateLimiter from "./RateLimiter.js"
 
@@ -77,6 +79,11 @@ const check = (config: QwenConfig): ReadonlyArray<string> => {
   if (config.model !== "auto" && config.region === "us-east-1" && !Models.isUsVariant(config.model)) {
     warnings.push(`us-east-1 serves the -us model variants (e.g. qwen3-asr-flash-us), not ${config.model}`)
   }
+  if (config.long_audio === "async" && Models.lookup(config.model)?.mode === "sync") {
+    warnings.push(
+      `long_audio: async needs model: auto or a filetrans model; ${config.model} rejects audio over its limits`
+    )
+  }
   if (config.model.startsWith("qwen-audio-asr") && config.region !== "cn-beijing") {
     warnings.push("qwen-audio-asr is listed for cn-beijing only")
   }
@@ -108,28 +115,57 @@ const fromRequest = (request: RequestOptions): Record<string, unknown> => {
 }
 
 /**
- * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: sync items go to `QwenAsrSync`,
- * async ones (filetrans, `async: true`, long `auto` audio) to `QwenAsrAsync`. `submit` returns a sync item's
+ * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: each item takes the route
+ * `QwenLongAudio` gives it: whole to `QwenAsrSync`, to `QwenAsrAsync` (filetrans, `async: true`, long
+ * audio by `long_audio`), or in chunks through `QwenAsrSplit`. `submit` returns a sync or split item's
  * finished transcript (it has nothing to wait for) and an async item's PENDING one.
  */
 const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Transcriber,
   never,
-  DashScopeClient.DashScopeClient | RateLimiter.RateLimiter | FileSystem.FileSystem | Path.Path
+  | DashScopeClient.DashScopeClient
+  | RateLimiter.RateLimiter
+  | FileSystem.FileSystem
+  | Path.Path
+  | CommandExecutor.CommandExecutor
 > =>
   Layer.effect(
     Transcriber,
     Effect.gen(function*() {
       const sync = yield* QwenAsrSync.make(config)
       const async = yield* QwenAsrAsync.make(config)
-      const isAsync = (item: AudioItem) => QwenRequest.isAsync(config, item)
+      const split = yield* QwenAsrSplit.make(config, sync)
+      const routed = (item: AudioItem) => {
+        const route = QwenLongAudio.routeOf(config, item)
+        return route === "decide" ? QwenLongAudio.choose(config, item) : Effect.succeed(route)
+      }
+      // a filetrans model told to split sends its short items whole to the sync model
+      const whole = (item: AudioItem) =>
+        sync.transcribeWith(
+          item,
+          QwenRequest.isAsync(config, item) ? QwenLongAudio.syncModelFor(config, item) : undefined
+        )
+      const run = (item: AudioItem, mode: "wait" | "submit") =>
+        Effect.flatMap(routed(item), (route) =>
+          route === "async"
+            ? (mode === "wait" ? async.transcribe(item) : async.submit(item))
+            : route === "split"
+            ? split.transcribe(item)
+            : whole(item))
       return Transcriber.of({
         provider: "qwen",
-        transcribe: (item) => isAsync(item) ? async.transcribe(item) : sync.transcribe(item),
-        submit: (item) => isAsync(item) ? async.submit(item) : sync.transcribe(item),
+        transcribe: (item) => run(item, "wait"),
+        submit: (item) => run(item, "submit"),
         attach: async.attach,
-        plan: (item) => isAsync(item) ? async.plan(item) : sync.plan(item),
-        requestKey: (item) => QwenRequest.requestKey(config, item)
+        plan: (item) => {
+          const route = QwenLongAudio.routeOf(config, item)
+          return route === "async"
+            ? async.plan(item)
+            : route === "split" || route === "decide"
+            ? QwenLongAudio.plan(config, item, route)
+            : sync.plan(item)
+        },
+        requestKey: (item) => QwenLongAudio.requestKey(config, item)
       })
     })
   )
@@ -144,7 +180,11 @@ const layerTranscriber = (config: QwenConfig): Layer.Layer<
 export const layer = (
   config: QwenConfig,
   credentials: CoreCredentials.Resolved
-): Layer.Layer<Transcriber, ConfigError.ConfigError, HttpClient.HttpClient | FileSystem.FileSystem | Path.Path> =>
+): Layer.Layer<
+  Transcriber,
+  ConfigError.ConfigError,
+  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
+> =>
   layerTranscriber(config).pipe(
     Layer.provide(
       Layer.mergeAll(
@@ -166,7 +206,7 @@ export const layerConfig = (
 ): Layer.Layer<
   Transcriber,
   ConfigError.ConfigError | CoreCredentials.CredentialsError,
-  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
+  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
 > => Layer.unwrapEffect(Effect.map(Credentials.spec.resolve(), (credentials) => layer(config, credentials)))
 
 /**
@@ -177,7 +217,7 @@ export const layerConfig = (
  */
 export const component: ProviderComponent<
   QwenConfig,
-  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path
+  HttpClient.HttpClient | FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
 > = {
   kind: "provider",
   type: "qwen",

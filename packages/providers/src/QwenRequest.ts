@@ -98,14 +98,21 @@ export const isAsync = (config: QwenConfig, item: AudioItem): boolean =>
 
 /**
  * A stable string of the effective request options of an item (part of its ledger fingerprint). Its
- * shape must not change: a resumed run finds its items by it.
+ * shape must not change: a resumed run finds its items by it. `extra` adds entries (undefined ones are
+ * left out).
  *
  * @since 0.1.0
  * @category utils
  */
-export const requestKey = (config: QwenConfig, item: AudioItem): string => {
+export const requestKey = (config: QwenConfig, item: AudioItem, extra?: Record<string, unknown>): string => {
   const request = effectiveRequest(config, item)
-  const entries = Object.entries({ ...request, model: modelFor(request, item), stream: undefined, async: undefined })
+  const entries = Object.entries({
+    ...request,
+    model: modelFor(request, item),
+    stream: undefined,
+    async: undefined,
+    ...extra
+  })
     .filter(([, value]) => value !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
   return JSON.stringify(Object.fromEntries(entries))

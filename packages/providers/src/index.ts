@@ -129,6 +129,11 @@ export * as Providers from "./Providers.js"
 export * as QwenAsrAsync from "./QwenAsrAsync.js"
 
 /**
+ * @since 0.2.0
+ */
+export * as QwenAsrSplit from "./QwenAsrSplit.js"
+
+/**
  * @since 0.1.0
  */
 export * as QwenAsrSync from "./QwenAsrSync.js"
@@ -137,6 +142,11 @@ export * as QwenAsrSync from "./QwenAsrSync.js"
  * @since 0.1.0
  */
 export * as QwenConfig from "./QwenConfig.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as QwenLongAudio from "./QwenLongAudio.js"
 
 /**
  * @since 0.1.0

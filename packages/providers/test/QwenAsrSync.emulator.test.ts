@@ -3,7 +3,7 @@ import * as AudioItemModule from "@asrflow/core/AudioItem"
 import { Transcriber } from "@asrflow/core/Transcriber"
 import type { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Transcript } from "@asrflow/core/Transcript"
-import * as Emulator from "@asrflow/emulator/Emulator"
+import type * as Emulator from "@asrflow/emulator/Emulator"
 import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
@@ -16,6 +16,7 @@ import * as path from "node:path"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as QwenProvider from "../src/QwenProvider.js"
 import * as Audio from "./utils/Audio.js"
+import * as Emulated from "./utils/Emulated.js"
 
 // =============================================================================
 // Real audio, made at test time
@@ -111,13 +112,7 @@ const succeeded = (results: ReadonlyArray<Either.Either<Transcript, Transcriptio
     return result.right
   })
 
-const withEmulator = <A, E>(
-  config: EmulatorConfig.Input,
-  use: (emulator: Emulator.EmulatorHandle) => Effect.Effect<A, E, any>
-) =>
-  Effect.scoped(Effect.flatMap(Emulator.make(config), use)).pipe(
-    Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))
-  ) as Effect.Effect<A, E, never>
+const withEmulator = Emulated.withEmulator
 
 const items = files.map(({ file }) => Audio.item(file))
 

@@ -25,7 +25,7 @@ export class Config extends Schema.Class<Config>("JsonSinkConfig")({
   })
 }, {
   description:
-    "Writes <dir>/<output key>.json: {text, task_id, status, raw} plus model, audio, language, emotion, duration_ms, usage_seconds, sentences, words (with speaker_id when the audio was diarized), warnings and metadata. Failed items write nothing."
+    "Writes <dir>/<output key>.json: {text, task_id, status, raw} plus model, audio, language, emotion, duration_ms, usage_seconds, sentences, words (with speaker_id when the audio was diarized), warnings and metadata (and route and chunks for an item sent in chunks). Failed items write nothing."
 }) {}
 
 /**
@@ -85,7 +85,21 @@ export const normalize = (result: Transcribed): Record<string, unknown> => {
     words,
     channels: transcript.channels.map((channel) => ({ channel_id: channel.channelId, text: channel.text })),
     warnings: transcript.warnings,
-    metadata: item.metadata ?? {}
+    metadata: item.metadata ?? {},
+    // only items sent in chunks (the split route) say how, and list their chunks
+    ...(transcript.route !== undefined ? { route: transcript.route } : {}),
+    ...(transcript.chunks !== undefined
+      ? {
+        chunks: transcript.chunks.map((chunk) => ({
+          index: chunk.index,
+          start_ms: chunk.startMs,
+          end_ms: chunk.endMs,
+          request_id: chunk.requestId ?? null,
+          usage_seconds: chunk.usageSeconds ?? null,
+          resumed: chunk.resumed
+        }))
+      }
+      : {})
   }
 }
 

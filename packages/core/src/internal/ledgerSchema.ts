@@ -98,11 +98,27 @@ const createRuns = Effect.gen(function*() {
 })
 
 /**
+ * Measurements a provider keeps across runs (e.g. how long its async queue took), newest kept.
+ */
+const createObservations = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_observations (
+    provider TEXT NOT NULL,
+    name TEXT NOT NULL,
+    state TEXT NOT NULL,
+    observed_at BIGINT NOT NULL
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_observations_by_name
+    ON asrflow_observations (provider, name, observed_at)`
+})
+
+/**
  * @since 0.2.0
  * @category migrations
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_tables": createTables,
   "2_import_legacy_items": importLegacyItems,
-  "3_runs": createRuns
+  "3_runs": createRuns,
+  "4_observations": createObservations
 }

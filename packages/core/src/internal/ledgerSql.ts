@@ -27,6 +27,9 @@ interface JobRow {
   readonly updated_at: number | bigint | string
 }
 
+/** How many measurements of one name `observe` keeps. */
+export const observationsKept = 100
+
 // BIGINT columns come back as numbers (SQLite) or strings (PostgreSQL)
 const toNumber = (value: number | bigint | string): number => Number(value)
 const toNullableNumber = (value: number | bigint | string | null): number | null =>
@@ -208,6 +211,27 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
             WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
           )`).pipe(Effect.asVoid, Effect.orDie)
 
+  const observe: Ledger.Service["observe"] = (provider, name, state) =>
+    Effect.gen(function*() {
+      const observedAt = yield* now
+      yield* sql`INSERT INTO asrflow_observations ${
+        sql.insert({ provider, name, state: JSON.stringify(state ?? null), observed_at: observedAt })
+      }`
+      // the oldest beyond the newest `observationsKept` go
+      yield* sql`DELETE FROM asrflow_observations WHERE provider = ${provider} AND name = ${name}
+        AND observed_at < (
+          SELECT observed_at FROM asrflow_observations WHERE provider = ${provider} AND name = ${name}
+          ORDER BY observed_at DESC LIMIT 1 OFFSET ${observationsKept - 1}
+        )`
+    }).pipe(sql.withTransaction, Effect.orDie)
+
+  const observations: Ledger.Service["observations"] = (provider, name, limit) =>
+    sql`SELECT state FROM asrflow_observations WHERE provider = ${provider} AND name = ${name}
+      ORDER BY observed_at DESC LIMIT ${limit}`.pipe(
+      Effect.map((rows) => rows.map((row) => JSON.parse(String(row.state)) as unknown)),
+      Effect.orDie
+    )
+
   return {
     item,
     isDone: (fingerprint) => Effect.map(item(fingerprint), Option.exists((record) => record.status === "done")),
@@ -293,6 +317,8 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       (provider === undefined
         ? sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') ORDER BY created_at`
         : sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted')
-            AND provider = ${provider} ORDER BY created_at`).pipe(Effect.flatMap(jobsFrom), Effect.orDie)
+            AND provider = ${provider} ORDER BY created_at`).pipe(Effect.flatMap(jobsFrom), Effect.orDie),
+    observe,
+    observations
   }
 })

@@ -2,6 +2,7 @@ import type { AudioItem } from "@asrflow/core/AudioItem"
 import * as Fingerprint from "@asrflow/core/Fingerprint"
 import * as Ledger from "@asrflow/core/Ledger"
 import type { Transcriber } from "@asrflow/core/Transcriber"
+import * as Emulator from "@asrflow/emulator/Emulator"
 import type { EmulatorHandle } from "@asrflow/emulator/Emulator"
 import type * as EmulatorConfig from "@asrflow/emulator/EmulatorConfig"
 import type { HttpClient } from "@effect/platform"
@@ -134,3 +135,12 @@ export const funAsrFor = (emulator: EmulatorHandle, fields: Record<string, unkno
       Effect.provide(NodeContext.layer)
     )
   })
+
+/** Runs `use` against an emulator that lives as long as it, over real HTTP (undici) and the Node context. */
+export const withEmulator = <A, E>(
+  config: EmulatorConfig.Input,
+  use: (emulator: EmulatorHandle) => Effect.Effect<A, E, any>
+) =>
+  Effect.scoped(Effect.flatMap(Emulator.make(config), use)).pipe(
+    Effect.provide(Layer.mergeAll(NodeContext.layer, NodeHttpClient.layerUndici))
+  ) as Effect.Effect<A, E, never>
