@@ -8,7 +8,7 @@ import { AudioProbe, OutputCheck, OutputRoot, Pipeline, Redact, RunContext, Stop
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
-import { Config, Data, Effect, LogLevel, Option, Redacted, Stream } from "effect"
+import { Config, Data, Effect, Fiber, LogLevel, Option, Redacted, Stream } from "effect"
 import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
@@ -128,7 +128,7 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
           ))))
       }
       // the total for the progress: the sources are listed once more, alongside the run (nothing is kept)
-      yield* Effect.forkScoped(
+      const counting = yield* Effect.forkScoped(
         Effect.flatMap(Stream.runCount(Pipeline.entries(config, options.registries)), progress.setTotal)
       )
       const summary = yield* progress.displaying(Pipeline.run(config, options.registries, {
@@ -136,6 +136,8 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
         force: options.force,
         credentials
       }))
+      // the run listed every source itself, so the count is done or nearly: the last frame shows the total
+      if (summary.stopped === undefined) yield* Fiber.join(counting)
       yield* Effect.annotateCurrentSpan({
         "asrflow.total": summary.total,
         "asrflow.done": summary.done,
