@@ -3,10 +3,12 @@
  * stay (warnings, failures) printed above it. Its `Console` sends error output (which the logger writes
  * through) above the region, so nothing else on stderr tears it apart.
  *
- * The terminal work is `log-update`: it redraws only the lines that changed, wraps and clips to the
- * terminal, and prints a line above the region with `persist`. It writes nothing but the frames it is
- * given, so the same region works in any terminal; a redirected stderr never gets a region at all (the
- * progress prints plain lines instead).
+ * The terminal work is `log-update`: it redraws only the lines that changed, clips to the terminal, and
+ * erases its frame on demand (a line is printed above the region by erasing it, writing the line as it
+ * is and redrawing). It writes nothing but the frames it is given and holds no other output back, so
+ * the logger's lines pass through; a redirected stderr never gets a region at all (the progress prints
+ * plain lines instead). `cli-progress` loses log lines off a TTY and `listr2` holds other output back
+ * while it renders, which is why neither was chosen.
  *
  * @since 0.3.0
  */
@@ -51,7 +53,9 @@ export const make = (stream: NodeJS.WriteStream): Effect.Effect<Region, never, S
             stream.write(`${text}\n`)
             return
           }
-          update.persist(text)
+          // erased, the line written as it is (the terminal wraps it, so it copies as one line), redrawn
+          update.clear()
+          stream.write(`${text}\n`)
           if (last.length > 0) update(last.join("\n"))
         }
         const close = () => {
