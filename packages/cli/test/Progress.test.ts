@@ -119,7 +119,7 @@ describe("progress on a terminal", () => {
     try {
       const dir = casePipeline([audio], [
         "  model: qwen3-asr-flash-filetrans",
-      "  rate_limit: { requests_per_minute: 6000 }",
+        "  rate_limit: { requests_per_minute: 6000 }",
         "  poll: { initial_interval_ms: 50, max_interval_ms: 100 }"
       ])
       const run = startInTerminal(["run", "pipeline.yaml"], {
