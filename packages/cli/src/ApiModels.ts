@@ -144,6 +144,17 @@ export interface RunSummary {
   readonly billed_seconds: number
   readonly elapsed_ms: number
   readonly failures: ReadonlyArray<{ readonly item: string; readonly phase: string; readonly message: string }>
+  /** Items whose transient failure outlived their retries and went back to the queue for another round. */
+  readonly second_round: number
+  /** Each rate lane's final rate, estimated limit, starts and throttled answers. */
+  readonly lanes: ReadonlyArray<{
+    readonly lane: string
+    readonly requests_per_minute: number
+    readonly ceiling_per_minute: number | null
+    readonly starts: number
+    readonly throttled: number
+    readonly in_flight_needed: number
+  }>
   /** Set when the run stopped early (auth or connectivity). */
   readonly aborted?: string | undefined
   /** Problems outside any one item (a sink that could not finish its file, a run log that could not be written). */
@@ -154,6 +165,8 @@ export interface RunSummary {
   >
   /** The signal that stopped the run (the Promise API is not stopped by signals; the CLI is). */
   readonly stopped?: "SIGINT" | "SIGTERM" | undefined
+  /** Items a stop let go before they finished (their async tasks stay recorded for the next run). */
+  readonly unfinished: number
   /** 0 when every item succeeded, 1 when some failed, 3 when the run was aborted, 130/143 when stopped. */
   readonly exitCode: 0 | 1 | 3 | 130 | 143
 }
@@ -192,6 +205,9 @@ export interface ItemEvent {
   readonly data?: { readonly [key: string]: unknown } | undefined
 }
 
+/** The summary's fields that have a default, so an encoded summary may leave them out. */
+type Defaulted = "errors" | "estimated_cost" | "second_round" | "lanes" | "unfinished"
+
 /**
  * The last event of a run: its summary and exit code.
  *
@@ -206,9 +222,8 @@ export interface SummaryEvent {
   readonly exit_code: number
   /** The summary as written to `runs/<run id>.summary.json` (fields with a default may be left out). */
   readonly summary:
-    & Omit<RunSummary, "exitCode" | "errors" | "estimated_cost">
-    & { readonly errors?: RunSummary["errors"] | undefined }
-    & { readonly estimated_cost?: RunSummary["estimated_cost"] | undefined }
+    & Omit<RunSummary, "exitCode" | Defaulted>
+    & { readonly [K in Defaulted]?: RunSummary[K] | undefined }
 }
 
 /**

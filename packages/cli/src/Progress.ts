@@ -7,6 +7,7 @@
  */
 import { Redact, RunContext, RunEvents } from "@asrflow/core"
 import type { Summary } from "@asrflow/core"
+import { RateController } from "@asrflow/core/RateController"
 import type { SinkError } from "@asrflow/core/Sink"
 import { RunLog } from "@asrflow/sinks"
 import type { FileSystem } from "@effect/platform"
@@ -88,12 +89,13 @@ export const layer = (
 ): Layer.Layer<
   RunEvents.RunEvents | RunProgress,
   SinkError,
-  FileSystem.FileSystem | Path.Path | RunContext.RunContext
+  FileSystem.FileSystem | Path.Path | RunContext.RunContext | RateController
 > =>
   Layer.scopedContext(Effect.gen(function*() {
     const log = yield* RunLog.make
     const path = yield* Path.Path
     const run = yield* RunContext.RunContext
+    const controller = yield* RateController
     const redactor = yield* Redact.Redactor
     const level = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
     const shows = (wanted: LogLevel.LogLevel) => LogLevel.greaterThanEqual(wanted, level)
@@ -120,7 +122,7 @@ export const layer = (
       console = drawn.console
       const paint = ProgressState.style(options.color === true)
       const redraw = Effect.gen(function*() {
-        const lanes = yield* LaneMetrics.read
+        const lanes = yield* LaneMetrics.read(controller)
         const now = yield* Clock.currentTimeMillis
         drawn.draw(ProgressState.frame(state, now, lanes, process.stderr.columns ?? 100, paint))
       })

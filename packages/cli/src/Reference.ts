@@ -42,6 +42,14 @@ const typeOf = (raw: unknown, root: Json): string => {
   return typeof node.type === "string" ? node.type : "any"
 }
 
+/** The mapping a property takes: itself, or the mapping member of a union (`auto` or a mapping). */
+const mappingOf = (node: Json, root: Json): Json | undefined => {
+  const candidates = [node, ...list(node.anyOf).map((member) => resolve(member, root))]
+  return candidates.find((candidate) =>
+    candidate.type === "object" && Object.keys(json(candidate.properties)).length > 0
+  )
+}
+
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ")
 
 const table = (raw: unknown, root: Json, skip: ReadonlyArray<string> = []): Array<string> => {
@@ -51,8 +59,8 @@ const table = (raw: unknown, root: Json, skip: ReadonlyArray<string> = []): Arra
     .filter(([key]) => !skip.includes(key))
     .map(([key, value]) => {
       const property = resolve(value, root)
-      const keys = Object.keys(json(property.properties))
-      const nested = property.type === "object" && keys.length > 0 && !keys.includes("type")
+      const keys = Object.keys(json(mappingOf(property, root)?.properties))
+      const nested = keys.length > 0 && !keys.includes("type")
         ? ` Keys: ${keys.map((name) => `\`${name}\``).join(", ")}.`
         : ""
       return `| \`${key}\` | ${typeOf(value, root)} | ${required.has(key) ? "yes" : ""} | ${
@@ -65,9 +73,10 @@ const table = (raw: unknown, root: Json, skip: ReadonlyArray<string> = []): Arra
 const section = (title: string, components: ReadonlyArray<Component.Any>) =>
   components.flatMap((component) => {
     const root = json(JSONSchema.make(component.config))
-    const nested = Object.entries(json(resolve(root, root).properties))
-      .map(([key, value]) => [key, resolve(value, root)] as const)
-      .filter(([, value]) => value.type === "object" && Object.keys(json(value.properties)).length > 0)
+    const nested = Object.entries(json(resolve(root, root).properties)).flatMap(([key, value]) => {
+      const mapping = mappingOf(resolve(value, root), root)
+      return mapping === undefined ? [] : [[key, mapping] as const]
+    })
     return [
       `### ${title} \`${component.type}\``,
       "",

@@ -8,6 +8,7 @@
  */
 import { AudioProbe, Ledger, OutputCheck, Redact, RunContext } from "@asrflow/core"
 import type { Credentials, PipelineConfig } from "@asrflow/core"
+import * as RateController from "@asrflow/core/RateController"
 import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Clock, Effect, Layer } from "effect"
@@ -82,8 +83,11 @@ export const make = (options: Options) =>
         startedAt
       })
     )
-    const events = Progress.layer(options.events)
     const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
+    // the run's one rate controller: the provider's lanes live in it, the progress shows them, and what
+    // they learned is written to the ledger when the run ends
+    const lanes = RateController.layer.pipe(Layer.provide(ledger))
+    const events = Progress.layer(options.events).pipe(Layer.provideMerge(lanes))
     return Layer.mergeAll(
       events,
       // the run claims the output root (and clears what killed runs left) before anything is written

@@ -90,7 +90,7 @@ export const summary = (
       `asrflow: ${summary.done} done, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} item(s)` +
         ` · ${seconds(summary.audio_seconds)} of audio · ${summary.billed_seconds} s billed · ${
           seconds(summary.elapsed_ms / 1000)
-        } elapsed`
+        } elapsed${summary.second_round > 0 ? ` · ${summary.second_round} needed a second round` : ""}`
     )
     yield* say(always, `asrflow: outputs in ${outputRoot} (summary: ${summaryFile})`)
     const priced = cost(summary)

@@ -93,8 +93,8 @@ describe("hostile conditions, one wrong behaviour each", () => {
     const dir = freshDir("goes-away")
     recordings(dir, ["a", "b", "c", "d", "e", "f", "g", "h"])
     const file = writePipeline(dir, ["  - type: files", "    include: [audio]"])
-    // one attempt per item, so that every request is counted
-    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("attempts: 3", "attempts: 0"))
+    // one attempt per item and no second round, so that every request is counted
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("attempts: 3", "attempts: 0, rounds: 0"))
     await withEmulator({ faults: [{ endpoint: "sync", kind: "reset" }] }, async (emulator) => {
       const result = await runCli(["run", file, "--concurrency", "1"], {
         cwd: dir,

@@ -126,8 +126,8 @@ describe("asrflow run (sync, against the emulator)", () => {
       const [log] = files.filter((name) => name.startsWith("runs/") && name.endsWith(".log.jsonl"))
       const events = fs.readFileSync(path.join(root, log!), "utf8").trim().split("\n").map((line) => JSON.parse(line))
       const phases = (item: string) => events.filter((event) => event.item.endsWith(item)).map((event) => event.phase)
-      assert.deepStrictEqual(phases("intro.wav"), ["planned", "transcribed", "written"])
-      assert.deepStrictEqual(phases("six-minutes.wav"), ["planned", "failed"])
+      assert.deepStrictEqual(phases("intro.wav"), ["planned", "probed", "transcribed", "written"])
+      assert.deepStrictEqual(phases("six-minutes.wav"), ["planned", "probed", "failed"])
       assert.isTrue(files.some((name) => name.endsWith(".summary.json")))
     } finally {
       fs.rmSync(path.join(audio, "long"), { recursive: true, force: true })

@@ -1,6 +1,7 @@
 /**
- * Stops a batch whose service has gone away: when `limit` items in a row fail because no connection
- * could be made (after each item's own retries), the next failure becomes a fatal `Unreachable` error,
+ * Stops a batch whose service has gone away: when `limit` different items in a row fail because no
+ * connection could be made (after each item's own retries; an item tried again in a later round counts
+ * once), the last failure becomes a fatal `Unreachable` error,
  * so the runner stops the run with one message (exit code 3) instead of failing every remaining item
  * the same way. Any answer from the service, or any other failure, starts the count again.
  *
@@ -27,28 +28,30 @@ export const make = (
   transcriber: Transcriber.Service,
   limit = defaultLimit
 ): Effect.Effect<Transcriber.Service> =>
-  Effect.map(Ref.make(0), (failures) =>
+  Effect.map(Ref.make<ReadonlySet<string>>(new Set()), (failures) =>
     Transcriber.of({
       ...transcriber,
       transcribe: (item) =>
         transcriber.transcribe(item).pipe(
           Effect.tapBoth({
-            onSuccess: () => Ref.set(failures, 0),
+            onSuccess: () => Ref.set(failures, new Set()),
             onFailure: (error) =>
-              error.reason !== "Transport" ? Ref.set(failures, 0) : Ref.updateAndGet(failures, (n) => n + 1).pipe(
-                Effect.flatMap((count) =>
-                  count < limit ? Effect.void : Effect.fail(
-                    new TranscriptionError({
-                      provider: error.provider,
-                      input: error.input,
-                      reason: "Unreachable",
-                      description: `${count} items in a row could not reach the service (last: ${
-                        error.description ?? error.reason
-                      }); check the network, a proxy and the base URL or region, then run again: finished items are kept`
-                    })
+              error.reason !== "Transport"
+                ? Ref.set(failures, new Set())
+                : Ref.updateAndGet(failures, (items) => new Set(items).add(item.id)).pipe(
+                  Effect.flatMap(({ size: count }) =>
+                    count < limit ? Effect.void : Effect.fail(
+                      new TranscriptionError({
+                        provider: error.provider,
+                        input: error.input,
+                        reason: "Unreachable",
+                        description: `${count} items in a row could not reach the service (last: ${
+                          error.description ?? error.reason
+                        }); check the network, a proxy and the base URL or region, then run again: finished items are kept`
+                      })
+                    )
                   )
                 )
-              )
           })
         )
     }))

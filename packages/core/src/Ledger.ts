@@ -13,6 +13,7 @@
  * - `asrflow_runs`: the runs writing in the output root (run id, host, process id), so that a run tells
  *   the temporary files of a live run from those a killed one left.
  * - `asrflow_observations`: measurements a provider learns from across runs (latencies), newest kept.
+ * - `asrflow_lanes`: the request rate each rate lane learned, so that the next run starts near it.
  *
  * The schema is versioned with `@effect/sql`'s Migrator, and providers may add migrations of their own
  * (`Migrations`), kept in a migrations table per owner. The SQL is plain enough for SQLite (the embedded
@@ -26,7 +27,7 @@ import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
-import type { ItemRecord, JobRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
+import type { ItemRecord, JobRecord, LaneRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
 
 export * from "./LedgerRecords.js"
 
@@ -110,6 +111,10 @@ export declare namespace Ledger {
     readonly observe: (provider: string, name: string, state: unknown) => Effect.Effect<void>
     /** The newest measurements of a name, newest first. */
     readonly observations: (provider: string, name: string, limit: number) => Effect.Effect<ReadonlyArray<unknown>>
+    /** What an earlier run learned about a rate lane. */
+    readonly lane: (lane: string) => Effect.Effect<Option.Option<LaneRecord>>
+    /** Remembers what this run learned about a rate lane (replaces the earlier record). */
+    readonly recordLane: (record: LaneRecord) => Effect.Effect<void>
   }
 }
 

@@ -105,6 +105,26 @@ export class JobRecord extends Schema.Class<JobRecord>("LedgerJob")({
   }
 }
 
+/**
+ * What a run learned about one rate lane (account × region × model × endpoint), so that the next run
+ * starts near it. The account is a hash of the key, never the key.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class LaneRecord extends Schema.Class<LaneRecord>("LedgerLane")({
+  lane: Schema.String,
+  provider: Schema.String,
+  account: Schema.String,
+  region: Schema.String,
+  model: Schema.String,
+  endpoint: Schema.String,
+  requestsPerMinute: Schema.Number,
+  /** The limit the lane estimated from throttled requests, if it saw any. */
+  ceilingPerMinute: Schema.NullOr(Schema.Number),
+  updatedAt: Schema.Number
+}) {}
+
 // =============================================================================
 // Service
 

@@ -18,6 +18,7 @@ import * as Fingerprint from "./Fingerprint.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
+import * as RateController from "./RateController.js"
 import { RunContext } from "./RunContext.js"
 import type { Sink, SinkError } from "./Sink.js"
 import { Summary } from "./Summary.js"
@@ -157,6 +158,17 @@ export const sinks = (
     (sink) => Effect.flatMap(componentFor(registries.sinks, sink), (component) => component.make(sink))
   )
 
+/** The context's rate controller when it has one (a CLI run shows its lanes), else one for this run. */
+const runController = Layer.unwrapEffect(
+  Effect.map(
+    Effect.serviceOption(RateController.RateController),
+    Option.match({
+      onNone: () => RateController.layer,
+      onSome: (controller) => Layer.succeed(RateController.RateController, controller)
+    })
+  )
+)
+
 const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
 
 /**
@@ -273,7 +285,13 @@ export const run = (
       }).pipe(Effect.provideService(Transcriber, guarded))
       return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
-  ).pipe(Effect.provide(transcriberLayer(config, registries, options.credentials)))
+  ).pipe(
+    // one rate controller for the run (the caller's, when it gives one): the provider's lanes live in it,
+    // and the summary reports them
+    Effect.provide(
+      transcriberLayer(config, registries, options.credentials).pipe(Layer.provideMerge(runController))
+    )
+  )
 
 /**
  * One planned item for `--dry-run`: where it comes from, how it would be routed, and its cost.

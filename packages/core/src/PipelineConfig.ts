@@ -89,8 +89,9 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
       description:
         "The output root. Defaults to ${OUTPUT_DIR:-output}/ followed by the provider's folder; --output-dir overrides it."
     })),
-    concurrency: Schema.optionalWith(Concurrency, { default: () => 4 }).annotations({
-      description: "How many items are in flight at once."
+    concurrency: Schema.optionalWith(Concurrency, { default: () => 32 }).annotations({
+      description: "The most items worked on at once (a cap). Within it, the number follows the provider's rate: " +
+        "requests in flight settle at rate × latency, and async items waiting on the server do not count."
     }),
     sources: Schema.NonEmptyArray(Registry.configSchema(registries.sources)).annotations({
       description: "Where the recordings come from. Items of all sources form one batch."

@@ -1,14 +1,21 @@
 /**
- * The generic batch runner: entries in, each probed, transcribed and written to every sink, with
- * bounded concurrency. One item's failure becomes a `Failed` result; only a fatal provider error (a
- * rejected key) stops the run early.
+ * The generic batch runner: entries in, each probed, transcribed and written to every sink. One item's
+ * failure becomes a `Failed` result; only a fatal provider error (a rejected key) stops the run early.
+ *
+ * - `concurrency` is a cap: which items are worked on at once follows the rate (`Admission`).
+ * - A run-level retry budget: an item whose transient failure outlived the provider's retries goes back
+ *   behind the items waiting for a slot, after a longer backoff (`RetryPolicy.roundDelay`), up to
+ *   `retry.rounds` times, before it is reported failed. Permanent failures are never retried.
  *
  * @since 0.1.0
  */
 import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
+import * as Admission from "./Admission.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
 import * as PhaseSpan from "./PhaseSpan.js"
+import { RateController } from "./RateController.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 import * as RunEvents from "./RunEvents.js"
 import type { Sink } from "./Sink.js"
 import { StopSignal } from "./StopSignal.js"
@@ -39,6 +46,7 @@ export interface Options {
   readonly runId: string
   readonly entries: Stream.Stream<SourceEntry>
   readonly sinks: ReadonlyArray<Sink.Service>
+  /** The most items worked on at once (async items waiting on a server do not count). */
   readonly concurrency: number
   readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
   /** True when the ledger already has this (probed) item done; it is then skipped. */
@@ -99,25 +107,59 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const transcriber = yield* Transcriber
   const startedAt = yield* Clock.currentTimeMillis
   const tally = yield* Ref.make(Summary.emptyTally())
+  const gate = yield* Admission.make({ cap: options.concurrency })
+  const retry = transcriber.retry ?? RetryPolicy.defaults
   const stop = yield* Effect.serviceOption(StopSignal)
   const outerEvents = yield* Effect.serviceOption(RunEvents.RunEvents)
-  // items whose remote task runs on its own: a stop need not wait for them
-  const waiting = new Set<string>()
-  const nowWaiting = new Map<string, Deferred.Deferred<void>>()
+  /** Items waiting for their next round, with the failure that sent them back: failed if the run stops. */
+  const waiting = new Map<string, { readonly item: AudioItem; readonly error: TranscriptionError }>()
+  // items whose remote task runs on its own, or that wait for a round: a stop need not wait for them
+  const idle = new Set<string>()
+  const nowIdle = new Map<string, Deferred.Deferred<void>>()
+  const markIdle = (item: string) => {
+    idle.add(item)
+    const signal = nowIdle.get(item)
+    if (signal !== undefined) Deferred.unsafeDone(signal, Effect.void)
+  }
   const events = RunEvents.RunEvents.of({
     emit: (event) =>
       Effect.suspend(() => {
-        if (event.phase === "submitted" || event.phase === "polled") {
-          waiting.add(event.item)
-          const signal = nowWaiting.get(event.item)
-          if (signal !== undefined) Deferred.unsafeDone(signal, Effect.void)
-        }
+        if (event.phase === "submitted" || event.phase === "polled") markIdle(event.item)
         return Option.isSome(outerEvents) ? outerEvents.value.emit(event) : Effect.void
       }),
     problems: Option.isSome(outerEvents) ? outerEvents.value.problems : undefined
   })
 
-  const transcribeItem = (item: AudioItem): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
+  /** Transcribes with the run-level retry budget; `slot` is the item's current slot (it changes per round). */
+  const transcribeRounds = (item: AudioItem, slot: Ref.Ref<Admission.Slot>) =>
+    Effect.gen(function*() {
+      for (let round = 0;; round++) {
+        const attempt = yield* transcriber.transcribe(item).pipe(
+          Admission.within(yield* Ref.get(slot)),
+          Effect.either
+        )
+        if (Either.isRight(attempt)) return attempt.right
+        const error = attempt.left
+        if (error.isFatal || !error.isRetryable || round >= retry.rounds) return yield* Effect.fail(error)
+        if (round === 0) yield* Ref.update(tally, Summary.requeue)
+        const delay = RetryPolicy.roundDelay(retry, round + 1, error.retryAfterMs)
+        yield* RunEvents.emit("requeued", item.id, {
+          data: { round: round + 2, of: retry.rounds + 1, after_ms: Duration.toMillis(delay), reason: error.message }
+        })
+        yield* gate.release(yield* Ref.get(slot))
+        waiting.set(item.id, { item, error })
+        markIdle(item.id)
+        yield* Effect.sleep(delay)
+        yield* Ref.set(slot, yield* gate.admit)
+        waiting.delete(item.id)
+        idle.delete(item.id)
+      }
+    })
+
+  const transcribeItem = (
+    item: AudioItem,
+    slot: Ref.Ref<Admission.Slot>
+  ): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
       yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
       const probeStart = yield* Clock.currentTimeMillis
@@ -142,8 +184,9 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         return Option.none()
       }
       const start = yield* Clock.currentTimeMillis
-      const transcribed = yield* transcriber.transcribe(probed.right).pipe(
-        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript })),
+      const transcribed = yield* transcribeRounds(probed.right, slot).pipe(
+        // both parts are valid already: not validated again
+        Effect.map((transcript): TranscriptResult => new Transcribed({ item: probed.right, transcript }, true)),
         Effect.catchIf(
           (error) => !error.isFatal,
           (error) => Effect.succeed(failedFromTranscription(probed.right, error))
@@ -161,7 +204,6 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       }
       return Option.some(transcribed)
     }).pipe(Effect.annotateLogs({ item: item.id }))
-
   const write = (result: TranscriptResult) =>
     Effect.gen(function*() {
       const start = yield* Clock.currentTimeMillis
@@ -215,11 +257,11 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       }
     })
 
-  const processEntry = (entry: SourceEntry) =>
+  const processEntry = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) =>
     Either.isLeft(entry)
       ? write(failedFromSource(entry.left))
       : PhaseSpan.withRetryCount((retries) =>
-        transcribeItem(entry.right).pipe(
+        transcribeItem(entry.right, slot).pipe(
           Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })),
           Effect.tap(() => Effect.annotateCurrentSpan(PhaseSpan.attributes.retries, retries.count))
         )
@@ -230,54 +272,77 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         })
       )
 
-  // after a stop: an item waiting on a remote task is let go at once, any other after the grace period
+  // after a stop: an item waiting on a remote task or a round is let go at once, any other after the grace period
   const letGo = (stopSignal: StopSignal["Type"], item: string) =>
     Effect.zipRight(
       stopSignal.requested,
       Effect.suspend(() => {
-        if (waiting.has(item)) return Effect.void
+        if (idle.has(item)) return Effect.void
         const signal = Deferred.unsafeMake<void>(FiberId.none)
-        nowWaiting.set(item, signal)
+        nowIdle.set(item, signal)
         return Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(stopSignal.graceMs)))
       })
     )
 
-  const stoppable = (entry: SourceEntry) => {
-    if (Option.isNone(stop)) return processEntry(entry)
+  const stoppable = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) => {
+    if (Option.isNone(stop)) return processEntry(entry, slot)
     const item = Either.isLeft(entry) ? entry.left.location : entry.right.id
-    // sources list in chunks: an entry already listed when the stop came is not started
     const started = Effect.raceFirst(
-      Effect.as(processEntry(entry), false),
+      Effect.as(processEntry(entry, slot), false),
       Effect.as(letGo(stop.value, item), true)
     ).pipe(
-      Effect.flatMap((letGoOf) => letGoOf ? Ref.update(tally, Summary.leave) : Effect.void),
+      // an item let go while waiting for a round is written failed below, not counted unfinished
+      Effect.flatMap((letGoOf) => letGoOf && !waiting.has(item) ? Ref.update(tally, Summary.leave) : Effect.void),
       Effect.ensuring(Effect.sync(() => {
-        waiting.delete(item)
-        nowWaiting.delete(item)
+        idle.delete(item)
+        nowIdle.delete(item)
       }))
     )
+    // sources list in chunks: an entry already listed when the stop came is not started
     return Effect.flatMap(stop.value.poll, (requested) => Option.isSome(requested) ? Effect.void : started)
   }
 
+  const admitted = (entry: SourceEntry, admittedSlot: Admission.Slot) =>
+    Effect.flatMap(
+      Ref.make(admittedSlot),
+      (slot) => stoppable(entry, slot).pipe(Effect.ensuring(Effect.flatMap(Ref.get(slot), gate.release)))
+    )
+
   const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
   const aborted = yield* listed.pipe(
-    Stream.mapEffect(stoppable, { concurrency: options.concurrency, unordered: true }),
+    // admission is sequential, so the source is read only as fast as items are admitted
+    Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
+    Stream.mapEffect(([entry, slot]) => admitted(entry, slot), { concurrency: "unbounded", unordered: true }),
     Stream.runDrain,
     Effect.as(Option.none<string>()),
     Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`))),
     Effect.provideService(RunEvents.RunEvents, events)
   )
+  // a stopped run's items that were waiting for another round failed with their last failure
+  yield* Effect.forEach([...waiting.values()], ({ error, item }) => write(failedFromTranscription(item, error)), {
+    discard: true
+  }).pipe(Effect.provideService(RunEvents.RunEvents, events))
   // files that span items are finished only now; each sink that cannot finish its files is named
   const flushed = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.flush ?? Effect.void))
   const errors = [
     ...flushed.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : []),
     ...(Option.isSome(outerEvents) && outerEvents.value.problems !== undefined ? yield* outerEvents.value.problems : [])
   ]
+  const controller = yield* Effect.serviceOption(RateController)
+  const lanes = Option.isSome(controller) ? yield* controller.value.snapshot : []
   return Summary.fromTally(yield* Ref.get(tally), {
     runId: options.runId,
     elapsedMs: yield* elapsedSince(startedAt),
     errors,
     aborted: Option.getOrUndefined(aborted),
-    stopped: Option.isSome(stop) ? Option.getOrUndefined(yield* stop.value.poll) : undefined
+    stopped: Option.isSome(stop) ? Option.getOrUndefined(yield* stop.value.poll) : undefined,
+    lanes: lanes.map((lane) => ({
+      lane: lane.lane,
+      requests_per_minute: lane.requestsPerMinute,
+      ceiling_per_minute: lane.ceilingPerMinute,
+      starts: lane.starts,
+      throttled: lane.throttled,
+      in_flight_needed: lane.inFlightNeeded
+    }))
   })
 })

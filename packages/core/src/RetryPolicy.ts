@@ -22,8 +22,16 @@ export class RetryPolicy extends Schema.Class<RetryPolicy>("RetryPolicy")({
   }),
   jitter: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
     description: "Randomise each backoff (between 80% and 120%) so that parallel retries spread out."
+  }),
+  rounds: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 3 }).annotations({
+    description: "Run-level retry budget: an item whose transient failure outlives its retries goes back to the " +
+      "end of the queue (after a longer backoff) up to this many times before it is reported failed. " +
+      "Permanent errors (400, 401, 403, 404, 413, 415, quota) are never retried. 0 turns it off."
   })
-}, { description: "How transient failures (transport errors, 408, 429 throttling, 500, 503) are retried." }) {}
+}, {
+  description: "How transient failures (transport errors, timeouts, 429 throttling, 5xx) are retried: per request, " +
+    "then per item (rounds)."
+}) {}
 
 /**
  * The default policy, as decoded from an empty block.
@@ -63,3 +71,18 @@ export const toSchedule = (policy: RetryPolicy): Schedule.Schedule<number, unkno
     Schedule.onDecision((_, decision) => decision._tag === "Continue" ? PhaseSpan.countRetry : Effect.void)
   )
 }
+
+/**
+ * How long an item waits before its next round (1-based): the backoff its retries would have reached next,
+ * doubling per round, capped at `max_backoff_ms`, and never shorter than the server's `Retry-After`.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const roundDelay = (policy: RetryPolicy, round: number, retryAfterMs?: number): Duration.Duration =>
+  Duration.millis(
+    Math.max(
+      Math.min(policy.max_backoff_ms, policy.initial_backoff_ms * 2 ** (policy.attempts + round - 1)),
+      retryAfterMs ?? 0
+    )
+  )

@@ -131,6 +131,8 @@ const data = {
   }, more),
   requeued: Schema.Struct({
     round: Schema.optional(Schema.Number.annotations({ description: "The round the item goes back for." })),
+    of: Schema.optional(Schema.Number.annotations({ description: "How many rounds an item may have." })),
+    after_ms: Schema.optional(Schema.Number.annotations({ description: "The wait before that round." })),
     reason: Schema.optional(Schema.String)
   }, more),
   written: Schema.Struct({

@@ -28,6 +28,19 @@ export const Cost = Schema.Struct({
 export const StopSignal = Schema.Literal("SIGINT", "SIGTERM")
 
 /**
+ * @since 0.2.0
+ * @category models
+ */
+export const LaneSummary = Schema.Struct({
+  lane: Schema.String,
+  requests_per_minute: Schema.Number,
+  ceiling_per_minute: Schema.NullOr(Schema.Number),
+  starts: Schema.Number,
+  throttled: Schema.Number,
+  in_flight_needed: Schema.Number
+})
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -41,6 +54,10 @@ export class Summary extends Schema.Class<Summary>("Summary")({
   billed_seconds: Schema.Number,
   elapsed_ms: Schema.Number,
   failures: Schema.Array(Schema.Struct({ item: Schema.String, phase: Schema.String, message: Schema.String })),
+  /** Items whose transient failure outlived their retries, so they went back to the queue for another round. */
+  second_round: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** What each rate lane ended at: its rate, the limit it estimated, its starts and throttled answers. */
+  lanes: Schema.optionalWith(Schema.Array(LaneSummary), { default: () => [] }),
   /** Problems outside any one item: a sink that could not finish its file, a run log that could not be written. */
   errors: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   aborted: Schema.optional(Schema.String),
@@ -81,6 +98,7 @@ export interface Tally {
   readonly costs?: ReadonlyArray<typeof Cost.Type> | undefined
   /** Items a stop let go before they finished. */
   readonly unfinished?: number | undefined
+  readonly secondRound?: number | undefined
 }
 
 /**
@@ -94,7 +112,8 @@ export const emptyTally = (): Tally => ({
   skipped: 0,
   audioMs: 0,
   billedSeconds: 0,
-  failures: []
+  failures: [],
+  secondRound: 0
 })
 
 /**
@@ -157,6 +176,14 @@ export const charge = (
 export const leave = (tally: Tally): Tally => ({ ...tally, unfinished: (tally.unfinished ?? 0) + 1 })
 
 /**
+ * Counts an item that goes back to the queue for its second round (later rounds are not counted again).
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const requeue = (tally: Tally): Tally => ({ ...tally, secondRound: (tally.secondRound ?? 0) + 1 })
+
+/**
  * Counts one item the ledger already has done.
  *
  * @since 0.2.0
@@ -176,6 +203,7 @@ export const fromTally = (
     readonly errors?: ReadonlyArray<string> | undefined
     readonly aborted?: string | undefined
     readonly stopped?: typeof StopSignal.Type | undefined
+    readonly lanes?: ReadonlyArray<typeof LaneSummary.Type> | undefined
   }
 ): Summary =>
   new Summary({
@@ -188,6 +216,8 @@ export const fromTally = (
     billed_seconds: tally.billedSeconds,
     elapsed_ms: options.elapsedMs,
     failures: tally.failures,
+    second_round: tally.secondRound ?? 0,
+    lanes: options.lanes ?? [],
     errors: options.errors ?? [],
     aborted: options.aborted,
     // to the 6th decimal: prices per second are small, sums of many stay readable

@@ -6,6 +6,7 @@
 import { Context, Schema } from "effect"
 import type { Effect } from "effect"
 import type { AudioItem } from "./AudioItem.js"
+import type { RetryPolicy } from "./RetryPolicy.js"
 import type { Transcript } from "./Transcript.js"
 
 /**
@@ -139,5 +140,10 @@ export declare namespace Transcriber {
      * elsewhere) and returns its transcript.
      */
     readonly attach?: ((remoteId: string, item: AudioItem) => Effect.Effect<Transcript, TranscriptionError>) | undefined
+    /**
+     * The provider's retry policy. The runner gives an item whose transient failure outlived it up to
+     * `rounds` more rounds (default: `RetryPolicy.defaults`).
+     */
+    readonly retry?: RetryPolicy | undefined
   }
 }

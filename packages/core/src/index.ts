@@ -217,3 +217,23 @@ export * as SplitPolicy from "./SplitPolicy.js"
  * @since 0.2.0
  */
 export * as SplitRoute from "./SplitRoute.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as Admission from "./Admission.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as LaneState from "./LaneState.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as LaneStore from "./LaneStore.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as RateController from "./RateController.js"

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Stream } from "effect"
 import * as ConnectionGuard from "../src/ConnectionGuard.js"
 import * as PipelineRunner from "../src/PipelineRunner.js"
+import * as RetryPolicy from "../src/RetryPolicy.js"
 import { Transcriber, TranscriptionError } from "../src/Transcriber.js"
 import { item, memorySink, transcript, withTranscriber } from "./utils/Fakes.js"
 
@@ -13,7 +14,11 @@ const runWith = (outcome: (index: number) => "ok" | "transport" | "invalid") =>
   Effect.gen(function*() {
     const { sink } = yield* memorySink()
     const transcriber = yield* Transcriber
-    const guarded = yield* ConnectionGuard.make(transcriber)
+    // no run-level rounds: each item is tried once, so the count follows the items in order
+    const guarded = yield* ConnectionGuard.make({
+      ...transcriber,
+      retry: new RetryPolicy.RetryPolicy({ ...RetryPolicy.defaults, rounds: 0 })
+    })
     const summary = yield* PipelineRunner.run({
       runId: "guard",
       entries: Stream.fromIterable(Array.from({ length: 20 }, (_, i) => Either.right(item(`f${i}.wav`)))),
@@ -54,4 +59,23 @@ describe("ConnectionGuard", () => {
       assert.strictEqual(summary.done, 5)
       assert.strictEqual(summary.exitCode, 1)
     }))
+
+  it.effect("an item tried again in a later round counts once", () =>
+    Effect.gen(function*() {
+      const transcriber = yield* Transcriber
+      const guarded = yield* ConnectionGuard.make(transcriber)
+      const again = item("f0.wav")
+      for (let round = 0; round < 6; round++) {
+        const error = yield* Effect.flip(guarded.transcribe(again))
+        assert.strictEqual(error.reason, "Transport")
+      }
+      const fifth = yield* Effect.forEach(["f1", "f2", "f3", "f4"], (name) =>
+        Effect.flip(guarded.transcribe(item(`${name}.wav`))))
+      assert.deepStrictEqual(
+        fifth.map((error) =>
+          error.reason
+        ),
+        ["Transport", "Transport", "Transport", "Unreachable"]
+      )
+    }).pipe(Effect.provide(withTranscriber((input) => Effect.fail(transport(input.id))))))
 })

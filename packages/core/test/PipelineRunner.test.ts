@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Layer, Ref, Stream } from "effect"
+import { Deferred, Effect, Either, Fiber, Layer, Ref, Stream, TestClock } from "effect"
+import * as Admission from "../src/Admission.js"
 import type { AudioItem } from "../src/AudioItem.js"
 import { SourceError } from "../src/AudioSource.js"
 import type { SourceEntry } from "../src/AudioSource.js"
 import * as PipelineRunner from "../src/PipelineRunner.js"
+import * as RateController from "../src/RateController.js"
 import { RunEvents } from "../src/RunEvents.js"
 import { SinkError } from "../src/Sink.js"
 import { TranscriptionError } from "../src/Transcriber.js"
@@ -186,5 +188,109 @@ describe("PipelineRunner", () => {
         "jsonl sink could not write /out/all.jsonl: EIO",
         "could not append to the run log /out/runs/r7.log.jsonl: ENOSPC"
       ])
+    }))
+
+  it.effect("puts an item whose transient failure outlived its retries back in the queue, up to retry.rounds", () =>
+    Effect.gen(function*() {
+      const { sink, written } = yield* memorySink()
+      const calls = yield* Ref.make<Record<string, number>>({})
+      const transcribe = (input: AudioItem) =>
+        Effect.gen(function*() {
+          const n = yield* Ref.modify(calls, (all) => {
+            const next = (all[input.id] ?? 0) + 1
+            return [next, { ...all, [input.id]: next }] as const
+          })
+          if (input.id.includes("flaky") && n <= 2) return yield* Effect.fail(failing("ServerError")(input))
+          if (input.id.includes("down")) return yield* Effect.fail(failing("Throttled")(input))
+          if (input.id.includes("bad")) return yield* Effect.fail(failing("InvalidRequest")(input))
+          return transcript(input.id)
+        })
+      const fiber = yield* PipelineRunner.run({
+        runId: "r8",
+        entries: entries(ok(item("flaky.wav")), ok(item("down.wav")), ok(item("bad.wav")), ok(item("fine.wav"))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber(transcribe)), Effect.fork)
+      // the default policy waits 32 s, then 60 s, then 60 s between rounds
+      yield* TestClock.adjust("31 seconds")
+      assert.deepStrictEqual(yield* Ref.get(calls), {
+        "/audio/flaky.wav": 1,
+        "/audio/down.wav": 1,
+        "/audio/bad.wav": 1,
+        "/audio/fine.wav": 1
+      })
+      yield* TestClock.adjust("5 minutes")
+      const summary = yield* Fiber.join(fiber)
+      // retried rounds, and only for transient failures: 1 + 3 rounds for an item that never recovers
+      assert.deepStrictEqual(yield* Ref.get(calls), {
+        "/audio/flaky.wav": 3,
+        "/audio/down.wav": 4,
+        "/audio/bad.wav": 1,
+        "/audio/fine.wav": 1
+      })
+      assert.strictEqual(summary.done, 2)
+      assert.strictEqual(summary.failed, 2)
+      assert.strictEqual(summary.second_round, 2)
+      assert.strictEqual((yield* Ref.get(written)).length, 4)
+    }))
+
+  it.effect("does not count an async item against the concurrency while it waits on the server", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const waiting = yield* Ref.make(0)
+      const allSubmitted = yield* Deferred.make<void>()
+      const summary = yield* PipelineRunner.run({
+        runId: "r9",
+        entries: entries(...Array.from({ length: 5 }, (_, i) => ok(item(`task${i}.wav`)))),
+        sinks: [sink],
+        concurrency: 1,
+        probe: probeOk
+      }).pipe(Effect.provide(withTranscriber((input) =>
+        Effect.gen(function*() {
+          // submitted: from now on the task runs on the server
+          yield* Admission.detach
+          if ((yield* Ref.updateAndGet(waiting, (n) => n + 1)) === 5) yield* Deferred.succeed(allSubmitted, undefined)
+          yield* Deferred.await(allSubmitted)
+          return transcript(input.id)
+        })
+      )))
+      assert.strictEqual(summary.done, 5)
+      assert.strictEqual(yield* Ref.get(waiting), 5)
+    }))
+
+  it.effect("admits items as the pacer takes them: only a couple wait for a start, whatever the concurrency", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const entered = yield* Ref.make(0)
+      const started = yield* Ref.make(0)
+      const controller = yield* RateController.make
+      const lane = yield* controller.lane({
+        key: { provider: "fake", account: "a", region: "r", model: "m", endpoint: "sync" },
+        rateLimit: { requests_per_minute: 60, adaptive: false },
+        documented: 60
+      })
+      const fiber = yield* PipelineRunner.run({
+        runId: "r10",
+        entries: entries(...Array.from({ length: 40 }, (_, i) => ok(item(`f${i}.wav`)))),
+        sinks: [sink],
+        concurrency: 32,
+        probe: probeOk
+      }).pipe(
+        Effect.provide(withTranscriber((input) =>
+          Ref.update(entered, (n) => n + 1).pipe(
+            Effect.zipRight(lane.paced(Ref.update(started, (n) => n + 1))),
+            Effect.as(transcript(input.id))
+          )
+        )),
+        Effect.fork
+      )
+      for (let second = 0; second < 10; second++) {
+        yield* TestClock.adjust("1 second")
+        const waiting = (yield* Ref.get(entered)) - (yield* Ref.get(started))
+        assert.isAtMost(waiting, 2, `${waiting} items waiting for a start after ${second + 1} s`)
+      }
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(fiber)).done, 40)
     }))
 })

@@ -51,7 +51,7 @@ export const policyFields = {
   timeout_secs: Schema.optionalWith(Schema.Positive, { default: () => 120 }).annotations({
     description: "Per-request timeout, in seconds."
   }),
-  rate_limit: Schema.optionalWith(Policies.RateLimit, { default: () => new Policies.RateLimit({}) }),
+  rate_limit: Schema.optionalWith(Policies.RateLimitBlock, { default: () => "auto" as const }),
   poll: Schema.optionalWith(Policies.PollPolicy, { default: () => Schema.decodeSync(Policies.PollPolicy)({}) }),
   retry: Schema.optionalWith(RetryPolicy.RetryPolicy, { default: () => RetryPolicy.defaults })
 }

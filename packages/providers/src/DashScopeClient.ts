@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as RateController from "@asrflow/core/RateController"
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import * as RetryPolicyModule from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
@@ -41,6 +42,8 @@ export declare namespace DashScopeClient {
   export interface Service {
     readonly provider: string
     readonly region: Region
+    /** The account's part of a rate lane: a hash of the key, never the key. */
+    readonly account: string
     readonly baseUrls: BaseUrls
     /** A client without credentials, for OSS uploads and signed result URLs. Never send the key there. */
     readonly unauthenticated: HttpClient.HttpClient
@@ -257,6 +260,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   return DashScopeClient.of({
     provider,
     region,
+    account: RateController.accountOf(options.apiKey),
     baseUrls,
     unauthenticated,
     postCompatible,

@@ -13,17 +13,15 @@
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
+import type { Lane } from "@asrflow/core/RateController"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import type { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Clock, Deferred, Effect, Either, Exit, Option } from "effect"
 import * as BatchJournal from "./BatchJournal.js"
 import * as DashScopeClient from "./DashScopeClient.js"
 import type { FunAsrConfig } from "./FunAsrConfig.js"
-import * as FunAsrModels from "./FunAsrModels.js"
 import * as FunAsrRequest from "./FunAsrRequest.js"
 import * as FunAsrResult from "./FunAsrResult.js"
-import { pace } from "./internal/pace.js"
-import { RateLimiter } from "./RateLimiter.js"
 import * as SubmitRecovery from "./SubmitRecovery.js"
 import type * as TaskPoller from "./TaskPoller.js"
 
@@ -85,10 +83,11 @@ export const make = Effect.fnUntraced(function*(options: {
   readonly poller: TaskPoller.TaskPoller.Service
   /** Follows a task submitted earlier to its end, once per task however many items ask. */
   readonly follow: (taskId: string) => Effect.Effect<Either.Either<TaskPoller.TaskAnswer, TranscriptionError>>
+  /** The account's submit lane of a model. */
+  readonly submitLane: (model: string) => Effect.Effect<Lane>
 }) {
-  const { config, follow, poller } = options
+  const { config, follow, poller, submitLane } = options
   const client = yield* DashScopeClient.DashScopeClient
-  const limiter = yield* RateLimiter
 
   /**
    * Lists the model's tasks around `startedAt` and returns the one whose results name exactly `urls`, followed to
@@ -135,13 +134,12 @@ export const make = Effect.fnUntraced(function*(options: {
         batchKey: key,
         files: batch.map(({ fileUrl, item }) => ({ item, fileUrl }))
       })
-      const rpm = config.rate_limit.requests_per_minute ?? FunAsrModels.lookup(model)!.requestsPerMinute
+      const lane = yield* submitLane(model)
       const startedAt = yield* Clock.currentTimeMillis
       const body = FunAsrRequest.submitBody(model, urls, FunAsrRequest.parametersOf(first.request))
-      const outcome = yield* pace(limiter, model, rpm).pipe(
-        Effect.zipRight(
-          client.submitTask(body, { input, ossResolve: urls.some((url) => url.startsWith("oss://")) })
-        ),
+      const outcome = yield* lane.paced(
+        client.submitTask(body, { input, ossResolve: urls.some((url) => url.startsWith("oss://")) })
+      ).pipe(
         Effect.retry({
           schedule: RetryPolicy.toSchedule(config.retry),
           while: (error) => error.isRetryable && SubmitRecovery.isUnaccepted(error)

@@ -138,6 +138,15 @@ export const lookup = (model: string): Capability | undefined => {
 }
 
 /**
+ * A model's documented request limit per minute (100 for a model the table does not know), where its rate
+ * lane starts when nothing was learned.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const documentedPerMinute = (model: string): number => lookup(model)?.requestsPerMinute ?? 100
+
+/**
  * Like `lookup`, with a message naming the known families when the model is unknown.
  *
  * @since 0.2.0

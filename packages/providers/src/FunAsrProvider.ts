@@ -24,7 +24,6 @@ import { FunAsrConfig } from "./FunAsrConfig.js"
 import * as FunAsrModels from "./FunAsrModels.js"
 import * as FunAsrRequest from "./FunAsrRequest.js"
 import * as FunAsrTranscriber from "./FunAsrTranscriber.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 /**
  * The warnings `validate` and `transcribe` show: fields the model cannot honour, the region, batch sizing.
@@ -66,8 +65,8 @@ export const fromRequest = (request: RequestOptions): Record<string, unknown> =>
 }
 
 /**
- * The whole provider for a run: the client (with the resolved key), one run-wide rate limiter, and the
- * transcriber, whose batches live as long as the layer.
+ * The whole provider for a run: the client (with the resolved key) and the transcriber, its lanes in the
+ * run's `RateController`, whose batches live as long as the layer.
  *
  * @since 0.2.0
  * @category layers
@@ -78,12 +77,9 @@ export const layer = (
 ): Layer.Layer<Transcriber, ConfigError.ConfigError, HttpClient.HttpClient | FileSystem.FileSystem | Path.Path> =>
   Layer.scoped(Transcriber, Effect.map(FunAsrTranscriber.make(config), Transcriber.of)).pipe(
     Layer.provide(
-      Layer.mergeAll(
-        Layer.effect(
-          DashScopeClient.DashScopeClient,
-          DashScopeClient.fromConfig(config, credentials.key, { provider: BatchJournal.provider })
-        ),
-        RateLimiter.layer
+      Layer.effect(
+        DashScopeClient.DashScopeClient,
+        DashScopeClient.fromConfig(config, credentials.key, { provider: BatchJournal.provider })
       )
     )
   )

@@ -19,6 +19,7 @@ import { Clock, Deferred, Duration, Effect, Either, Fiber, Option } from "effect
 import * as Batcher from "./Batcher.js"
 import * as BatchJournal from "./BatchJournal.js"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as FunAsrBatches from "./FunAsrBatches.js"
 import type { FunAsrConfig } from "./FunAsrConfig.js"
 import * as FunAsrModels from "./FunAsrModels.js"
@@ -50,8 +51,9 @@ interface Attempt {
  */
 export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
   const client = yield* DashScopeClient.DashScopeClient
-  const poller = yield* TaskPoller.make({ retry: config.retry })
-  const stager = yield* TempUpload.make({ retry: config.retry })
+  const lanes = yield* DashScopeLanes.make(client, config.rate_limit, FunAsrModels.documentedPerMinute)
+  const poller = yield* TaskPoller.make({ retry: config.retry, lane: lanes.query })
+  const stager = yield* TempUpload.make({ retry: config.retry, lanes: lanes.policy })
   const provider = client.provider
   const words = config.timestamp_granularities?.includes("word") ?? true
   const fetchOptions = { timeout: Duration.seconds(config.timeout_secs), retry: config.retry }
@@ -60,7 +62,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
   const follow = yield* Effect.cachedFunction((taskId: string) =>
     Effect.either(poller.await(taskId, { poll: config.poll, input: taskId, immediate: true }))
   )
-  const batches = yield* FunAsrBatches.make({ config, poller, follow })
+  const batches = yield* FunAsrBatches.make({ config, poller, follow, submitLane: lanes.submit })
   const batcher = yield* Batcher.make({
     maxSize: config.batch.max_files,
     lingerMs: config.batch.linger_ms,

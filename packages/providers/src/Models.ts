@@ -141,6 +141,15 @@ export const lookup = (model: string): Capability | undefined => {
 }
 
 /**
+ * A model's documented request limit per minute (100 for a model the table does not know), where its rate
+ * lane starts when nothing was learned.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const documentedPerMinute = (model: string): number => lookup(model)?.requestsPerMinute ?? 100
+
+/**
  * The closest known model id to a misspelt one: the nearest family (or `auto`), with the dated snapshot
  * and `-us` suffix of the id kept, so a typo in a snapshot's family suggests that snapshot.
  *

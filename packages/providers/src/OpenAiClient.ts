@@ -7,6 +7,7 @@
  *
  * @since 0.2.0
  */
+import * as RateController from "@asrflow/core/RateController"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { TranscriptionErrorReason } from "@asrflow/core/Transcriber"
 import type { FileSystem, HttpClient } from "@effect/platform"
@@ -219,7 +220,8 @@ export const make = (options: {
       )
     })
 
-  return { baseUrl: base, transcribe, models, sizeOf }
+  // the account of the rate lanes: a hash of the key, never the key
+  return { baseUrl: base, account: RateController.accountOf(options.apiKey), transcribe, models, sizeOf }
 }
 
 /**

@@ -67,7 +67,7 @@ export class OpenAiConfig extends Schema.Class<OpenAiConfig>("OpenAiConfig")({
   timeout_secs: Schema.optionalWith(Schema.Positive, { default: () => 600 }).annotations({
     description: "Per-request timeout, in seconds (the answer comes when the whole file is transcribed)."
   }),
-  rate_limit: Schema.optionalWith(Policies.RateLimit, { default: () => new Policies.RateLimit({}) }),
+  rate_limit: Schema.optionalWith(Policies.RateLimitBlock, { default: () => "auto" as const }),
   retry: Schema.optionalWith(RetryPolicy.RetryPolicy, { default: () => RetryPolicy.defaults }),
   context: Schema.optional(Schema.String.annotations({
     description: "The neutral request's recognition context; sent as prompt when prompt is not set."

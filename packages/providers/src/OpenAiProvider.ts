@@ -18,7 +18,6 @@ import * as OpenAiClient from "./OpenAiClient.js"
 import * as OpenAiConfig from "./OpenAiConfig.js"
 import * as OpenAiCredentials from "./OpenAiCredentials.js"
 import * as OpenAiTranscriber from "./OpenAiTranscriber.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 const defaultBaseUrl = "https://api.openai.com/v1"
 
@@ -68,8 +67,8 @@ export const fromRequest = (request: RequestOptions): Record<string, unknown> =>
 }
 
 /**
- * The whole provider for a run: the server's client (with the resolved key), one run-wide rate limiter, and the
- * transcriber.
+ * The whole provider for a run: the server's client (with the resolved key) and the transcriber, its lanes in
+ * the run's `RateController`.
  *
  * @since 0.2.0
  * @category layers
@@ -84,7 +83,7 @@ export const layer = (
       clientFor(config, credentials, config.timeout_secs * 1000),
       (client) => Effect.map(OpenAiTranscriber.make(config, client), Transcriber.of)
     )
-  ).pipe(Layer.provide(RateLimiter.layer))
+  )
 
 /**
  * `asrflow doctor`: `GET {base}/models` proves the key, the server and connectivity. Never fails.

@@ -1,15 +1,25 @@
 /**
- * What an OpenAI-compatible server says about its rate limits, and the one wait before each request start
- * (docs/PROTOCOL.md, OpenAI-compatible transcription): `x-ratelimit-limit-requests` (the budget per minute)
- * paces starts when the config gives no `requests_per_minute`, and `x-ratelimit-remaining-requests: 0` holds the
- * next start until `x-ratelimit-reset-requests` has passed. `Retry-After` (and `retry-after-ms`) on a 429 is
- * honoured by the retry schedule (`retryAfterMs` on the error).
+ * The rate control of an OpenAI-compatible server (docs/PROTOCOL.md, OpenAI-compatible transcription): request
+ * starts go through the run's `RateController`, one lane per server, key and model, at the pipeline's
+ * `rate_limit` (by default `auto`: from `documentedPerMinute`, probing upward, backing off on throttling), and
+ * `x-ratelimit-remaining-requests: 0` holds the next start until `x-ratelimit-reset-requests` has passed.
+ * `Retry-After` (and `retry-after-ms`) on a 429 is honoured by the lane and the retry schedule.
  *
  * @since 0.2.0
  */
-import { Clock, Duration, Effect, Ref } from "effect"
-import { pace } from "./internal/pace.js"
-import type { RateLimiter } from "./RateLimiter.js"
+import type { RateLimitBlock } from "@asrflow/core/Policies"
+import * as RateController from "@asrflow/core/RateController"
+import type { TranscriptionError } from "@asrflow/core/Transcriber"
+import { Clock, Duration, Effect, Option, Ref } from "effect"
+
+/**
+ * Where an `auto` lane starts when nothing was learned: OpenAI's lowest paid tier allows 500 requests per
+ * minute on its audio models; servers that allow more are found by probing, servers that allow less answer 429s.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const documentedPerMinute = 500
 
 /**
  * The server's last word on its request budget.
@@ -60,12 +70,36 @@ export const fromHeaders = (headers: Readonly<Record<string, string>>, now: numb
 }
 
 /**
- * The rate control of one server for a run.
+ * The lane of each model of one server and key, in the run's controller (or a fresh one outside a run).
  *
  * @since 0.2.0
  * @category constructors
  */
-export const make = (limiter: RateLimiter.Service, configured: number | undefined) =>
+export const lanes = (
+  server: { readonly baseUrl: string; readonly account: string },
+  rateLimit: RateLimitBlock
+): Effect.Effect<(model: string) => Effect.Effect<RateController.Lane>> =>
+  Effect.map(RateController.fromContext, (controller) => {
+    const host = Option.getOrElse(
+      Option.liftThrowable(() => new URL(server.baseUrl).host)(),
+      () => server.baseUrl
+    )
+    return (model) =>
+      controller.lane({
+        key: { provider: "openai", account: server.account, region: host, model, endpoint: "transcriptions" },
+        rateLimit,
+        documented: documentedPerMinute
+      })
+  })
+
+/**
+ * The rate control of one server for a run: `paced` waits out a spent budget, then starts the request in the
+ * model's lane and reports how it ended.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (laneOf: (model: string) => Effect.Effect<RateController.Lane>) =>
   Effect.map(Ref.make<Observed>({}), (observed) => ({
     /** Records what an answer's headers said. */
     observe: (headers: Readonly<Record<string, string>>) =>
@@ -73,15 +107,15 @@ export const make = (limiter: RateLimiter.Service, configured: number | undefine
         const seen = fromHeaders(headers, now)
         return seen.limit === undefined && seen.remaining === undefined ? Effect.void : Ref.set(observed, seen)
       }),
-    /** Waits for the next start of `model`: a spent budget until its reset, then the per-minute pacing. */
-    acquire: (model: string) =>
+    /** Starts `request` for `model`: after a spent budget's reset, at the lane's pace. */
+    paced: <A, R>(model: string, request: Effect.Effect<A, TranscriptionError, R>) =>
       Effect.gen(function*() {
         const seen = yield* Ref.get(observed)
         const now = yield* Clock.currentTimeMillis
         if (seen.remaining === 0 && seen.resetAt !== undefined && seen.resetAt > now) {
           yield* Effect.sleep(Duration.millis(seen.resetAt - now))
         }
-        const rpm = configured ?? seen.limit
-        if (rpm !== undefined) yield* pace(limiter, model, rpm)
+        const lane = yield* laneOf(model)
+        return yield* lane.paced(request)
       })
   }))

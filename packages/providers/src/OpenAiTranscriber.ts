@@ -19,7 +19,6 @@ import * as OpenAiConfig from "./OpenAiConfig.js"
 import * as OpenAiRateLimits from "./OpenAiRateLimits.js"
 import * as OpenAiResponse from "./OpenAiResponse.js"
 import * as QwenRequest from "./QwenRequest.js"
-import { RateLimiter } from "./RateLimiter.js"
 
 /**
  * The request of one item: the config with the item's overrides (model, languages, context as the prompt).
@@ -63,8 +62,9 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 export const make = Effect.fnUntraced(function*(config: OpenAiConfig.OpenAiConfig, client: OpenAiClient) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const limiter = yield* RateLimiter
-  const control = yield* OpenAiRateLimits.make(limiter, config.rate_limit.requests_per_minute)
+  const control = yield* OpenAiRateLimits.make(
+    yield* OpenAiRateLimits.lanes(client, config.rate_limit)
+  )
   const warnings = OpenAiConfig.warnings(config)
   const limit = config.max_file_mb * 1024 * 1024
 
@@ -101,8 +101,7 @@ export const make = Effect.fnUntraced(function*(config: OpenAiConfig.OpenAiConfi
             "out.mp3) or split it; nothing was sent"
         )
       }
-      const answer = yield* control.acquire(request.model).pipe(
-        Effect.zipRight(client.transcribe(upload, item.id, control.observe)),
+      const answer = yield* control.paced(request.model, client.transcribe(upload, item.id, control.observe)).pipe(
         Effect.tapError((error) =>
           error.isRetryable
             ? Effect.logWarning(`retrying after ${error.reason}${error.status ? ` (HTTP ${error.status})` : ""}`)

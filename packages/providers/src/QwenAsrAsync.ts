@@ -15,6 +15,7 @@
  *
  * @since 0.1.0
  */
+import * as Admission from "@asrflow/core/Admission"
 import type { AudioItem } from "@asrflow/core/AudioItem"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
@@ -24,6 +25,7 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Evidence, Transcript } from "@asrflow/core/Transcript"
 import { Clock, DateTime, Duration, Effect, Either, Option, Ref } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as Errors from "./internal/errors.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
@@ -31,7 +33,6 @@ import type { QwenConfig } from "./QwenConfig.js"
 import * as QwenLongAudio from "./QwenLongAudio.js"
 import type { EffectiveRequest } from "./QwenRequest.js"
 import * as QwenRequest from "./QwenRequest.js"
-import { RateLimiter } from "./RateLimiter.js"
 import * as ResultDocument from "./ResultDocument.js"
 import * as SubmitRecovery from "./SubmitRecovery.js"
 import * as TaskJournal from "./TaskJournal.js"
@@ -105,23 +106,30 @@ const reattachWindowMs = 24 * 3600 * 1000
  */
 export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   const client = yield* DashScopeClient.DashScopeClient
-  const limiter = yield* RateLimiter
-  const poller = yield* TaskPoller.make({ retry: config.retry })
-  const stager = yield* TempUpload.make({ retry: config.retry })
+  const lanes = yield* DashScopeLanes.make(client, config.rate_limit, Models.documentedPerMinute)
+  const poller = yield* TaskPoller.make({ retry: config.retry, lane: lanes.query })
+  const stager = yield* TempUpload.make({ retry: config.retry, lanes: lanes.policy })
   const provider = client.provider
   const fetchOptions = { timeout: Duration.seconds(config.timeout_secs), retry: config.retry }
 
   const evidence = (phase: string, body: unknown) =>
     Effect.map(DateTime.now, (now) => new Evidence({ phase, at: DateTime.formatIso(now), body }))
 
-  /** The one poll-and-fetch path: follows a task to its end, then downloads its result if it has one. */
+  /**
+   * The one poll-and-fetch path: follows a task to its end, then downloads its result if it has one. The
+   * item waits on the server now, so its slot in the run goes to another item (`Admission.detach`).
+   */
   const follow = (
     taskId: string,
     input: string,
     how: { readonly immediate: boolean; readonly onPoll?: (answer: TaskPoller.TaskAnswer) => Effect.Effect<void> }
   ) =>
-    poller.await(taskId, { poll: config.poll, input, ...how }).pipe(
-      PhaseSpan.phase("poll", { [PhaseSpan.attributes.taskId]: taskId }),
+    Admission.detach.pipe(
+      Effect.zipRight(
+        poller.await(taskId, { poll: config.poll, input, ...how }).pipe(
+          PhaseSpan.phase("poll", { [PhaseSpan.attributes.taskId]: taskId })
+        )
+      ),
       Effect.flatMap((answer) =>
         ResultDocument.fetchResult(client, answer, { input, ...fetchOptions }).pipe(
           PhaseSpan.phase("fetch", { [PhaseSpan.attributes.taskId]: taskId })
@@ -232,16 +240,15 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   /** 3. Submits, never blindly twice: a submit whose outcome is unknown is looked for before a resubmit. */
   const submit = (a: Attempt, fileUrl: string, round = 0): Effect.Effect<Submitted, TranscriptionError> =>
     Effect.gen(function*() {
-      const rpm = config.rate_limit.requests_per_minute ?? Models.lookup(a.model)!.requestsPerMinute
+      const lane = yield* lanes.submit(a.model)
       const job = yield* a.journal.begin({ model: a.model, fileUrl })
       const startedAt = yield* Clock.currentTimeMillis
-      const outcome = yield* limiter.acquire(a.model, rpm).pipe(
-        Effect.zipRight(
-          client.submitTask(toSubmitRequest(a.model, fileUrl, a.request), {
-            input: a.input,
-            ossResolve: fileUrl.startsWith("oss://")
-          })
-        ),
+      const outcome = yield* lane.paced(
+        client.submitTask(toSubmitRequest(a.model, fileUrl, a.request), {
+          input: a.input,
+          ossResolve: fileUrl.startsWith("oss://")
+        })
+      ).pipe(
         Effect.retry({
           schedule: RetryPolicy.toSchedule(config.retry),
           while: (error) => error.isRetryable && SubmitRecovery.isUnaccepted(error)
@@ -383,6 +390,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     submit: (item: AudioItem) => run(item, "submit"),
     attach,
     plan,
+    retry: config.retry,
     requestKey: (item: AudioItem) => QwenRequest.requestKey(config, item)
   } satisfies Service
 })

@@ -13,6 +13,7 @@ import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
 import { Clock, DateTime, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
+import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as DataUriBody from "./internal/dataUriBody.js"
 import type * as Wire from "./internal/schemas.js"
 import * as Models from "./Models.js"
@@ -20,7 +21,6 @@ import type { QwenConfig } from "./QwenConfig.js"
 import * as QwenLongAudio from "./QwenLongAudio.js"
 import type { EffectiveRequest } from "./QwenRequest.js"
 import { asrOptions, effectiveRequest, mimeOf, modelFor, requestKey, warningsFor } from "./QwenRequest.js"
-import { RateLimiter } from "./RateLimiter.js"
 import type { Answer } from "./SyncAnswer.js"
 import * as SyncAnswer from "./SyncAnswer.js"
 
@@ -215,7 +215,7 @@ const routeOf = (
  */
 export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   const client = yield* DashScopeClient
-  const limiter = yield* RateLimiter
+  const lanes = yield* DashScopeLanes.make(client, config.rate_limit, Models.documentedPerMinute)
   const fs = yield* FileSystem.FileSystem
   const hasCompatible = client.baseUrls.compatible !== undefined
   const timeoutMs = config.timeout_secs * 1000
@@ -296,19 +296,18 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       : Effect.map(client.postNative(body, options), (r) => answered(r, SyncAnswer.fromNative(r.value)))
   }
 
-  // The one place every sync request (a whole item or a chunk) waits for the pacer and is retried: an
-  // adaptive rate controller replaces `limiter.acquire` here. `prepare` runs after the wait, on every
-  // attempt, so that a request waiting for its slot holds no audio in memory.
+  // The one place every sync request (a whole item or a chunk) waits for its lane and is retried. `prepare`
+  // runs after the wait, on every attempt, so that a request waiting for its slot holds no audio in memory.
   const paced = (
     input: string,
     route: Route,
     audioMs: number | undefined,
     prepare: Effect.Effect<{ readonly audio: Audio; readonly route: Route }, TranscriptionError>
   ) => {
-    const rpm = config.rate_limit.requests_per_minute ?? route.capability.requestsPerMinute
-    return limiter.acquire(route.model, rpm).pipe(
-      Effect.zipRight(prepare),
-      Effect.flatMap((ready) =>
+    // each try is paced by the model's lane and tells it how the request ended
+    const once = Effect.flatMap(
+      prepare,
+      (ready) =>
         Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
           send(input, ready.route, ready.audio).pipe(
             Effect.tap(() =>
@@ -318,7 +317,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
               )
             )
           ))
-      ),
+    )
+    return Effect.flatMap(lanes.sync(route.model), (lane) => lane.paced(once)).pipe(
       withRetry(config.retry),
       PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
     )
@@ -374,6 +374,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     ...Transcriber.of({
       provider: "qwen",
       transcribe: (item) => transcribe(item),
+      retry: config.retry,
       plan,
       requestKey: (item) => requestKey(config, item)
     }),

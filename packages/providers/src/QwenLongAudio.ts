@@ -183,14 +183,15 @@ export const observeAsync = (model: string, output: Wire.TaskResponse["output"],
 // =============================================================================
 
 /**
- * The lane's rate, in requests per minute. This is the one place the split estimate reads it; with an
- * adaptive rate controller it should read the controller's current rate for the model.
+ * The sync lane's rate the split estimate assumes, in requests per minute: the told rate, else the model's
+ * documented one (where an `auto` lane starts; one that learned more only makes split faster than estimated).
  *
  * @since 0.2.0
  * @category utils
  */
 export const laneRate = (config: QwenConfig, model: string): number =>
-  config.rate_limit.requests_per_minute ?? Models.lookup(model)?.requestsPerMinute ?? 100
+  (typeof config.rate_limit === "object" ? config.rate_limit.requests_per_minute : undefined) ??
+    Models.documentedPerMinute(model)
 
 /**
  * The expected completion times of both routes for an item.

@@ -10,6 +10,7 @@
 import type { AudioItem } from "@asrflow/core/AudioItem"
 import type { ProviderComponent } from "@asrflow/core/Component"
 import type * as CoreCredentials from "@asrflow/core/Credentials"
+import * as RateController from "@asrflow/core/RateController"
 import { Transcriber } from "@asrflow/core/Transcriber"
 import type { RequestOptions } from "@asrflow/core/TranscribeRequest"
 import type { CommandExecutor, FileSystem, HttpClient, Path } from "@effect/platform"
@@ -28,7 +29,6 @@ import * as QwenAsrSync from "./QwenAsrSync.js"
 import { QwenConfig } from "./QwenConfig.js"
 import * as QwenLongAudio from "./QwenLongAudio.js"
 import * as QwenRequest from "./QwenRequest.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 /** The folder under `OUTPUT_DIR` that a run writes to by default (the original skill's layout). */
 const outputFolder = "aliyun-qwen-asr"
@@ -115,16 +115,16 @@ const fromRequest = (request: RequestOptions): Record<string, unknown> => {
 }
 
 /**
- * The `Transcriber` over an existing `DashScopeClient` and `RateLimiter`: each item takes the route
- * `QwenLongAudio` gives it: whole to `QwenAsrSync`, to `QwenAsrAsync` (filetrans, `async: true`, long
- * audio by `long_audio`), or in chunks through `QwenAsrSplit`. `submit` returns a sync or split item's
+ * The `Transcriber` over an existing `DashScopeClient`, with its lanes in the run's `RateController` (or
+ * one of its own outside a run): each item takes the route `QwenLongAudio` gives it: whole to
+ * `QwenAsrSync`, to `QwenAsrAsync` (filetrans, `async: true`, long audio by `long_audio`), or in chunks
+ * through `QwenAsrSplit`. `submit` returns a sync or split item's
  * finished transcript (it has nothing to wait for) and an async item's PENDING one.
  */
 const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Transcriber,
   never,
   | DashScopeClient.DashScopeClient
-  | RateLimiter.RateLimiter
   | FileSystem.FileSystem
   | Path.Path
   | CommandExecutor.CommandExecutor
@@ -132,12 +132,20 @@ const layerTranscriber = (config: QwenConfig): Layer.Layer<
   Layer.effect(
     Transcriber,
     Effect.gen(function*() {
-      const sync = yield* QwenAsrSync.make(config)
-      const async = yield* QwenAsrAsync.make(config)
+      // one controller for every path, so that a lane is one budget
+      const controller = yield* RateController.fromContext
+      const sync = yield* QwenAsrSync.make(config).pipe(
+        Effect.provideService(RateController.RateController, controller)
+      )
+      const async = yield* QwenAsrAsync.make(config).pipe(
+        Effect.provideService(RateController.RateController, controller)
+      )
       const split = yield* QwenAsrSplit.make(config, sync)
       const routed = (item: AudioItem) => {
         const route = QwenLongAudio.routeOf(config, item)
-        return route === "decide" ? QwenLongAudio.choose(config, item) : Effect.succeed(route)
+        return route === "decide"
+          ? QwenLongAudio.choose(config, item).pipe(Effect.provideService(RateController.RateController, controller))
+          : Effect.succeed(route)
       }
       // a filetrans model told to split sends its short items whole to the sync model
       const whole = (item: AudioItem) =>
@@ -157,6 +165,7 @@ const layerTranscriber = (config: QwenConfig): Layer.Layer<
         transcribe: (item) => run(item, "wait"),
         submit: (item) => run(item, "submit"),
         attach: async.attach,
+        retry: config.retry,
         plan: (item) => {
           const route = QwenLongAudio.routeOf(config, item)
           return route === "async"
@@ -171,8 +180,7 @@ const layerTranscriber = (config: QwenConfig): Layer.Layer<
   )
 
 /**
- * The whole provider for a run: the client (with the resolved key), one run-wide rate limiter, and the
- * transcriber.
+ * The whole provider for a run: the client (with the resolved key) and the transcriber.
  *
  * @since 0.1.0
  * @category layers
@@ -186,12 +194,7 @@ export const layer = (
   HttpClient.HttpClient | FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
 > =>
   layerTranscriber(config).pipe(
-    Layer.provide(
-      Layer.mergeAll(
-        Layer.effect(DashScopeClient.DashScopeClient, DashScopeClient.fromConfig(config, credentials.key)),
-        RateLimiter.layer
-      )
-    )
+    Layer.provide(Layer.effect(DashScopeClient.DashScopeClient, DashScopeClient.fromConfig(config, credentials.key)))
   )
 
 /**

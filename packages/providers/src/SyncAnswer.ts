@@ -134,5 +134,6 @@ export const toTranscript = (params: {
       ? [...params.warnings, "the answer was truncated by the model (finish_reason: length)"]
       : params.warnings,
     raw: params.raw,
-    evidence: [new Evidence({ phase: "transcribe", at: params.at, body: params.raw })]
-  })
+    evidence: [new Evidence({ phase: "transcribe", at: params.at, body: params.raw }, true)]
+    // built from a decoded answer and a probed item: not validated again
+  }, true)

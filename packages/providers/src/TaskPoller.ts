@@ -3,20 +3,21 @@
  * second by default, whatever the number of tasks in flight) and one backoff `Schedule` per task
  * (`poll.initial_interval_ms`, growing ×1.5 up to `poll.max_interval_ms`), bounded by `poll.timeout_secs`.
  *
- * The budget paces query starts (`RateLimiter`, spacing = 1 s / QPS plus a 10 % margin for network jitter),
- * so a window of one second never sees more than the budget even when 200 tasks poll at once. Everything
- * runs on `Clock`, so tests drive it with the `TestClock`.
+ * The budget is the account's task-query lane (`DashScopeLanes`: query starts paced 1 s / QPS apart plus a 10 %
+ * margin for network jitter), so a window of one second never sees more than the budget even when 200 tasks
+ * poll at once. Everything runs on `Clock`, so tests drive it with the `TestClock`.
  *
  * @since 0.1.0
  */
 import type { PollPolicy } from "@asrflow/core/Policies"
+import type { Lane } from "@asrflow/core/RateController"
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { Context, Duration, Effect, Schedule } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as DashScopeLanes from "./DashScopeLanes.js"
 import type { WireResponse } from "./HttpTransport.js"
 import type * as Wire from "./internal/schemas.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 // =============================================================================
 // Models
@@ -71,6 +72,8 @@ export declare namespace TaskPoller {
  */
 export interface Options {
   readonly retry: RetryPolicy
+  /** The task-query lane; by default the client's account lane in the run's controller. */
+  readonly lane?: Effect.Effect<Lane> | undefined
 }
 
 // =============================================================================
@@ -100,9 +103,6 @@ const withTaskId = (error: TranscriptionError, taskId: string): TranscriptionErr
 // Constructors
 // =============================================================================
 
-/** The account's task-query budget, in queries per second (docs/PROTOCOL.md §7.7). */
-const maxQps = 20
-
 /**
  * A poller with a fresh budget; build it once per run so every task shares it.
  *
@@ -111,13 +111,13 @@ const maxQps = 20
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* DashScopeClient.DashScopeClient
-  const limiter = yield* RateLimiter.make
-  // 10 % below the budget: query starts are paced exactly, but arrivals at the server jitter a little
-  const perMinute = (maxQps * 60) / 1.1
+  const lane = yield* (options.lane ?? Effect.flatMap(
+    DashScopeLanes.make(client, "auto", () => DashScopeLanes.policyPerMinute),
+    (lanes) => lanes.query
+  ))
 
   const query = (taskId: string, input?: string) =>
-    limiter.acquire("task-query", perMinute).pipe(
-      Effect.zipRight(client.getTask(taskId, { input: input ?? taskId })),
+    lane.paced(client.getTask(taskId, { input: input ?? taskId })).pipe(
       DashScopeClient.withRetry(options.retry),
       Effect.mapError((error) => withTaskId(error, taskId))
     )

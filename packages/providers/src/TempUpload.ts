@@ -12,14 +12,15 @@
  *
  * @since 0.1.0
  */
+import type { Lane } from "@asrflow/core/RateController"
 import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem, HttpClientRequest, Path } from "@effect/platform"
 import { Clock, Context, Data, Duration, Effect, Stream, SynchronizedRef } from "effect"
 import * as DashScopeClient from "./DashScopeClient.js"
+import * as DashScopeLanes from "./DashScopeLanes.js"
 import { randomId } from "./internal/randomId.js"
 import type * as Wire from "./internal/schemas.js"
-import * as RateLimiter from "./RateLimiter.js"
 
 // =============================================================================
 // Models
@@ -71,10 +72,9 @@ export declare namespace TempUpload {
  */
 export interface Options {
   readonly retry: RetryPolicy
+  /** The upload-policy lane of a model (100 per second); by default the client's in the run's controller. */
+  readonly lanes?: ((model: string) => Effect.Effect<Lane>) | undefined
 }
-
-/** getPolicy requests per second per model (DashScope: 100, not raisable). */
-const policyQps = 100
 
 /** How long one upload may take: one hour, as the SDK. */
 const uploadTimeoutMs = 3_600_000
@@ -180,13 +180,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* DashScopeClient.DashScopeClient
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const limiter = yield* RateLimiter.make
+  const laneOf = options.lanes ??
+    (yield* DashScopeLanes.make(client, "auto", () => DashScopeLanes.policyPerMinute)).policy
   const policies = yield* SynchronizedRef.make(new Map<string, CachedPolicy>())
-  const policyPerMinute = (policyQps * 60) / 1.1
 
   const fetchPolicy = (model: string, input: string) =>
-    limiter.acquire(`policy:${model}`, policyPerMinute).pipe(
-      Effect.zipRight(client.getUploadPolicy(model, { input })),
+    Effect.flatMap(laneOf(model), (lane) => lane.paced(client.getUploadPolicy(model, { input }))).pipe(
       DashScopeClient.withRetry(options.retry),
       Effect.flatMap((answer) =>
         Effect.map(Clock.currentTimeMillis, (now): CachedPolicy => ({

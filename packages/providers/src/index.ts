@@ -159,9 +159,9 @@ export * as QwenProvider from "./QwenProvider.js"
 export * as QwenRequest from "./QwenRequest.js"
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  */
-export * as RateLimiter from "./RateLimiter.js"
+export * as DashScopeLanes from "./DashScopeLanes.js"
 
 /**
  * @since 0.1.0

@@ -1,3 +1,4 @@
+import { RateLimit } from "@asrflow/core/Policies"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Ref, TestClock } from "effect"
 import * as OpenAiClient from "../src/OpenAiClient.js"
@@ -5,7 +6,6 @@ import * as OpenAiConfig from "../src/OpenAiConfig.js"
 import * as OpenAiProvider from "../src/OpenAiProvider.js"
 import * as OpenAiRateLimits from "../src/OpenAiRateLimits.js"
 import * as OpenAiResponse from "../src/OpenAiResponse.js"
-import type { RateLimiter } from "../src/RateLimiter.js"
 
 const config = (fields: Record<string, unknown> = {}) => OpenAiConfig.decode({ type: "openai", ...fields })
 
@@ -86,26 +86,36 @@ describe("OpenAiRateLimits", () => {
     )
   })
 
-  it.effect("paces at the server's limit, and holds a start while the budget is spent until it resets", () =>
+  it.effect("starts in the model's lane, and holds a start while the budget is spent until it resets", () =>
     Effect.gen(function*() {
-      const paced = yield* Ref.make<Array<readonly [string, number]>>([])
-      const limiter: RateLimiter.Service = {
-        acquire: (key, rpm) => Ref.update(paced, (all) => [...all, [key, rpm] as const])
-      }
-      const control = yield* OpenAiRateLimits.make(limiter, undefined)
-      yield* control.acquire("whisper-1")
-      assert.deepStrictEqual(yield* Ref.get(paced), [])
+      const laneOf = yield* OpenAiRateLimits.lanes(
+        { baseUrl: "http://127.0.0.1:9/v1", account: "0123456789abcdef" },
+        new RateLimit({ requests_per_minute: 6000, adaptive: false })
+      )
+      const lane = yield* laneOf("whisper-1")
+      assert.deepStrictEqual(lane.key, {
+        provider: "openai",
+        account: "0123456789abcdef",
+        region: "127.0.0.1:9",
+        model: "whisper-1",
+        endpoint: "transcriptions"
+      })
+      const control = yield* OpenAiRateLimits.make(laneOf)
+      const started = yield* Ref.make(0)
+      const request = Ref.update(started, (n) => n + 1)
+      yield* control.paced("whisper-1", request)
+      assert.strictEqual(yield* Ref.get(started), 1)
       yield* control.observe({
         "x-ratelimit-limit-requests": "50",
         "x-ratelimit-remaining-requests": "0",
         "x-ratelimit-reset-requests": "2s"
       })
-      const start = yield* Effect.fork(control.acquire("whisper-1"))
+      const start = yield* Effect.fork(control.paced("whisper-1", request))
       yield* TestClock.adjust("1999 millis")
-      assert.deepStrictEqual(yield* Ref.get(paced), [])
+      assert.strictEqual(yield* Ref.get(started), 1)
       yield* TestClock.adjust("1 millis")
       yield* Fiber.join(start)
-      assert.deepStrictEqual(yield* Ref.get(paced), [["whisper-1", 50]])
+      assert.strictEqual(yield* Ref.get(started), 2)
     }))
 })
 

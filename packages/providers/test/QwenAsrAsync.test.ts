@@ -9,7 +9,6 @@ import { Clock, Effect, Exit, Fiber, Redacted, Ref, Schema, TestClock } from "ef
 import * as DashScopeClient from "../src/DashScopeClient.js"
 import * as QwenAsrAsync from "../src/QwenAsrAsync.js"
 import * as QwenConfig from "../src/QwenConfig.js"
-import * as RateLimiter from "../src/RateLimiter.js"
 import * as SubmitRecovery from "../src/SubmitRecovery.js"
 import * as TaskPoller from "../src/TaskPoller.js"
 import * as FakeHttp from "./utils/FakeHttp.js"
@@ -114,7 +113,6 @@ const harness = (fields: Record<string, unknown>, respond: Respond) =>
     )
     const transcriber = yield* QwenAsrAsync.make(config(fields)).pipe(
       Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
       Effect.provide(NodeContext.layer)
     )
     return { transcriber, seen: fake.seen }

@@ -158,9 +158,17 @@ describe("QwenAsrSplit against the emulator", () => {
         ),
         Effect.provide(NodeContext.layer)
       )
-      const seconds = plan.map((chunk) => (chunk.endMs - chunk.startMs) / 1000).sort((a, b) => a - b)
-      const releaseAfter = seconds[Math.floor(seconds.length / 2)]!
-      const released = seconds.filter((s) => s <= releaseAfter).length
+      const durations = plan.map((chunk) => (chunk.endMs - chunk.startMs) / 1000)
+      const sorted = [...durations].sort((a, b) => a - b)
+      // release the chunks up to a length (the median, else the nearest that works) such that one released
+      // chunk is followed by one that is not: the re-run must send a chunk after a resumed one
+      const leavesAGap = (limit: number) => durations.some((s, i) => s <= limit && (durations[i + 1] ?? 0) > limit)
+      const middle = Math.floor(sorted.length / 2)
+      const releaseAfter = [...sorted.slice(0, -1)]
+        .map((limit, i) => ({ limit, distance: Math.abs(i - middle) }))
+        .sort((a, b) => a.distance - b.distance)
+        .find(({ limit }) => leavesAGap(limit))!.limit
+      const released = durations.filter((s) => s <= releaseAfter).length
       yield* withEmulator({
         ...audioTranscripts,
         // a chunk's answer waits 1 s per second of its audio, on a clock that moves only when told

@@ -13,7 +13,6 @@ import * as QwenAsrSync from "../src/QwenAsrSync.js"
 import * as QwenConfig from "../src/QwenConfig.js"
 import * as QwenProvider from "../src/QwenProvider.js"
 import * as QwenRequest from "../src/QwenRequest.js"
-import * as RateLimiter from "../src/RateLimiter.js"
 import * as SyncAnswer from "../src/SyncAnswer.js"
 import * as Audio from "./utils/Audio.js"
 import * as FakeHttp from "./utils/FakeHttp.js"
@@ -80,10 +79,8 @@ const harness = (
       region: cfg.region,
       ...clientOptions
     }).pipe(Effect.provideService(HttpClient.HttpClient, fake.client))
-    const limiter = yield* RateLimiter.make
     const transcriber = yield* QwenAsrSync.make(cfg).pipe(
-      Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, limiter)
+      Effect.provideService(DashScopeClient.DashScopeClient, client)
     )
     return { transcriber, fake }
   })

@@ -114,6 +114,28 @@ describe("Providers.registry", () => {
     assert.isTrue(Either.isLeft(decode({ ...example, language: "zh" })))
     assert.isTrue(Either.isLeft(decode({ ...example, model: "whisper-1" })))
   })
+
+  it("takes rate_limit as auto (the default), a told limit, a pinned one, or a cap", () => {
+    const component = Providers.registry.get("qwen")!
+    const decode = Schema.decodeUnknownEither(
+      component.config as Schema.Schema<QwenConfig.QwenConfig, unknown>,
+      { errors: "all", onExcessProperty: "error" }
+    )
+    const rateLimitOf = (raw: Record<string, unknown>) =>
+      Either.map(decode({ type: "qwen", ...raw }), (config) => config.rate_limit)
+    assert.deepStrictEqual(rateLimitOf({}), Either.right("auto"))
+    assert.deepStrictEqual(rateLimitOf({ rate_limit: "auto" }), Either.right("auto"))
+    for (
+      const block of [
+        { requests_per_minute: 600 },
+        { requests_per_minute: 600, adaptive: false },
+        { max_requests_per_minute: 2000 }
+      ]
+    ) assert.isTrue(Either.isRight(rateLimitOf({ rate_limit: block })), JSON.stringify(block))
+    assert.isTrue(Either.isLeft(rateLimitOf({ rate_limit: "fast" })))
+    assert.isTrue(Either.isLeft(rateLimitOf({ rate_limit: { requests_per_minute: 0 } })))
+    assert.isTrue(Either.isLeft(rateLimitOf({ rate_limit: { rpm: 600 } })))
+  })
 })
 
 layer(NodeContext.layer)("QwenProvider.component", (it) => {

@@ -113,6 +113,26 @@ const createObservations = Effect.gen(function*() {
 })
 
 /**
+ * One row per rate lane (`RateController`): the rate and estimated limit it learned. `state` is left for a
+ * store that keeps the whole lane state in the database (JSON), shared by several workers.
+ */
+const createLanes = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_lanes (
+    lane TEXT PRIMARY KEY,
+    provider TEXT NOT NULL,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    model TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    requests_per_minute DOUBLE PRECISION NOT NULL,
+    ceiling_per_minute DOUBLE PRECISION,
+    state TEXT,
+    updated_at BIGINT NOT NULL
+  )`
+})
+
+/**
  * @since 0.2.0
  * @category migrations
  */
@@ -120,5 +140,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "1_tables": createTables,
   "2_import_legacy_items": importLegacyItems,
   "3_runs": createRuns,
-  "4_observations": createObservations
+  "4_observations": createObservations,
+  "5_lanes": createLanes
 }

@@ -8,12 +8,13 @@ import type { SqlError } from "@effect/sql"
 import { Clock, Effect, Option, Schema } from "effect"
 import type { Ledger } from "../Ledger.js"
 import type { ItemStatus } from "../LedgerRecords.js"
-import { ItemRecord, JobItem, JobRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
+import { ItemRecord, JobItem, JobRecord, LaneRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
 
 const decodeItem = Schema.decodeUnknownSync(ItemRecord)
 const decodeStage = Schema.decodeUnknownSync(StageRecord)
 const decodeJob = Schema.decodeUnknownSync(JobRecord)
 const decodeRun = Schema.decodeUnknownSync(RunRecord)
+const decodeLane = Schema.decodeUnknownSync(LaneRecord)
 
 interface JobRow {
   readonly job_id: string
@@ -232,8 +233,49 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
       Effect.orDie
     )
 
+  const lane = (key: string) =>
+    sql`SELECT * FROM asrflow_lanes WHERE lane = ${key}`.pipe(
+      Effect.map((rows) =>
+        Option.map(Option.fromNullable(rows[0]), (row) =>
+          decodeLane({
+            lane: row.lane,
+            provider: row.provider,
+            account: row.account,
+            region: row.region,
+            model: row.model,
+            endpoint: row.endpoint,
+            requestsPerMinute: Number(row.requests_per_minute),
+            ceilingPerMinute: row.ceiling_per_minute === null ? null : Number(row.ceiling_per_minute),
+            updatedAt: toNumber(row.updated_at as number)
+          }))
+      ),
+      Effect.orDie
+    )
+
+  const recordLane = (record: LaneRecord) =>
+    sql`INSERT INTO asrflow_lanes ${
+      sql.insert({
+        lane: record.lane,
+        provider: record.provider,
+        account: record.account,
+        region: record.region,
+        model: record.model,
+        endpoint: record.endpoint,
+        requests_per_minute: record.requestsPerMinute,
+        ceiling_per_minute: record.ceilingPerMinute,
+        updated_at: record.updatedAt
+      })
+    }
+      ON CONFLICT (lane) DO UPDATE SET requests_per_minute = ${record.requestsPerMinute},
+        ceiling_per_minute = ${record.ceilingPerMinute}, updated_at = ${record.updatedAt}`.pipe(
+      Effect.asVoid,
+      Effect.orDie
+    )
+
   return {
     item,
+    lane,
+    recordLane,
     isDone: (fingerprint) => Effect.map(item(fingerprint), Option.exists((record) => record.status === "done")),
     markDone: (fingerprint, itemId) =>
       upsertItem(fingerprint, itemId, { status: "done", error: null }).pipe(

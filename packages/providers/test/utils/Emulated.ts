@@ -17,7 +17,6 @@ import * as FunAsrTranscriber from "../../src/FunAsrTranscriber.js"
 import * as QwenAsrAsync from "../../src/QwenAsrAsync.js"
 import * as QwenConfig from "../../src/QwenConfig.js"
 import * as QwenProvider from "../../src/QwenProvider.js"
-import * as RateLimiter from "../../src/RateLimiter.js"
 import * as Audio from "./Audio.js"
 
 /** A short 16 kHz mono tone WAV written directly (distinct content per `index`). */
@@ -92,7 +91,6 @@ export const transcriberFor = (
     const client = yield* clientFor(emulator, http, timeoutMs)
     return yield* QwenAsrAsync.make(asyncConfig(fields)).pipe(
       Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
       Effect.provide(NodeContext.layer)
     )
   })
@@ -131,7 +129,6 @@ export const funAsrFor = (emulator: EmulatorHandle, fields: Record<string, unkno
       }).pipe(Effect.provide(context)))
     return yield* FunAsrTranscriber.make(funAsrConfig(fields)).pipe(
       Effect.provideService(DashScopeClient.DashScopeClient, client),
-      Effect.provideService(RateLimiter.RateLimiter, yield* RateLimiter.make),
       Effect.provide(NodeContext.layer)
     )
   })
