@@ -264,4 +264,18 @@ export const toSummaryEvent = (summary: Summary, exitCode: number, at: string): 
  * @since 0.3.0
  * @category utils
  */
-export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(Event)
+export const jsonSchema = (): JSONSchema.JsonSchema7Root => anyValueWithoutId(JSONSchema.make(Event))
+
+// Effect writes "any value" as `{"$id": "/schemas/unknown", …}` wherever it occurs; the same `$id` in
+// several places makes validators (Ajv) reject the whole schema as ambiguous, so it goes
+const anyValueWithoutId = <A>(schema: A): A => {
+  if (Array.isArray(schema)) return schema.map(anyValueWithoutId) as A
+  if (typeof schema !== "object" || schema === null) return schema
+  return Object.fromEntries(
+    Object.entries(schema).flatMap(([key, value]) =>
+      key === "$id" && typeof value === "string" && value.startsWith("/schemas/")
+        ? []
+        : [[key, anyValueWithoutId(value)]]
+    )
+  ) as A
+}
