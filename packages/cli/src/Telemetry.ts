@@ -63,6 +63,19 @@ const parseHeaders = (text: string): Record<string, string> =>
     })
   )
 
+// A URL's query is left out of everything exported (`url.full` keeps the path, `url.query` goes): a
+// signed URL's query (Expires, OSSAccessKeyId, Signature) is a credential even with its values masked
+const urlQuery = /(\bhttps?:\/\/[^\s?#"]*)\?[^\s#"]*/g
+const withoutQueries = <A>(data: A): A => {
+  if (typeof data === "string") return data.replace(urlQuery, "$1") as A
+  if (Array.isArray(data)) return data.map(withoutQueries) as A
+  if (typeof data !== "object" || data === null) return data
+  if ((data as { readonly key?: unknown }).key === "url.query") {
+    return { key: "url.query", value: { stringValue: "" } } as A
+  }
+  return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, withoutQueries(value)])) as A
+}
+
 const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none()))
 
 /**
@@ -92,9 +105,9 @@ export const around =
       const redacting = Layer.effect(
         OtlpSerialization.OtlpSerialization,
         Effect.map(OtlpSerialization.OtlpSerialization, (encode) => ({
-          traces: (data) => encode.traces(redactor.value(data)),
-          metrics: (data) => encode.metrics(redactor.value(data)),
-          logs: (data) => encode.logs(redactor.value(data))
+          traces: (data) => encode.traces(withoutQueries(redactor.value(data))),
+          metrics: (data) => encode.metrics(withoutQueries(redactor.value(data))),
+          logs: (data) => encode.logs(withoutQueries(redactor.value(data)))
         }))
       ).pipe(Layer.provide(encoding))
       const tracer = yield* OtlpTracer.make({
