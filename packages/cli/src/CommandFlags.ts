@@ -341,7 +341,10 @@ export const componentsDoc: Help.CommandDoc = {
   summary: "list the registered sources, providers and sinks",
   usage: ["asrflow components"],
   groups: [],
-  examples: [["asrflow components", "every type a pipeline file can name, with what it does"]]
+  examples: [
+    ["asrflow components", "every type a pipeline file can name, with what it does"],
+    ["asrflow schema --markdown", "and every key each of them takes"]
+  ]
 }
 
 /**
