@@ -158,7 +158,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     // the one failed task query was retried, and counted on its item
     assert.strictEqual(items.reduce((sum, item) => sum + (attributes(item)["asrflow.retries"] as number), 0), 1)
 
-    // metrics: items by outcome, audio seconds, the lane's rate
+    // metrics: items by outcome, audio seconds, the lanes' rate, requests and latency
     const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
     for (const request of metrics) {
       for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
@@ -181,5 +181,13 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     const rate = last("asrflow_lane_requests_per_minute", (fields) => String(fields.lane).includes("submit"))
     assert.isNumber(rate, [...points.keys()].join(", "))
     assert.isAbove(rate!, 0)
+    // each lane's requests by outcome (the one failed task query is not Ok), and their latency
+    const queries = (fields: Record<string, unknown>) => String(fields.lane).includes(" query ")
+    assert.isAbove(last("asrflow_lane_requests_total", (fields) => queries(fields) && fields.outcome === "Ok") ?? 0, 0)
+    assert.strictEqual(
+      last("asrflow_lane_requests_total", (fields) => queries(fields) && fields.outcome === "Other"),
+      1
+    )
+    assert.isAbove(last("asrflow_lane_request_duration", (fields) => String(fields.lane).includes("submit")) ?? 0, 0)
   }, 120_000)
 })
