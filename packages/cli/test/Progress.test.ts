@@ -91,6 +91,8 @@ describe("progress on a terminal", () => {
     assert.strictEqual(code, 0, output)
     assert.match(output, cursorMoves)
     assert.match(output, /20\/20 20 done, 0 failed, 0 skipped/)
+    // each lane the run's rate controller paces, with its rate and its 429s
+    assert.match(output, /lane qwen sync qwen3-asr-flash [^:\n]*: \d+ req\/min · 0 × 429/)
     assert.notMatch(output, styles)
     const shown = await screen(output)
     assert.isFalse(shown.some((line) => line.includes("items/min")))

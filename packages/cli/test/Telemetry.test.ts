@@ -190,4 +190,58 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     )
     assert.isAbove(last("asrflow_lane_request_duration", (fields) => String(fields.lane).includes("submit")) ?? 0, 0)
   }, 120_000)
+
+  it("loads none of its code when no endpoint is set (start-up unchanged), and loads it when one is", async () => {
+    const dir = fs.mkdtempSync(path.join(work, "lazy-"))
+    fs.writeFileSync(
+      path.join(dir, "pipeline.yaml"),
+      [
+        "version: 1",
+        "sources:",
+        "  - type: files",
+        `    include: [${JSON.stringify(path.join(audio, "o1.wav"))}]`,
+        "provider:",
+        "  type: qwen",
+        "sinks:",
+        "  - type: text",
+        ""
+      ].join("\n")
+    )
+    // a preload that lists every file the process reads: the CLI's chunks are read by its loader
+    const hook = path.join(dir, "reads.cjs")
+    fs.writeFileSync(
+      hook,
+      [
+        "const fs = require('node:fs')",
+        "const read = fs.readFileSync",
+        "const seen = []",
+        "fs.readFileSync = function (file, ...rest) { seen.push(String(file)); return read.call(this, file, ...rest) }",
+        "process.on('exit', () => fs.writeFileSync(process.env.READS_FILE, seen.join('\\n')))",
+        ""
+      ].join("\n")
+    )
+    const readsWith = async (extra: Record<string, string>) => {
+      const file = path.join(dir, `reads-${Object.keys(extra).length}.txt`)
+      const result = await runCli(["run", "pipeline.yaml"], {
+        cwd: dir,
+        env: {
+          DASHSCOPE_API_KEY: emulator.apiKey,
+          DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
+          DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+          OUTPUT_DIR: path.join(dir, "out"),
+          NODE_OPTIONS: `--require ${hook}`,
+          READS_FILE: file,
+          ...extra
+        }
+      })
+      assert.strictEqual(result.code, 0, result.stderr)
+      return fs.readFileSync(file, "utf8").split("\n")
+    }
+    const telemetryChunk = (reads: ReadonlyArray<string>) => reads.some((file) => /Telemetry-\w+\.cjs$/.test(file))
+    const off = await readsWith({})
+    assert.isTrue(off.some((file) => /Commands-\w+\.cjs$/.test(file)), "the hook sees the chunks read")
+    assert.isFalse(telemetryChunk(off))
+    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+    assert.isTrue(telemetryChunk(await readsWith({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })))
+  }, 120_000)
 })
