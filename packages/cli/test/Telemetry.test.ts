@@ -68,38 +68,41 @@ const valueOf = (value: Record<string, unknown>): unknown => {
 const attributes = (span: { readonly attributes?: ReadonlyArray<Attribute> }): Record<string, unknown> =>
   Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]))
 
+/** A case folder with a qwen pipeline over `include` and the text sink. */
+const casePipeline = (name: string, include: string, provider: ReadonlyArray<string>) => {
+  const dir = fs.mkdtempSync(path.join(work, `${name}-`))
+  const lines = [
+    "version: 1",
+    "concurrency: 3",
+    "sources:",
+    "  - type: files",
+    `    include: [${JSON.stringify(include)}]`
+  ]
+  lines.push("provider:", "  type: qwen", ...provider, "sinks:", "  - type: text", "")
+  fs.writeFileSync(path.join(dir, "pipeline.yaml"), lines.join("\n"))
+  return dir
+}
+
+const env = (dir: string, extra: Record<string, string>) => ({
+  DASHSCOPE_API_KEY: emulator.apiKey,
+  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
+  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  OUTPUT_DIR: path.join(dir, "out"),
+  ...extra
+})
+
+const endpoint = () => `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+
 describe("OpenTelemetry over OTLP/HTTP", () => {
   it("exports the run → item → phase spans, their attributes and the metrics, and no key or signature", async () => {
-    const dir = fs.mkdtempSync(path.join(work, "run-"))
-    fs.writeFileSync(
-      path.join(dir, "pipeline.yaml"),
-      [
-        "version: 1",
-        "concurrency: 3",
-        "sources:",
-        "  - type: files",
-        `    include: [${JSON.stringify(audio)}]`,
-        "provider:",
-        "  type: qwen",
-        "  model: qwen3-asr-flash-filetrans",
-        "  rate_limit: { requests_per_minute: 6000 }",
-        "  poll: { initial_interval_ms: 50, max_interval_ms: 100 }",
-        "sinks:",
-        "  - type: text",
-        ""
-      ].join("\n")
-    )
-    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+    const dir = casePipeline("run", audio, [
+      "  model: qwen3-asr-flash-filetrans",
+      "  rate_limit: { requests_per_minute: 6000 }",
+      "  poll: { initial_interval_ms: 50, max_interval_ms: 100 }"
+    ])
     const result = await runCli(["run", "pipeline.yaml"], {
       cwd: dir,
-      env: {
-        DASHSCOPE_API_KEY: emulator.apiKey,
-        DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-        DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
-        OUTPUT_DIR: path.join(dir, "out"),
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json"
-      }
+      env: env(dir, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(), OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })
     })
     assert.strictEqual(result.code, 0, result.stderr)
     assert.match(result.stderr, /3 done, 0 failed, 0 skipped of 3 item/)
@@ -192,21 +195,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
   }, 120_000)
 
   it("loads none of its code when no endpoint is set (start-up unchanged), and loads it when one is", async () => {
-    const dir = fs.mkdtempSync(path.join(work, "lazy-"))
-    fs.writeFileSync(
-      path.join(dir, "pipeline.yaml"),
-      [
-        "version: 1",
-        "sources:",
-        "  - type: files",
-        `    include: [${JSON.stringify(path.join(audio, "o1.wav"))}]`,
-        "provider:",
-        "  type: qwen",
-        "sinks:",
-        "  - type: text",
-        ""
-      ].join("\n")
-    )
+    const dir = casePipeline("lazy", path.join(audio, "o1.wav"), [])
     // a preload that lists every file the process reads: the CLI's chunks are read by its loader
     const hook = path.join(dir, "reads.cjs")
     fs.writeFileSync(
@@ -224,15 +213,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
       const file = path.join(dir, `reads-${Object.keys(extra).length}.txt`)
       const result = await runCli(["run", "pipeline.yaml"], {
         cwd: dir,
-        env: {
-          DASHSCOPE_API_KEY: emulator.apiKey,
-          DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-          DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
-          OUTPUT_DIR: path.join(dir, "out"),
-          NODE_OPTIONS: `--require ${hook}`,
-          READS_FILE: file,
-          ...extra
-        }
+        env: env(dir, { NODE_OPTIONS: `--require ${hook}`, READS_FILE: file, ...extra })
       })
       assert.strictEqual(result.code, 0, result.stderr)
       return fs.readFileSync(file, "utf8").split("\n")
@@ -241,7 +222,6 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     const off = await readsWith({})
     assert.isTrue(off.some((file) => /Commands-\w+\.cjs$/.test(file)), "the hook sees the chunks read")
     assert.isFalse(telemetryChunk(off))
-    const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
-    assert.isTrue(telemetryChunk(await readsWith({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })))
+    assert.isTrue(telemetryChunk(await readsWith({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint() })))
   }, 120_000)
 })

@@ -11,7 +11,7 @@ import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
-import { DateTime, Duration, Effect, Encoding } from "effect"
+import { Clock, DateTime, Effect, Encoding } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
 import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as DataUriBody from "./internal/dataUriBody.js"
@@ -305,12 +305,16 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     prepare: Effect.Effect<{ readonly audio: Audio; readonly route: Route }, TranscriptionError>
   ) => {
     // each try is paced by the model's lane and tells it how the request ended
-    const once = Effect.flatMap(prepare, (ready) =>
-      send(input, ready.route, ready.audio).pipe(
-        Effect.timed,
-        Effect.tap(([took]) => QwenLongAudio.observeSync(route.model, Duration.toMillis(took), audioMs)),
-        Effect.map(([, answer]) => answer)
-      ))
+    const observe = (startedAt: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => QwenLongAudio.observeSync(route.model, now - startedAt, audioMs))
+    const once = Effect.flatMap(
+      prepare,
+      (ready) =>
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (startedAt) => Effect.tap(send(input, ready.route, ready.audio), () => observe(startedAt))
+        )
+    )
     return Effect.flatMap(lanes.sync(route.model), (lane) => lane.paced(once)).pipe(
       withRetry(config.retry),
       PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
