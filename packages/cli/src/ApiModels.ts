@@ -157,6 +157,79 @@ export interface RunSummary {
   }>
   /** Set when the run stopped early (auth or connectivity). */
   readonly aborted?: string | undefined
-  /** 0 when every item succeeded, 1 when some failed, 3 when the run was aborted. */
-  readonly exitCode: 0 | 1 | 3
+  /** Problems outside any one item (a sink that could not finish its file, a run log that could not be written). */
+  readonly errors: ReadonlyArray<string>
+  /** Billed seconds × the price in the provider's capability table, per currency, with the price's date. */
+  readonly estimated_cost: ReadonlyArray<
+    { readonly amount: number; readonly currency: string; readonly price_date: string }
+  >
+  /** The signal that stopped the run (the Promise API is not stopped by signals; the CLI is). */
+  readonly stopped?: "SIGINT" | "SIGTERM" | undefined
+  /** Items a stop let go before they finished (their async tasks stay recorded for the next run). */
+  readonly unfinished: number
+  /** 0 when every item succeeded, 1 when some failed, 3 when the run was aborted, 130/143 when stopped. */
+  readonly exitCode: 0 | 1 | 3 | 130 | 143
 }
+
+/**
+ * The phases of an item, in the order they happen.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Phase =
+  | "planned"
+  | "probed"
+  | "staged"
+  | "submitted"
+  | "polled"
+  | "transcribed"
+  | "requeued"
+  | "written"
+  | "failed"
+  | "skipped"
+
+/**
+ * One event of one item (a line of the run log and of `asrflow --json`; version 1).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ItemEvent {
+  readonly v: 1
+  readonly at: string
+  readonly run_id: string
+  readonly item: string
+  readonly phase: Phase
+  readonly duration_ms?: number | undefined
+  readonly data?: { readonly [key: string]: unknown } | undefined
+}
+
+/** The summary's fields that have a default, so an encoded summary may leave them out. */
+type Defaulted = "errors" | "estimated_cost" | "second_round" | "lanes" | "unfinished"
+
+/**
+ * The last event of a run: its summary and exit code.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface SummaryEvent {
+  readonly v: 1
+  readonly at: string
+  readonly run_id: string
+  readonly phase: "summary"
+  readonly exit_code: number
+  /** The summary as written to `runs/<run id>.summary.json` (fields with a default may be left out). */
+  readonly summary:
+    & Omit<RunSummary, "exitCode" | Defaulted>
+    & { readonly [K in Defaulted]?: RunSummary[K] | undefined }
+}
+
+/**
+ * What `onEvent` receives: the schema is `asrflow schema --events`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type RunEvent = ItemEvent | SummaryEvent

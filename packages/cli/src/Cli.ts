@@ -1,14 +1,36 @@
 /**
- * The `asrflow` command line: commands only; handlers live in Commands.ts.
+ * The `asrflow` command line: commands only; handlers live in Commands.ts, flags and help texts in
+ * CommandFlags.ts (`Help.ts` renders the help from the same declarations).
  *
  * @since 0.1.0
  */
 import type { PipelineConfig } from "@asrflow/core"
-import { Args, Command, Options } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Args, Command } from "@effect/cli"
+import { Console, Effect, Layer } from "effect"
 import { CliRegistries } from "./CliRegistries.js"
+import {
+  cancelDoc,
+  cancelFlags,
+  componentsDoc,
+  docs,
+  doctorDoc,
+  doctorFlags,
+  inputsArg,
+  optionsOf,
+  overviewExamples,
+  pipelineArg,
+  runDoc,
+  runFlags,
+  schemaDoc,
+  schemaFlags,
+  transcribeDoc,
+  transcribeFlags,
+  validateDoc,
+  validateFlags
+} from "./CommandFlags.js"
 import type * as Commands from "./Commands.js"
-import * as Flags from "./Flags.js"
+import * as Help from "./Help.js"
+import * as Version from "./Version.js"
 
 /**
  * @since 0.2.0
@@ -19,43 +41,13 @@ export interface MakeOptions {
   readonly registries?: PipelineConfig.Registries | undefined
 }
 
-const pipeline = Args.file({ name: "pipeline.yaml", exists: "yes" }).pipe(
-  Args.withDescription("A pipeline file (see `asrflow schema`)")
-)
-const outputDir = Options.text("output-dir").pipe(
-  Options.withDescription("Write under this directory instead of ${OUTPUT_DIR:-output}/<the provider's folder>"),
-  Options.optional
-)
-const concurrency = Flags.number("concurrency", "concurrency").pipe(
-  Options.withAlias("c"),
-  Options.withDescription("Override the pipeline's concurrency (an integer from 1 to 256, as in the file)"),
-  Options.optional
-)
-const dryRun = Options.boolean("dry-run").pipe(
-  Options.withDescription("List each item with its route, estimated cost and outputs; transcribe nothing")
-)
-
-const force = Options.boolean("force").pipe(
-  Options.withDescription(
-    "Start every item it runs afresh (no recorded upload reused), and also re-run items the ledger has done " +
-      "whose outputs are missing; items with all their outputs in place are not billed again"
-  )
-)
-const emulator = Options.boolean("emulator").pipe(
-  Options.withDescription("Use the embedded emulator: no key needed, transcripts are synthetic")
-)
-const region = Options.text("region").pipe(
-  Options.withDescription("The provider's region (e.g. cn-beijing; keys are bound to one region)"),
-  Options.optional
-)
-const providerType = Options.text("provider").pipe(
-  Options.withDescription("The provider (see `asrflow components`; default: the first one listed)"),
-  Options.optional
-)
-
-const text = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.optional)
-const flag = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
+/**
+ * asrflow's version, as published.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const version = Version.version
 
 /**
  * The `asrflow` command tree over the given registries.
@@ -73,82 +65,37 @@ export const make = (options: MakeOptions = {}) => {
         pick(module)(args),
         Layer.merge(module.Live, Layer.succeed(CliRegistries, options.registries ?? module.builtInRegistries))
       ))
+  const described = <C extends Command.Command<any, any, any, any>>(doc: { readonly summary: string }, command: C) =>
+    Command.withDescription(command, doc.summary) as C
 
-  const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run))
-    .pipe(
-      Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
-    )
-  const allowRejected = Options.boolean("allow-rejected").pipe(
-    Options.withDescription("Exit 0 even when rows or files are rejected (they are still listed, as warnings)")
+  const run = described(
+    runDoc,
+    Command.make("run", { ...optionsOf(runFlags), pipeline: pipelineArg }, handler((m) => m.run))
   )
-  const validate = Command.make("validate", { allowRejected, outputDir, pipeline }, handler((m) => m.validate)).pipe(
-    Command.withDescription(
-      "Check what `run` would read, without any network call (exit 1 when a row or file is rejected); " +
-        "writes <output root>/validate.txt"
-    )
+  const transcribe = described(
+    transcribeDoc,
+    Command.make("transcribe", { ...optionsOf(transcribeFlags), inputs: inputsArg }, handler((m) => m.transcribe))
   )
-  const markdown = Options.boolean("markdown").pipe(
-    Options.withDescription("Print the pipeline reference as Markdown (the README's reference section)")
+  const validate = described(
+    validateDoc,
+    Command.make("validate", {
+      ...optionsOf(validateFlags),
+      pipeline: Args.file({ name: "pipeline.yaml", exists: "yes" })
+    }, handler((m) => m.validate))
   )
-  const schema = Command.make("schema", { markdown }, handler((m) => m.schema)).pipe(
-    Command.withDescription("Print the pipeline file's JSON Schema")
+  const schema = described(schemaDoc, Command.make("schema", optionsOf(schemaFlags), handler((m) => m.schema)))
+  const components = described(
+    componentsDoc,
+    Command.make("components", {}, handler((m) => () => m.components))
   )
-  const components = Command.make("components", {}, handler((m) => () => m.components)).pipe(
-    Command.withDescription("List the registered sources, providers and sinks")
+  const doctor = described(doctorDoc, Command.make("doctor", optionsOf(doctorFlags), handler((m) => m.doctor)))
+  const cancel = described(
+    cancelDoc,
+    Command.make("cancel", {
+      ...optionsOf(cancelFlags),
+      outputRoot: Args.directory({ name: "output root", exists: "yes" })
+    }, handler((m) => m.cancel))
   )
-
-  const doctor = Command.make("doctor", { emulator, provider: providerType, region }, handler((m) => m.doctor)).pipe(
-    Command.withDescription("Check the provider's key, region and connectivity with one read-only call")
-  )
-
-  const transcribe = Command.make("transcribe", {
-    async: flag("async", "Use the provider's async task workflow (the default for async models)"),
-    audio: text("audio", "A local file path or a public http(s)/oss:// URL"),
-    context: text("context", "Recognition context (terms, names); a model that cannot take it warns"),
-    disfluencyRemovalEnabled: flag("disfluency-removal-enabled", "Remove fillers; a model that cannot honour it warns"),
-    emulator,
-    format: Flags.choice<"txt" | "json" | "srt" | "vtt">("format", "format").pipe(
-      Options.withDescription("Output format (default: from --output's extension, else txt)"),
-      Options.optional
-    ),
-    itn: flag("itn", "Inverse text normalization: spoken numbers become digits (zh, en)"),
-    languageHints: text("language-hints", "Comma-separated language codes, e.g. zh,en (some models take one)"),
-    maxWaits: Flags.number("max-waits", "maxWaits").pipe(
-      Options.withDescription("Async: give up after this many poll intervals"),
-      Options.optional
-    ),
-    model: text("model", "The model id (default: the provider's, e.g. qwen3-asr-flash), a dated snapshot, or auto"),
-    output: text("output", "Write this one file instead of <output root>/transcripts/<name>.<ext>"),
-    outputDir,
-    pollInterval: Flags.number("poll-interval", "pollInterval").pipe(
-      Options.withDescription("Async: seconds between task queries"),
-      Options.optional
-    ),
-    printResponse: flag("print-response", "Print the normalized {text, task_id, status, raw} JSON on stdout"),
-    provider: providerType,
-    region,
-    sampleRate: Flags.number("sample-rate", "sampleRate").pipe(
-      Options.withDescription("Sample rate of raw .pcm input (wrapped in a WAV header); informational otherwise"),
-      Options.optional
-    ),
-    taskId: text("task-id", "Pick up a task submitted earlier with --async, and wait for its result"),
-    timestampGranularities: Flags.choices<"sentence" | "word">("timestamp-granularities", "granularity").pipe(
-      Options.withDescription("sentence and/or word, comma-separated (models without timestamps warn)"),
-      Options.optional
-    ),
-    vocabularyId: text("vocabulary-id", "A hotword vocabulary id; a model that cannot honour it warns"),
-    wait: flag("wait", "Async: wait for the task and fetch its result (without it, --async prints the task id)")
-  }, handler((m) => m.transcribe)).pipe(
-    Command.withDescription("Transcribe one recording (the original helper's flags)")
-  )
-
-  const cancel = Command.make("cancel", {
-    emulator,
-    outputRoot: Args.directory({ name: "output root", exists: "yes" }).pipe(
-      Args.withDescription("The output root of the unfinished run, e.g. output/aliyun-qwen-asr")
-    ),
-    region
-  }, handler((m) => m.cancel)).pipe(Command.withDescription("Cancel the queued async tasks of an unfinished run"))
   return Command.make("asrflow").pipe(
     Command.withDescription("Batch speech transcription: Alibaba Cloud Qwen ASR and other providers"),
     Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
@@ -162,12 +109,55 @@ export const make = (options: MakeOptions = {}) => {
 export const command = make()
 
 /**
+ * Every command's help, in the order `asrflow --help` lists them.
+ *
+ * @since 0.3.0
+ */
+export { docs }
+
+/** The command `args` name: the first word that is not a flag or the value of `--log-level`. */
+const commandOf = (args: ReadonlyArray<string>): string | undefined =>
+  args.find((arg, i) => !arg.startsWith("-") && args[i - 1] !== "--log-level")
+
+/**
+ * What `run -` becomes before parsing: `@effect/cli` takes a lone `-` for a flag.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const stdinArgument = "\u0000stdin"
+
+/**
+ * The help `argv` asks for (`--help`, `-h`, or no command at all), or undefined when it asks for none.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const helpFor = (args: ReadonlyArray<string>): string | undefined => {
+  const end = args.indexOf("--")
+  const before = end === -1 ? args : args.slice(0, end)
+  const name = commandOf(before)
+  const doc = docs.find((candidate) => candidate.name === name)
+  if (before.length === 0) return Help.overview(version, docs, overviewExamples)
+  if (!before.includes("--help") && !before.includes("-h")) return undefined
+  return doc === undefined ? Help.overview(version, docs, overviewExamples) : Help.command(doc)
+}
+
+/**
  * Runs a CLI over the given registries (`argv` as `process.argv`).
  *
  * @since 0.2.0
  * @category constructors
  */
-export const run = (options: MakeOptions = {}) => Command.run(make(options), { name: "asrflow", version: "0.1.0" })
+export const run = (options: MakeOptions = {}) => {
+  const cli = Command.run(make(options), { name: "asrflow", version })
+  return (argv: ReadonlyArray<string>) => {
+    const help = helpFor(argv.slice(2))
+    if (help !== undefined) return Console.log(help)
+    const stdin = commandOf(argv.slice(2)) === "run"
+    return cli(stdin ? argv.map((arg, i) => i >= 2 && arg === "-" ? stdinArgument : arg) : argv)
+  }
+}
 
 /**
  * @since 0.1.0

@@ -3,16 +3,18 @@
  *
  * @since 0.1.0
  */
-import { PipelineConfig, PipelineLoader } from "@asrflow/core"
-import type { Pipeline, Summary } from "@asrflow/core"
+import { PipelineConfig, PipelineLoader, RunEvents } from "@asrflow/core"
+import type { Pipeline } from "@asrflow/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import { exitOnCredentials, loadPipeline, withEmulator } from "./CommandSupport.js"
 import * as PipelineRun from "./PipelineRun.js"
+import * as Progress from "./Progress.js"
 import * as Reference from "./Reference.js"
 import * as Registries from "./Registries.js"
+import * as RunOutput from "./RunOutput.js"
 import * as Terminal from "./Terminal.js"
 import * as ValidateCommand from "./ValidateCommand.js"
 
@@ -34,15 +36,19 @@ export const Live = Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHt
 export const builtInRegistries = Registries.builtIn
 
 /**
- * `asrflow schema`: the pipeline file's JSON Schema.
+ * `asrflow schema`: the pipeline file's JSON Schema, its reference as Markdown, or the run events' schema.
  *
  * @since 0.1.0
  * @category commands
  */
-export const schema = (options: { readonly markdown: boolean }) =>
+export const schema = (options: { readonly markdown: boolean; readonly events: boolean }) =>
   Effect.flatMap(CliRegistries, (registries) =>
     Console.log(
-      options.markdown ? Reference.markdown(registries) : JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2)
+      options.events
+        ? JSON.stringify(RunEvents.jsonSchema(), null, 2)
+        : options.markdown
+        ? Reference.markdown(registries)
+        : JSON.stringify(PipelineConfig.jsonSchema(registries), null, 2)
     ))
 
 /**
@@ -80,26 +86,8 @@ export const validate = (options: {
   readonly allowRejected: boolean
 }) => ValidateCommand.validate(options)
 
-const seconds = (value: number) => `${Math.round(value * 10) / 10} s`
-
-const printSummary = (summary: Summary.Summary, outputRoot: string, summaryFile: string) =>
-  Effect.gen(function*() {
-    for (const failure of summary.failures) {
-      yield* Console.error(Terminal.safe(`  failed  ${failure.item}  (${failure.phase}) ${failure.message}`))
-    }
-    for (const error of summary.errors) yield* Console.error(Terminal.safe(`asrflow: error: ${error}`))
-    if (summary.aborted !== undefined) yield* Console.error(Terminal.safe(`asrflow: ${summary.aborted}`))
-    yield* Console.error(
-      `asrflow: ${summary.done} done, ${summary.failed} failed, ${summary.skipped} skipped of ${summary.total} item(s)` +
-        ` · ${seconds(summary.audio_seconds)} of audio · ${summary.billed_seconds} s billed · ${
-          seconds(summary.elapsed_ms / 1000)
-        } elapsed${summary.second_round > 0 ? ` · ${summary.second_round} needed a second round` : ""}`
-    )
-    yield* Console.error(`asrflow: outputs in ${outputRoot} (summary: ${summaryFile})`)
-  })
-
 /**
- * `asrflow run <pipeline.yaml>`.
+ * `asrflow run <pipeline.yaml>` (`-` reads the pipeline from stdin).
  *
  * @since 0.1.0
  * @category commands
@@ -111,24 +99,29 @@ export const run = (options: {
   readonly dryRun: boolean
   readonly force: boolean
   readonly emulator: boolean
+  readonly json: boolean
+  readonly quiet: boolean
 }) =>
-  withEmulator(
-    options.emulator,
-    Effect.gen(function*() {
-      const registries = yield* CliRegistries
-      const loaded = yield* loadPipeline(options.pipeline)
-      const outcome = yield* PipelineRun.execute(loaded, {
-        registries,
-        outputDir: Option.getOrUndefined(options.outputDir),
-        concurrency: Option.getOrUndefined(options.concurrency),
-        force: options.force,
-        dryRun: options.dryRun,
-        events: "progress"
-      }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
-      if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
-      yield* printSummary(outcome.summary, outcome.outputRoot, outcome.summaryFile)
-      if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
-    })
+  RunOutput.governed(
+    options.quiet,
+    withEmulator(
+      options.emulator,
+      Effect.gen(function*() {
+        const registries = yield* CliRegistries
+        const loaded = yield* loadPipeline(options.pipeline)
+        const outcome = yield* PipelineRun.execute(loaded, {
+          registries,
+          outputDir: Option.getOrUndefined(options.outputDir),
+          concurrency: Option.getOrUndefined(options.concurrency),
+          force: options.force,
+          dryRun: options.dryRun,
+          events: yield* Progress.forTerminal({ json: options.json })
+        }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
+        if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
+        yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile, outcome.listed)
+        if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
+      })
+    )
   )
 
 const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>

@@ -35,18 +35,10 @@ export const number = (name: string, rule: "concurrency" | "sampleRate" | "pollI
   validated<number>(name, rule, false)
 
 /**
- * A flag that takes one of a set of values.
- *
- * @since 0.2.0
- * @category constructors
- */
-export const choice = <A extends string>(name: string, rule: "format") => validated<A>(name, rule, false)
-
-/**
  * A comma-separated list of values from a set.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const choices = <A extends string>(name: string, rule: "granularity") =>
+export const choices = <A extends string>(name: string, rule: "granularity" | "format") =>
   validated<ReadonlyArray<A>>(name, rule, true)

@@ -91,6 +91,17 @@ export const normalized = (transcript: Transcript.Transcript): NormalizedRespons
 })
 
 /**
+ * The provider's raw `provider:` block for a request (the fields it was given).
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const requestBlock = (component: Component.ProviderComponent, options: Options): Component.Typed =>
+  Object.fromEntries(
+    Object.entries(component.fromRequest(options)).filter(([, value]) => value !== undefined)
+  ) as unknown as Component.Typed
+
+/**
  * The provider and its decoded config for the options: the provider maps the request's fields onto its
  * own block, and a field it rejects is a usage error.
  *
@@ -109,9 +120,7 @@ export const providerConfig = (
         new UsageError({ message: (exit.message ?? "unknown provider").replace(/^asrflow: /, "") })
       )
     )
-    const raw = component.fromRequest(options)
-    const defined = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined))
-    const config = yield* Either.match(PipelineLoader.decodeValue(component.config, defined), {
+    const config = yield* Either.match(PipelineLoader.decodeValue(component.config, requestBlock(component, options)), {
       onLeft: (issues) =>
         Effect.fail(
           new UsageError({ message: issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`).join("; ") })
@@ -242,7 +251,7 @@ export const execute = (registries: PipelineConfig.Registries, options: Options)
       runId: yield* OutputRoot.runId,
       registries,
       credentials,
-      events: "log"
+      events: { display: "none" }
     })
     const pipeline = { version: 1, concurrency: 1, sources: [], provider: config, sinks: [] } as const
     return yield* Effect.gen(function*() {

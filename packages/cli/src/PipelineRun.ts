@@ -4,14 +4,17 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, OutputCheck, OutputRoot, Pipeline, RunContext } from "@asrflow/core"
+import { AudioProbe, OutputCheck, OutputRoot, Pipeline, Redact, RunContext, StopSignal } from "@asrflow/core"
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
-import { Data, Effect, Redacted } from "effect"
+import { Config, Data, Effect, Fiber, LogLevel, Option, Redacted, Stream } from "effect"
+import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
+import * as RunOutput from "./RunOutput.js"
 import * as ServiceCheck from "./ServiceCheck.js"
+import * as Version from "./Version.js"
 
 /**
  * What a run gives back: a plan (`dryRun`), or the summary and where it was written.
@@ -21,7 +24,13 @@ import * as ServiceCheck from "./ServiceCheck.js"
  */
 export type Outcome = Data.TaggedEnum<{
   Planned: { readonly planned: ReadonlyArray<Pipeline.PlannedItem>; readonly outputRoot: string }
-  Finished: { readonly summary: Summary.Summary; readonly outputRoot: string; readonly summaryFile: string }
+  Finished: {
+    readonly summary: Summary.Summary
+    readonly outputRoot: string
+    readonly summaryFile: string
+    /** How many items the sources listed, when counted before the run ended. */
+    readonly listed: number | undefined
+  }
 }>
 
 const Outcome = Data.taggedEnum<Outcome>()
@@ -40,6 +49,8 @@ export interface Options {
   readonly apiKey?: string | undefined
   readonly events: RunLayer.Options["events"]
 }
+
+const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none()))
 
 // a plan sends nothing, so it needs no key: a placeholder stands in when none is configured
 const planningKey: Credentials.Resolved = { key: Redacted.make("dry-run-without-a-key"), source: "(none: dry run)" }
@@ -84,21 +95,78 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
     }
     const credentials = yield* provider.credentials.resolve(options.apiKey)
     yield* ServiceCheck.run(provider, config.provider, credentials)
+    const runId = yield* OutputRoot.runId
+    // telemetry loads only when asked for: a run without it imports none of it
+    const endpoint = config.telemetry?.endpoint ?? Option.getOrUndefined(yield* env("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    const disabled = Option.getOrUndefined(yield* env("OTEL_SDK_DISABLED"))?.toLowerCase() === "true"
+    const telemetry = endpoint !== undefined && endpoint !== "" && !disabled
+      ? yield* Effect.promise(() => import("./Telemetry.js"))
+      : undefined
     const layer = RunLayer.make({
       baseDir: loaded.baseDir,
       outputRoot,
-      runId: yield* OutputRoot.runId,
+      runId,
       registries: options.registries,
       credentials,
-      events: options.events
+      events: telemetry === undefined ? options.events : {
+        ...options.events,
+        onEvent: (event) => {
+          telemetry.observe(event)
+          options.events.onEvent?.(event)
+        }
+      }
     })
-    return yield* Effect.gen(function*() {
-      const summary = yield* Pipeline.run(config, options.registries, {
+    const stop = Option.getOrUndefined(yield* Effect.serviceOption(StopSignal.StopSignal))
+    const batch = Effect.scoped(Effect.gen(function*() {
+      const progress = yield* Progress.RunProgress
+      if (stop !== undefined) {
+        yield* Effect.forkScoped(Effect.flatMap(stop.requested, (signal) =>
+          progress.displaying(RunOutput.say(
+            LogLevel.Warning,
+            `asrflow: ${signal}: stopping: no new items; requests in flight get ${stop.graceMs / 1000} s to finish, ` +
+              "async tasks stay recorded for the next run (send it again to exit at once)"
+          ))))
+      }
+      // the total for the progress: the sources are listed once more, alongside the run (nothing is kept)
+      const counting = yield* Effect.forkScoped(
+        Effect.flatMap(Stream.runCount(Pipeline.entries(config, options.registries)), progress.setTotal)
+      )
+      const summary = yield* progress.displaying(Pipeline.run(config, options.registries, {
         concurrency: options.concurrency,
         force: options.force,
         credentials
+      }))
+      // the run listed every source itself, so the count is done or nearly: the last frame shows the total
+      if (summary.stopped === undefined) yield* Fiber.join(counting)
+      yield* Effect.annotateCurrentSpan({
+        "asrflow.total": summary.total,
+        "asrflow.done": summary.done,
+        "asrflow.failed": summary.failed,
+        "asrflow.skipped": summary.skipped,
+        "asrflow.audio_seconds": summary.audio_seconds,
+        "asrflow.billed_seconds": summary.billed_seconds,
+        "asrflow.exit_code": summary.exitCode
       })
       const summaryFile = yield* RunSummary.write(summary)
-      return Outcome.Finished({ summary, outputRoot, summaryFile })
-    }).pipe(Effect.provide(layer))
+      yield* progress.finish(summary, summary.exitCode)
+      return Outcome.Finished({ summary, outputRoot, summaryFile, listed: yield* progress.total })
+    })).pipe(
+      Effect.withSpan("asrflow.run", {
+        attributes: {
+          "asrflow.run_id": runId,
+          "asrflow.provider": config.provider.type,
+          "asrflow.model": String((config.provider as { readonly model?: unknown }).model ?? "(the provider's)"),
+          "asrflow.concurrency": options.concurrency ?? config.concurrency
+        }
+      })
+    )
+    // a signal during the batch stops it gracefully (the summary is still written) instead of interrupting it
+    const running = (stop === undefined ? batch : stop.listening(batch)).pipe(Effect.provide(layer))
+    if (telemetry === undefined) return yield* running
+    return yield* telemetry.around({
+      endpoint: endpoint!,
+      redactor: Redact.make([credentials.key]),
+      config: config.telemetry,
+      version: Version.version
+    })(running)
   })

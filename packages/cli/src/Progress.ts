@@ -1,62 +1,168 @@
 /**
- * Progress on stderr while a run goes: one line when an item is written, fails or is skipped, and
- * when an async task is submitted. The same events go to the run log; stdout stays free.
+ * Where a run's events go besides its run log: the progress a person sees on stderr (a live region on a
+ * terminal, plain lines otherwise, governed by `--log-level` and `--quiet`), NDJSON on stdout (`--json`),
+ * and a callback (the Promise API's `onEvent`). Every written event is core's `RunEvents.Event`, redacted.
  *
  * @since 0.1.0
  */
-import { RunEvents } from "@asrflow/core"
+import { Redact, RunContext, RunEvents } from "@asrflow/core"
+import type { Summary } from "@asrflow/core"
+import { RateController } from "@asrflow/core/RateController"
+import type { SinkError } from "@asrflow/core/Sink"
 import { RunLog } from "@asrflow/sinks"
-import { Console, Effect, Layer, Ref } from "effect"
+import type { FileSystem } from "@effect/platform"
+import { Path } from "@effect/platform"
+import { Clock, Config, Console, Context, Duration, Effect, FiberRef, Layer, LogLevel, Option, Schedule } from "effect"
+import * as LaneMetrics from "./LaneMetrics.js"
+import * as ProgressState from "./ProgressState.js"
 import * as Terminal from "./Terminal.js"
 
-const shown = new Set<RunEvents.Phase>(["submitted", "written", "failed", "skipped"])
-
 /**
- * The line for an event, or undefined for phases that are only logged.
- *
- * @since 0.1.0
- * @category utils
+ * @since 0.3.0
+ * @category models
  */
-export const line = (event: RunEvents.RunEvent, counts: { readonly done: number; readonly failed: number }) => {
-  if (!shown.has(event.phase)) return undefined
-  const tally = `[${counts.done} done${counts.failed > 0 ? `, ${counts.failed} failed` : ""}]`
-  switch (event.phase) {
-    case "submitted":
-      return `asrflow: submitted ${event.item} as task ${String(event.data?.task_id ?? "?")}`
-    case "written":
-      return `asrflow: ${tally} wrote ${event.item}`
-    case "failed":
-      return `asrflow: ${tally} failed ${event.item}: ${String(event.data?.message ?? "")}`
-    default:
-      return `asrflow: ${tally} skipped ${event.item} (${String(event.data?.reason ?? "")})`
-  }
+export interface Options {
+  /**
+   * `live`: a region redrawn in place on stderr (a terminal); `lines`: a plain line per finished item
+   * (the total included) and one for the skipped ones; `none`: nothing on stderr (a library).
+   */
+  readonly display: "live" | "lines" | "none"
+  /** Colours in the live region (off with `NO_COLOR`). */
+  readonly color?: boolean | undefined
+  /** Every event as one JSON line on stdout, then the summary event. */
+  readonly json?: boolean | undefined
+  /** Called with every written event, the summary event last. */
+  readonly onEvent?: ((event: RunEvents.Event) => void) | undefined
 }
 
 /**
- * The run's `RunEvents`: the run log, plus a progress line on stderr.
+ * What the run's edge tells the progress beyond the events.
+ *
+ * @since 0.3.0
+ * @category context
+ */
+export class RunProgress extends Context.Tag("@asrflow/cli/RunProgress")<RunProgress, {
+  /** The number of items the sources list, once known (they are counted while the run goes on). */
+  readonly setTotal: (total: number) => Effect.Effect<void>
+  /** The number of items the sources list, when counted already. */
+  readonly total: Effect.Effect<number | undefined>
+  /** Runs the batch with its stderr lines (logs included) kept above the live region, when there is one. */
+  readonly displaying: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** The run's last event: the summary, with the exit code. Prints the pending skipped line first. */
+  readonly finish: (summary: Summary.Summary, exitCode: number) => Effect.Effect<void>
+}>() {}
+
+/**
+ * How a CLI run shows progress: a live region when stderr is a terminal that can redraw (not
+ * `TERM=dumb`) and info lines are wanted, plain lines otherwise; colours unless `NO_COLOR` is set.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const forTerminal = (options: { readonly json: boolean }): Effect.Effect<Options> =>
+  Effect.gen(function*() {
+    const level = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
+    const term = yield* Config.option(Config.string("TERM")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const noColor = yield* Config.option(Config.string("NO_COLOR")).pipe(Effect.orElseSucceed(() => Option.none()))
+    const terminal = process.stderr.isTTY === true && Option.getOrUndefined(term) !== "dumb"
+    const live = terminal && LogLevel.lessThanEqual(level, LogLevel.Info)
+    return {
+      display: live ? "live" : "lines",
+      color: live && (Option.isNone(noColor) || noColor.value === ""),
+      json: options.json
+    }
+  })
+
+const relativeTo = (path: Path.Path, cwd: string) => (file: string) => {
+  const relative = path.relative(cwd, file)
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative
+}
+
+/**
+ * The run's `RunEvents` (the run log plus the chosen destinations) and its `RunProgress`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = Layer.scoped(
-  RunEvents.RunEvents,
-  Effect.gen(function*() {
+export const layer = (
+  options: Options
+): Layer.Layer<
+  RunEvents.RunEvents | RunProgress,
+  SinkError,
+  FileSystem.FileSystem | Path.Path | RunContext.RunContext | RateController
+> =>
+  Layer.scopedContext(Effect.gen(function*() {
     const log = yield* RunLog.make
-    const counts = yield* Ref.make({ done: 0, failed: 0 })
-    return {
-      emit: (event: RunEvents.RunEvent) =>
-        log.emit(event).pipe(
-          Effect.zipRight(
-            Ref.updateAndGet(counts, (current) => ({
-              done: current.done + (event.phase === "written" ? 1 : 0),
-              failed: current.failed + (event.phase === "failed" ? 1 : 0)
-            }))
-          ),
-          Effect.flatMap((current) => {
-            const text = line(event, current)
-            return text === undefined ? Effect.void : Console.error(Terminal.safe(text))
-          })
-        )
+    const path = yield* Path.Path
+    const run = yield* RunContext.RunContext
+    const controller = yield* RateController
+    const redactor = yield* Redact.Redactor
+    const level = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
+    const shows = (wanted: LogLevel.LogLevel) => LogLevel.greaterThanEqual(wanted, level)
+    const state = new ProgressState.State(yield* Clock.currentTimeMillis)
+    const display = options.display === "lines" && !shows(LogLevel.Error) ? "none" : options.display
+    const shown = relativeTo(path, path.resolve("."))
+    const written = (event: RunEvents.Event) =>
+      Effect.sync(() => {
+        const redacted = redactor.value(event) as RunEvents.Event
+        if (options.onEvent !== undefined) options.onEvent(redacted)
+        return redacted
+      }).pipe(Effect.flatMap((redacted) => options.json === true ? Console.log(JSON.stringify(redacted)) : Effect.void))
+
+    const say = (wanted: LogLevel.LogLevel, text: string | undefined): Effect.Effect<void> =>
+      text === undefined || !shows(wanted) ? Effect.void : Console.error(Terminal.safe(text))
+    const flushSkips = display === "lines"
+      ? Effect.suspend(() => say(LogLevel.Info, ProgressState.skippedLine(state)))
+      : Effect.void
+
+    const region = display === "live" ? yield* Effect.promise(() => import("./StatusRegion.js")) : undefined
+    let console: Console.Console | undefined
+    if (region !== undefined) {
+      const drawn = yield* region.make(process.stderr)
+      console = drawn.console
+      const paint = ProgressState.style(options.color === true)
+      const redraw = Effect.gen(function*() {
+        const lanes = yield* LaneMetrics.read(controller)
+        const now = yield* Clock.currentTimeMillis
+        drawn.draw(ProgressState.frame(state, now, lanes, process.stderr.columns ?? 100, paint))
+      })
+      // at most 10 frames a second, however many events arrive
+      yield* Effect.forkScoped(Effect.repeat(redraw, Schedule.spaced(Duration.millis(100))))
+      yield* Effect.addFinalizer(() => redraw)
     }
-  })
-)
+
+    const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        yield* log.emit(event)
+        if (options.json === true || options.onEvent !== undefined) {
+          yield* written(RunEvents.toItemEvent(run.runId, event))
+        }
+        if (display === "none") return
+        // the skipped items seen so far get their one line before the next line shown
+        if (event.phase === "written" || event.phase === "failed" || event.phase === "submitted") yield* flushSkips
+        state.add(event, yield* Clock.currentTimeMillis)
+        if (event.phase === "failed") return yield* say(LogLevel.Error, ProgressState.line(event, state, []))
+        if (display !== "lines") return
+        const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
+          ? (event.data.outputs as ReadonlyArray<string>).map(shown)
+          : []
+        yield* say(LogLevel.Info, ProgressState.line(event, state, outputs))
+      })
+
+    const progress = RunProgress.of({
+      setTotal: (total) => Effect.sync(() => (state.total = total)),
+      total: Effect.sync(() => state.total),
+      displaying: (effect) => console === undefined ? effect : Effect.withConsole(effect, console),
+      finish: (summary, exitCode) =>
+        Effect.zipRight(
+          flushSkips,
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            options.json === true || options.onEvent !== undefined
+              ? written(RunEvents.toSummaryEvent(summary, exitCode, new Date(now).toISOString()))
+              : Effect.void)
+        )
+    })
+    return Context.make(RunEvents.RunEvents, { emit: onEvent, problems: log.problems }).pipe(
+      Context.add(RunProgress, progress)
+    )
+  }))

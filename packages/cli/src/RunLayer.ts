@@ -1,14 +1,14 @@
 /**
  * The one builder of a run's services, used by `asrflow run`, `asrflow transcribe` and the Promise API:
  * the run's context, a redactor that knows the provider's key, the ledger in the output root (SQLite,
- * migrated with every registered provider's migrations), the run log (with progress lines on stderr
- * for the CLI), and the audio probe.
+ * migrated with every registered provider's migrations), the run log (with the progress on stderr,
+ * `--json` on stdout or an `onEvent` callback), and the audio probe.
  *
  * @since 0.2.0
  */
 import { AudioProbe, Ledger, OutputCheck, Redact, RunContext } from "@asrflow/core"
 import type { Credentials, PipelineConfig } from "@asrflow/core"
-import { RunLog } from "@asrflow/sinks"
+import * as RateController from "@asrflow/core/RateController"
 import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Clock, Effect, Layer } from "effect"
@@ -27,8 +27,8 @@ export interface Options {
   readonly registries: PipelineConfig.Registries
   /** The provider's key: the redactor removes it from everything written. */
   readonly credentials: Credentials.Resolved
-  /** `progress`: the run log plus a line per item on stderr (the CLI); `log`: the run log only (a library). */
-  readonly events: "progress" | "log"
+  /** Where the run's events go besides the run log: progress on stderr, `--json` on stdout, a callback. */
+  readonly events: Progress.Options
 }
 
 /**
@@ -83,8 +83,11 @@ export const make = (options: Options) =>
         startedAt
       })
     )
-    const events = options.events === "progress" ? Progress.layer : RunLog.layer
     const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
+    // the run's one rate controller: the provider's lanes live in it, the progress shows them, and what
+    // they learned is written to the ledger when the run ends
+    const lanes = RateController.layer.pipe(Layer.provide(ledger))
+    const events = Progress.layer(options.events).pipe(Layer.provideMerge(lanes))
     return Layer.mergeAll(
       events,
       // the run claims the output root (and clears what killed runs left) before anything is written

@@ -112,9 +112,13 @@ const runPromise = <A, E>(
  */
 export type {
   Format,
+  ItemEvent,
   NormalizedResponse,
+  Phase,
+  RunEvent,
   RunSummary,
   Sentence,
+  SummaryEvent,
   TranscribeRequest,
   TranscribeResult,
   Transcript,
@@ -156,6 +160,12 @@ export interface RunOptions extends CommonOptions {
   readonly baseDir?: string | undefined
   /** The provider's key; otherwise the provider looks where it looks (e.g. DASHSCOPE_API_KEY). */
   readonly apiKey?: string | undefined
+  /**
+   * Called with every event of the run as it happens (the same objects as the run log and
+   * `asrflow run --json`; schema: `asrflow schema --events`), the summary event last. Without it, and
+   * without `verbose`, the run prints nothing.
+   */
+  readonly onEvent?: ((event: ApiModels.RunEvent) => void) | undefined
 }
 
 /**
@@ -185,7 +195,7 @@ export const runPipeline = (
         concurrency: options.concurrency,
         force: options.force,
         apiKey: options.apiKey,
-        events: options.verbose === true ? "progress" : "log"
+        events: { display: options.verbose === true ? "lines" : "none", onEvent: options.onEvent }
       })
       if (outcome._tag !== "Finished") return yield* Effect.dieMessage("a run without dryRun always finishes")
       return outcome.summary

@@ -15,6 +15,24 @@ describe("asrflow CLI", () => {
     }
   })
 
+  it("keeps every help line within 100 columns, with examples, for asrflow and every command it lists", async () => {
+    const top = await runCli(["--help"])
+    assert.strictEqual(top.code, 0, top.stderr)
+    const commands = (top.stdout.split("\nCommands:\n")[1] ?? "").split("\n\n")[0]!.split("\n")
+      .map((line) => line.trim().split(" ")[0]!)
+    assert.includeMembers(commands, ["run", "transcribe", "validate", "doctor", "cancel", "schema", "components"])
+    for (const args of [["--help"], ...commands.map((command) => [command, "--help"])]) {
+      const { code, stderr, stdout } = await runCli(args)
+      assert.strictEqual(code, 0, `${args.join(" ")}: ${stderr}`)
+      const lines = stdout.split("\n")
+      const wide = lines.filter((line) => [...line].length > 100)
+      assert.deepStrictEqual(wide, [], `asrflow ${args.join(" ")}`)
+      // a usage line, and examples
+      assert.match(stdout, /^Usage: asrflow/m, `asrflow ${args.join(" ")}`)
+      assert.isAtLeast(lines.filter((line) => /^ {2}asrflow /.test(line)).length, 2, `examples of ${args.join(" ")}`)
+    }
+  }, 120_000)
+
   it("prints the same JSON Schema as the committed schema/pipeline.schema.json", async () => {
     const { code, stdout } = await runCli(["schema"])
     assert.strictEqual(code, 0)

@@ -107,9 +107,9 @@ describe("asrflow run (sync, against the emulator)", () => {
       assert.notInclude(files, "transcripts/long/six-minutes.txt")
       assert.match(result.stderr, /six-minutes\.wav.*5-minute limit.*qwen3-asr-flash-filetrans/s)
       assert.match(result.stderr, /6 done, 1 failed, 0 skipped of 7 item/)
-      // progress: one line per written or failed item, with the running tally
-      assert.match(result.stderr, /^asrflow: \[\d done(, 1 failed)?\] wrote \S+intro\.wav$/m)
-      assert.match(result.stderr, /^asrflow: \[\d done(, 1 failed)?\] failed \S+six-minutes\.wav: /m)
+      // progress: one line per written or failed item, with the count of the total and the output written
+      assert.match(result.stderr, /^asrflow: \[\d\/7\] wrote \S+transcripts\/intro\.txt \(\+3 more\)$/m)
+      assert.match(result.stderr, /^asrflow: \[\d\/7\] failed \S+six-minutes\.wav: /m)
       assert.strictEqual(result.stderr.match(/\] wrote /g)?.length, 6)
 
       const report = await emulator.report()
@@ -126,8 +126,8 @@ describe("asrflow run (sync, against the emulator)", () => {
       const [log] = files.filter((name) => name.startsWith("runs/") && name.endsWith(".log.jsonl"))
       const events = fs.readFileSync(path.join(root, log!), "utf8").trim().split("\n").map((line) => JSON.parse(line))
       const phases = (item: string) => events.filter((event) => event.item.endsWith(item)).map((event) => event.phase)
-      assert.deepStrictEqual(phases("intro.wav"), ["planned", "transcribed", "written"])
-      assert.deepStrictEqual(phases("six-minutes.wav"), ["planned", "failed"])
+      assert.deepStrictEqual(phases("intro.wav"), ["planned", "probed", "transcribed", "written"])
+      assert.deepStrictEqual(phases("six-minutes.wav"), ["planned", "probed", "failed"])
       assert.isTrue(files.some((name) => name.endsWith(".summary.json")))
     } finally {
       fs.rmSync(path.join(audio, "long"), { recursive: true, force: true })

@@ -163,7 +163,7 @@ describe("a second provider (and a sink) through the public registry", () => {
           registries,
           apiKey: key,
           outputDir: path.join(dir, "out"),
-          events: "log"
+          events: { display: "none" }
         })
         const one = yield* OneShot.execute(registries, {
           audio: path.join(dir, "audio/a.wav"),

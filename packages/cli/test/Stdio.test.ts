@@ -22,7 +22,7 @@ const shell = (command: string, cwd: string, env: Record<string, string>) =>
   })
 
 describe("stdout and stderr", () => {
-  it("a piped run of 3,000 failing rows ends with its summary line (`2>&1 | tail -n 1`)", async () => {
+  it("a piped run of 3,000 failing rows ends with its summary (`2>&1 | tail -n 1`)", async () => {
     const dir = fs.mkdtempSync(path.join(work, "big-"))
     const rows = Array.from({ length: 3000 }, (_, i) => `missing/recording-${String(i).padStart(5, "0")}.wav`)
     fs.writeFileSync(path.join(dir, "big.csv"), ["audio", ...rows, ""].join("\n"))
@@ -40,11 +40,18 @@ describe("stdout and stderr", () => {
         OUTPUT_DIR: path.join(dir, "out")
       }
       // the 3,000 failure lines are far more than a pipe holds: the process must wait for them to drain
+      // the summary's last line: the command that resumes the run (every row failed, so it is unfinished)
       const piped = await shell(`"${process.execPath}" "${binary}" run big.yaml 2>&1 | tail -n 1`, dir, env)
       assert.strictEqual(piped.code, 0)
-      assert.match(piped.stdout, /^asrflow: outputs in .*\(summary: .*\.summary\.json\)\n$/)
-      const withStatus = await shell(
+      assert.match(piped.stdout, /^asrflow: to resume: asrflow run big\.yaml\n$/)
+      const withOutputs = await shell(
         `"${process.execPath}" "${binary}" run big.yaml 2>&1 | tail -n 2 | head -n 1`,
+        dir,
+        env
+      )
+      assert.match(withOutputs.stdout, /^asrflow: outputs in .*\(summary: .*\.summary\.json\)\n$/)
+      const withStatus = await shell(
+        `"${process.execPath}" "${binary}" run big.yaml 2>&1 | tail -n 3 | head -n 1`,
         dir,
         env
       )

@@ -6,7 +6,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { CommandExecutor, HttpClient } from "@effect/platform"
-import { Chunk, Effect, Layer, Option, Ref, Stream } from "effect"
+import { Chunk, Context, Effect, Layer, Option, Ref, Stream, Tracer } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
@@ -158,6 +158,17 @@ export const sinks = (
     (sink) => Effect.flatMap(componentFor(registries.sinks, sink), (component) => component.make(sink))
   )
 
+/** The context's rate controller when it has one (a CLI run shows its lanes), else one for this run. */
+const runController = Layer.unwrapEffect(
+  Effect.map(
+    Effect.serviceOption(RateController.RateController),
+    Option.match({
+      onNone: () => RateController.layer,
+      onSome: (controller) => Layer.succeed(RateController.RateController, controller)
+    })
+  )
+)
+
 const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
 
 /**
@@ -206,7 +217,10 @@ export const run = (
       const ledger = Option.getOrUndefined(yield* Effect.serviceOption(Ledger))
       const built = yield* sinks(config, registries)
       // sources need the same environment as the run (FileSystem, RunContext, ...)
-      const environment = yield* Effect.context<Environment>()
+      // without the run's span: what runs in it (an item's probe) stays under the span it runs in
+      const environment = Context.omit(Tracer.ParentSpan)(yield* Effect.context<Environment>()) as Context.Context<
+        Environment
+      >
       const fs = yield* FileSystem.FileSystem
       const path = yield* Path.Path
       // --force starts every item it runs afresh: nothing recorded for it (an upload) is reused
@@ -264,6 +278,7 @@ export const run = (
             Effect.provide(environment)
           ),
         isDone: ledger === undefined ? undefined : isDone,
+        outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
@@ -271,9 +286,10 @@ export const run = (
       return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
   ).pipe(
-    // one rate controller for the run: the provider's lanes live in it, and the summary reports them
+    // one rate controller for the run (the caller's, when it gives one): the provider's lanes live in it,
+    // and the summary reports them
     Effect.provide(
-      transcriberLayer(config, registries, options.credentials).pipe(Layer.provideMerge(RateController.layer))
+      transcriberLayer(config, registries, options.credentials).pipe(Layer.provideMerge(runController))
     )
   )
 

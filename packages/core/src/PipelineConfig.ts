@@ -31,7 +31,40 @@ export interface PipelineConfig {
   readonly sources: ReadonlyArray<Component.Typed>
   readonly provider: Component.Typed
   readonly sinks: ReadonlyArray<Component.Typed>
+  readonly telemetry?: Telemetry | undefined
 }
+
+/**
+ * Where a run sends its traces and metrics (OpenTelemetry, OTLP over HTTP). The standard `OTEL_*`
+ * variables configure the rest (`OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials, which never
+ * go in the file).
+ *
+ * @since 0.3.0
+ * @category schemas
+ */
+export const Telemetry = Schema.Struct({
+  endpoint: Schema.String.annotations({
+    description: "The OTLP/HTTP base URL (as OTEL_EXPORTER_OTLP_ENDPOINT): /v1/traces and /v1/metrics are appended.",
+    examples: ["http://localhost:4318"]
+  }),
+  protocol: Schema.optional(
+    Schema.Literal("http/protobuf", "http/json").annotations({
+      description: "The OTLP encoding (as OTEL_EXPORTER_OTLP_PROTOCOL; default http/protobuf)."
+    })
+  ),
+  service_name: Schema.optional(Schema.String.annotations({
+    description: "service.name of the exported data (as OTEL_SERVICE_NAME; default asrflow)."
+  }))
+}).annotations({
+  identifier: "Telemetry",
+  description: "Export a span per run, item and phase, and the run's metrics, over OTLP/HTTP."
+})
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export type Telemetry = typeof Telemetry.Type
 
 /**
  * How many items are in flight at once: the pipeline's `concurrency` and the `--concurrency` flag.
@@ -68,7 +101,8 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
     }),
     sinks: Schema.NonEmptyArray(Registry.configSchema(registries.sinks)).annotations({
       description: "Where results are written. Every sink receives every result, failed ones included."
-    })
+    }),
+    telemetry: Schema.optional(Telemetry)
   }).annotations({
     identifier: "Pipeline",
     title: "asrflow pipeline",

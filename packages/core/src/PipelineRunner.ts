@@ -9,14 +9,16 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Either, Option, Ref, Schema, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
 import * as Admission from "./Admission.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
+import * as PhaseSpan from "./PhaseSpan.js"
 import { RateController } from "./RateController.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as RunEvents from "./RunEvents.js"
 import type { Sink } from "./Sink.js"
+import { StopSignal } from "./StopSignal.js"
 import * as Summary from "./Summary.js"
 import { Transcriber, type TranscriptionError } from "./Transcriber.js"
 import { Failed, Transcribed, type Transcript, type TranscriptResult } from "./Transcript.js"
@@ -51,6 +53,8 @@ export interface Options {
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
   readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
+  /** The absolute path of a file a sink names (relative to the output root), for the `written` event. */
+  readonly outputPath?: ((relative: string) => string) | undefined
 }
 
 /**
@@ -88,17 +92,43 @@ const elapsedSince = (start: number) => Effect.map(Clock.currentTimeMillis, (now
  * the run and is in `summary.aborted` (exit code 3); a sink that cannot finish its files, or a run log
  * that cannot be written, is in `summary.errors` (exit code 1).
  *
+ * With a `StopSignal` in the context, a requested stop ends the listing (no new item starts); an item
+ * waiting on a remote task is let go at once (its task is in the ledger for the next run), and any other
+ * item in flight gets the stop's grace period to finish its request, then is let go too. The summary
+ * then says `stopped` and counts the items let go as `unfinished`.
+ *
+ * Each item runs in an `asrflow.item` span (its probe and sink writes in phase spans) whose attributes
+ * say what an operator filters on: model, route, audio seconds, outcome, retries, request id.
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
+export const run = Effect.fnUntraced(function*(options: Options) {
   const transcriber = yield* Transcriber
   const startedAt = yield* Clock.currentTimeMillis
   const tally = yield* Ref.make(Summary.emptyTally())
   const gate = yield* Admission.make({ cap: options.concurrency })
   const retry = transcriber.retry ?? RetryPolicy.defaults
+  const stop = yield* Effect.serviceOption(StopSignal)
+  const outerEvents = yield* Effect.serviceOption(RunEvents.RunEvents)
   /** Items waiting for their next round, with the failure that sent them back: failed if the run stops. */
   const waiting = new Map<string, { readonly item: AudioItem; readonly error: TranscriptionError }>()
+  // items whose remote task runs on its own, or that wait for a round: a stop need not wait for them
+  const idle = new Set<string>()
+  const nowIdle = new Map<string, Deferred.Deferred<void>>()
+  const markIdle = (item: string) => {
+    idle.add(item)
+    const signal = nowIdle.get(item)
+    if (signal !== undefined) Deferred.unsafeDone(signal, Effect.void)
+  }
+  const events = RunEvents.RunEvents.of({
+    emit: (event) =>
+      Effect.suspend(() => {
+        if (event.phase === "submitted" || event.phase === "polled") markIdle(event.item)
+        return Option.isSome(outerEvents) ? outerEvents.value.emit(event) : Effect.void
+      }),
+    problems: Option.isSome(outerEvents) ? outerEvents.value.problems : undefined
+  })
 
   /** Transcribes with the run-level retry budget; `slot` is the item's current slot (it changes per round). */
   const transcribeRounds = (item: AudioItem, slot: Ref.Ref<Admission.Slot>) =>
@@ -118,9 +148,11 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
         })
         yield* gate.release(yield* Ref.get(slot))
         waiting.set(item.id, { item, error })
+        markIdle(item.id)
         yield* Effect.sleep(delay)
         yield* Ref.set(slot, yield* gate.admit)
         waiting.delete(item.id)
+        idle.delete(item.id)
       }
     })
 
@@ -130,12 +162,22 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
   ): Effect.Effect<Option.Option<TranscriptResult>, TranscriptionError> =>
     Effect.gen(function*() {
       yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
-      const probed = yield* options.probe(item).pipe(Effect.either)
+      const probeStart = yield* Clock.currentTimeMillis
+      const probed = yield* options.probe(item).pipe(PhaseSpan.phase("probe"), Effect.either)
       if (Either.isLeft(probed)) {
         return Option.some<TranscriptResult>(
           new Failed({ item, phase: "probe", reason: probed.left.reason, message: probed.left.message })
         )
       }
+      yield* RunEvents.emit("probed", item.id, {
+        durationMs: yield* elapsedSince(probeStart),
+        data: {
+          audio_seconds: probed.right.durationMs === undefined ? undefined : probed.right.durationMs / 1000,
+          bytes: probed.right.sizeBytes,
+          container: probed.right.container
+        }
+      })
+      yield* Effect.annotateCurrentSpan(PhaseSpan.attributes.route, transcriber.plan(probed.right).route)
       if (options.isDone && (yield* options.isDone(probed.right))) {
         yield* Ref.update(tally, Summary.skip)
         yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
@@ -153,56 +195,138 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
       if (transcribed._tag === "Transcribed") {
         yield* RunEvents.emit("transcribed", item.id, {
           durationMs: yield* elapsedSince(start),
-          data: { model: transcribed.transcript.model, usage_seconds: transcribed.transcript.usageSeconds }
+          data: {
+            model: transcribed.transcript.model,
+            usage_seconds: transcribed.transcript.usageSeconds,
+            request_id: transcribed.transcript.requestId
+          }
         })
       }
       return Option.some(transcribed)
     }).pipe(Effect.annotateLogs({ item: item.id }))
-
   const write = (result: TranscriptResult) =>
     Effect.gen(function*() {
       const start = yield* Clock.currentTimeMillis
-      const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result)))
+      const outcomes = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.write(result))).pipe(
+        PhaseSpan.phase("sink.write")
+      )
       const sinkFailures = outcomes.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : [])
-      yield* Ref.update(tally, (current) => Summary.add(current, result, sinkFailures))
+      const billed = result._tag === "Transcribed" ? result.transcript.usageSeconds : undefined
+      const price = billed === undefined ? undefined : transcriber.plan(result.item).price
+      yield* Ref.update(tally, (current) => {
+        const counted = Summary.add(current, result, sinkFailures)
+        return billed === undefined || price === undefined ? counted : Summary.charge(counted, billed, price)
+      })
+      const audioSeconds = result.item.durationMs === undefined ? undefined : result.item.durationMs / 1000
+      const done = result._tag === "Transcribed" && sinkFailures.length === 0
+      yield* PhaseSpan.annotate({
+        [PhaseSpan.attributes.outcome]: done ? "done" : "failed",
+        [PhaseSpan.attributes.audioSeconds]: audioSeconds,
+        ...(result._tag === "Transcribed"
+          ? {
+            [PhaseSpan.attributes.model]: result.transcript.model,
+            [PhaseSpan.attributes.billedSeconds]: result.transcript.usageSeconds,
+            [PhaseSpan.attributes.requestId]: result.transcript.requestId,
+            [PhaseSpan.attributes.taskId]: result.transcript.taskId
+          }
+          : {
+            [PhaseSpan.attributes.reason]: result.reason,
+            [PhaseSpan.attributes.requestId]: result.requestId,
+            [PhaseSpan.attributes.taskId]: result.taskId
+          })
+      })
       if (result._tag === "Transcribed" && sinkFailures.length === 0) {
         if (options.markDone) yield* options.markDone(result.item, result.transcript)
-        yield* RunEvents.emit("written", result.item.id, { durationMs: yield* elapsedSince(start) })
+        const outputs = options.sinks.flatMap((sink) => sink.outputsFor?.(result) ?? [])
+        yield* RunEvents.emit("written", result.item.id, {
+          durationMs: yield* elapsedSince(start),
+          data: {
+            outputs: options.outputPath === undefined ? outputs : outputs.map(options.outputPath),
+            audio_seconds: audioSeconds
+          }
+        })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
         yield* RunEvents.emit("failed", result.item.id, {
-          data: { phase: result._tag === "Failed" ? result.phase : "sink", message }
+          data: {
+            phase: result._tag === "Failed" ? result.phase : "sink",
+            message,
+            reason: result._tag === "Failed" ? result.reason : "Sink"
+          }
         })
       }
     })
 
-  const processEntry = (entry: SourceEntry, admitted: Admission.Slot) =>
-    Effect.flatMap(Ref.make(admitted), (slot) =>
-      (Either.isLeft(entry)
-        ? write(failedFromSource(entry.left))
-        : transcribeItem(entry.right, slot).pipe(
-          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write }))
-        ))
-        .pipe(Effect.ensuring(Effect.flatMap(Ref.get(slot), gate.release))))
+  const processEntry = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) =>
+    Either.isLeft(entry)
+      ? write(failedFromSource(entry.left))
+      : PhaseSpan.withRetryCount((retries) =>
+        transcribeItem(entry.right, slot).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })),
+          Effect.tap(() => Effect.annotateCurrentSpan(PhaseSpan.attributes.retries, retries.count))
+        )
+      ).pipe(
+        PhaseSpan.item(entry.right.id, {
+          [PhaseSpan.attributes.outputKey]: entry.right.outputKey,
+          [PhaseSpan.attributes.provider]: transcriber.provider
+        })
+      )
 
-  const aborted = yield* options.entries.pipe(
+  // after a stop: an item waiting on a remote task or a round is let go at once, any other after the grace period
+  const letGo = (stopSignal: StopSignal["Type"], item: string) =>
+    Effect.zipRight(
+      stopSignal.requested,
+      Effect.suspend(() => {
+        if (idle.has(item)) return Effect.void
+        const signal = Deferred.unsafeMake<void>(FiberId.none)
+        nowIdle.set(item, signal)
+        return Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(stopSignal.graceMs)))
+      })
+    )
+
+  const stoppable = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) => {
+    if (Option.isNone(stop)) return processEntry(entry, slot)
+    const item = Either.isLeft(entry) ? entry.left.location : entry.right.id
+    const started = Effect.raceFirst(
+      Effect.as(processEntry(entry, slot), false),
+      Effect.as(letGo(stop.value, item), true)
+    ).pipe(
+      // an item let go while waiting for a round is written failed below, not counted unfinished
+      Effect.flatMap((letGoOf) => letGoOf && !waiting.has(item) ? Ref.update(tally, Summary.leave) : Effect.void),
+      Effect.ensuring(Effect.sync(() => {
+        idle.delete(item)
+        nowIdle.delete(item)
+      }))
+    )
+    // sources list in chunks: an entry already listed when the stop came is not started
+    return Effect.flatMap(stop.value.poll, (requested) => Option.isSome(requested) ? Effect.void : started)
+  }
+
+  const admitted = (entry: SourceEntry, admittedSlot: Admission.Slot) =>
+    Effect.flatMap(
+      Ref.make(admittedSlot),
+      (slot) => stoppable(entry, slot).pipe(Effect.ensuring(Effect.flatMap(Ref.get(slot), gate.release)))
+    )
+
+  const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
+  const aborted = yield* listed.pipe(
     // admission is sequential, so the source is read only as fast as items are admitted
     Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
-    Stream.mapEffect(([entry, slot]) => processEntry(entry, slot), { concurrency: "unbounded", unordered: true }),
+    Stream.mapEffect(([entry, slot]) => admitted(entry, slot), { concurrency: "unbounded", unordered: true }),
     Stream.runDrain,
     Effect.as(Option.none<string>()),
-    Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`)))
+    Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`))),
+    Effect.provideService(RunEvents.RunEvents, events)
   )
   // a stopped run's items that were waiting for another round failed with their last failure
   yield* Effect.forEach([...waiting.values()], ({ error, item }) => write(failedFromTranscription(item, error)), {
     discard: true
-  })
+  }).pipe(Effect.provideService(RunEvents.RunEvents, events))
   // files that span items are finished only now; each sink that cannot finish its files is named
   const flushed = yield* Effect.forEach(options.sinks, (sink) => Effect.either(sink.flush ?? Effect.void))
-  const events = yield* Effect.serviceOption(RunEvents.RunEvents)
   const errors = [
     ...flushed.flatMap((outcome) => Either.isLeft(outcome) ? [outcome.left.message] : []),
-    ...(Option.isSome(events) && events.value.problems !== undefined ? yield* events.value.problems : [])
+    ...(Option.isSome(outerEvents) && outerEvents.value.problems !== undefined ? yield* outerEvents.value.problems : [])
   ]
   const controller = yield* Effect.serviceOption(RateController)
   const lanes = Option.isSome(controller) ? yield* controller.value.snapshot : []
@@ -211,6 +335,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
     elapsedMs: yield* elapsedSince(startedAt),
     errors,
     aborted: Option.getOrUndefined(aborted),
+    stopped: Option.isSome(stop) ? Option.getOrUndefined(yield* stop.value.poll) : undefined,
     lanes: lanes.map((lane) => ({
       lane: lane.lane,
       requests_per_minute: lane.requestsPerMinute,

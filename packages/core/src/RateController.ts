@@ -13,7 +13,8 @@
  * full, so its first burst is the whole limit (docs/PROTOCOL.md §10), and its limit is fixed at
  * construction; an adaptive limit must change the *rate of a pacer*. Adapting a semaphore's permits
  * (concurrency) instead storms the server: 429s come back in milliseconds and free their permits at once
- * (docs/ARCHITECTURE.md, The rate controller). Effect's `Metric` carries each lane's rate and 429 count;
+ * (docs/ARCHITECTURE.md, The rate controller). Effect's `Metric` carries each lane's rate, requests (by outcome),
+ * 429s and request latency;
  * `Schedule` stays the retry policy's.
  *
  * @since 0.2.0
@@ -220,6 +221,16 @@ const throttledCounter = Metric.counter("asrflow_lane_throttled_total", {
   incremental: true
 })
 
+const requestsCounter = Metric.counter("asrflow_lane_requests_total", {
+  description: "Requests a lane started, by outcome (Ok, Throttled, Other)",
+  incremental: true
+})
+const latencyTimer = Metric.timerWithBoundaries(
+  "asrflow_lane_request_duration",
+  [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000],
+  "How long a lane's requests took, from their start to their answer (ms)"
+)
+
 /** How often a changing lane is written to the ledger. */
 const saveEveryMs = 5000
 
@@ -262,6 +273,8 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
       const tags = { lane: laneName(spec.key) }
       const gauge = rateGauge.pipe(Metric.tagged("lane", tags.lane))
       const throttled = throttledCounter.pipe(Metric.tagged("lane", tags.lane))
+      const requests = requestsCounter.pipe(Metric.tagged("lane", tags.lane))
+      const latency = latencyTimer.pipe(Metric.tagged("lane", tags.lane))
       yield* Metric.set(gauge, policy.initial)
 
       // one caller at a time asks for the next start and sleeps until it is due, so a start happens only
@@ -282,6 +295,7 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
             const next = LaneState.onOutcome(state, policy, now, ticket, outcome)
             return [[state, next] as const, next]
           })
+          yield* Metric.update(Metric.tagged(requests, "outcome", outcome._tag), 1)
           if (outcome._tag === "Throttled") yield* Metric.increment(throttled)
           if (before.rate === after.rate && before.ceiling === after.ceiling) return
           yield* Metric.set(gauge, after.rate)
@@ -295,7 +309,10 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
         acquire,
         report,
         paced: (request) =>
-          Effect.flatMap(acquire, (ticket) => Effect.onExit(request, (exit) => report(ticket, outcomeOf(exit))))
+          Effect.flatMap(
+            acquire,
+            (ticket) => Effect.onExit(Metric.trackDuration(request, latency), (exit) => report(ticket, outcomeOf(exit)))
+          )
       }
       return lane
     })

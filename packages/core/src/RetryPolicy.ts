@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Predicate, Schedule, Schema } from "effect"
+import { Duration, Effect, Predicate, Schedule, Schema } from "effect"
+import * as PhaseSpan from "./PhaseSpan.js"
 
 /**
  * @since 0.1.0
@@ -65,7 +66,9 @@ export const toSchedule = (policy: RetryPolicy): Schedule.Schedule<number, unkno
       return retryAfter === undefined ? delay : Duration.max(delay, Duration.millis(retryAfter))
     }),
     Schedule.intersect(Schedule.recurs(policy.attempts)),
-    Schedule.map(([, attempt]) => attempt)
+    Schedule.map(([, attempt]) => attempt),
+    // each retry counts for the item it runs for (the span attribute asrflow.retries)
+    Schedule.onDecision((_, decision) => decision._tag === "Continue" ? PhaseSpan.countRetry : Effect.void)
   )
 }
 

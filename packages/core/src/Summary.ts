@@ -7,6 +7,27 @@ import { Schema } from "effect"
 import type { TranscriptResult } from "./Transcript.js"
 
 /**
+ * The estimated cost in one currency: billed seconds × the price per second in the provider's capability
+ * table, and the date of that price.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export const Cost = Schema.Struct({
+  amount: Schema.Number,
+  currency: Schema.String,
+  price_date: Schema.String.annotations({ description: "When the price was taken from the provider's price list." })
+})
+
+/**
+ * The signals that stop a run gracefully.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export const StopSignal = Schema.Literal("SIGINT", "SIGTERM")
+
+/**
  * @since 0.2.0
  * @category models
  */
@@ -39,15 +60,22 @@ export class Summary extends Schema.Class<Summary>("Summary")({
   lanes: Schema.optionalWith(Schema.Array(LaneSummary), { default: () => [] }),
   /** Problems outside any one item: a sink that could not finish its file, a run log that could not be written. */
   errors: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
-  aborted: Schema.optional(Schema.String)
+  aborted: Schema.optional(Schema.String),
+  /** Billed seconds × the capability table's price, per currency (empty when the provider has no price). */
+  estimated_cost: Schema.optionalWith(Schema.Array(Cost), { default: () => [] }),
+  /** The signal that stopped the run; what it did not finish is recorded for the next run. */
+  stopped: Schema.optional(StopSignal),
+  /** Items a stop let go before they finished (their async tasks stay recorded for the next run). */
+  unfinished: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {
   /**
    * 0 when every item succeeded, 1 when some failed or an output could not be written, 3 when the run
-   * was aborted (auth or connectivity).
+   * was aborted (auth or connectivity), 130 or 143 when SIGINT or SIGTERM stopped it.
    *
    * @since 0.1.0
    */
-  get exitCode(): 0 | 1 | 3 {
+  get exitCode(): 0 | 1 | 3 | 130 | 143 {
+    if (this.stopped !== undefined) return this.stopped === "SIGINT" ? 130 : 143
     return this.aborted !== undefined ? 3 : this.failed > 0 || this.errors.length > 0 ? 1 : 0
   }
 }
@@ -66,6 +94,10 @@ export interface Tally {
   readonly audioMs: number
   readonly billedSeconds: number
   readonly failures: ReadonlyArray<{ readonly item: string; readonly phase: string; readonly message: string }>
+  /** Estimated cost so far, by currency and price date. */
+  readonly costs?: ReadonlyArray<typeof Cost.Type> | undefined
+  /** Items a stop let go before they finished. */
+  readonly unfinished?: number | undefined
   readonly secondRound?: number | undefined
 }
 
@@ -115,6 +147,35 @@ export const add = (tally: Tally, result: TranscriptResult, sinkFailures: Readon
 }
 
 /**
+ * Adds the cost of `seconds` billed at `price` (per second) to the tally.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const charge = (
+  tally: Tally,
+  seconds: number,
+  price: { readonly perSecond: number; readonly currency: string; readonly date: string }
+): Tally => {
+  const costs = tally.costs ?? []
+  const index = costs.findIndex((cost) => cost.currency === price.currency && cost.price_date === price.date)
+  const amount = seconds * price.perSecond
+  if (index === -1) return { ...tally, costs: [...costs, { amount, currency: price.currency, price_date: price.date }] }
+  return {
+    ...tally,
+    costs: costs.map((cost, i) => i === index ? { ...cost, amount: cost.amount + amount } : cost)
+  }
+}
+
+/**
+ * Counts an item a stop let go before it finished.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const leave = (tally: Tally): Tally => ({ ...tally, unfinished: (tally.unfinished ?? 0) + 1 })
+
+/**
  * Counts an item that goes back to the queue for its second round (later rounds are not counted again).
  *
  * @since 0.2.0
@@ -141,6 +202,7 @@ export const fromTally = (
     readonly elapsedMs: number
     readonly errors?: ReadonlyArray<string> | undefined
     readonly aborted?: string | undefined
+    readonly stopped?: typeof StopSignal.Type | undefined
     readonly lanes?: ReadonlyArray<typeof LaneSummary.Type> | undefined
   }
 ): Summary =>
@@ -157,5 +219,9 @@ export const fromTally = (
     second_round: tally.secondRound ?? 0,
     lanes: options.lanes ?? [],
     errors: options.errors ?? [],
-    aborted: options.aborted
+    aborted: options.aborted,
+    // to the 6th decimal: prices per second are small, sums of many stay readable
+    estimated_cost: (tally.costs ?? []).map((cost) => ({ ...cost, amount: Math.round(cost.amount * 1e6) / 1e6 })),
+    stopped: options.stopped,
+    unfinished: tally.unfinished ?? 0
   })

@@ -103,6 +103,8 @@ export interface Plan {
   readonly model: string
   readonly estimatedSeconds?: number | undefined
   readonly estimatedCost?: { readonly amount: number; readonly currency: string } | undefined
+  /** The price per billed second in the provider's capability table and its date (the summary's cost). */
+  readonly price?: { readonly perSecond: number; readonly currency: string; readonly date: string } | undefined
   readonly warnings: ReadonlyArray<string>
 }
 

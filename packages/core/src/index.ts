@@ -79,6 +79,16 @@ export * as PipelineRunner from "./PipelineRunner.js"
 export * as Summary from "./Summary.js"
 
 /**
+ * @since 0.3.0
+ */
+export * as StopSignal from "./StopSignal.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as PhaseSpan from "./PhaseSpan.js"
+
+/**
  * @since 0.1.0
  */
 export * as Redact from "./Redact.js"

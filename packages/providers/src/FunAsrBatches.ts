@@ -12,6 +12,7 @@
  * @since 0.2.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Lane } from "@asrflow/core/RateController"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import type { TranscriptionError } from "@asrflow/core/Transcriber"
@@ -143,6 +144,7 @@ export const make = Effect.fnUntraced(function*(options: {
           schedule: RetryPolicy.toSchedule(config.retry),
           while: (error) => error.isRetryable && SubmitRecovery.isUnaccepted(error)
         }),
+        PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: model, "asrflow.batch_files": urls.length }),
         Effect.either
       )
       if (Either.isRight(outcome)) {
@@ -189,7 +191,11 @@ export const make = Effect.fnUntraced(function*(options: {
       yield* tell(Exit.succeed({ taskId, raw, batchSize: urls.length }))
       const answer = submitted.right.answer !== undefined
         ? Either.right(submitted.right.answer)
-        : yield* Effect.either(poller.await(taskId, { poll: config.poll, input: `batch task ${taskId}` }))
+        : yield* Effect.either(
+          poller.await(taskId, { poll: config.poll, input: `batch task ${taskId}` }).pipe(
+            PhaseSpan.phase("poll", { [PhaseSpan.attributes.taskId]: taskId })
+          )
+        )
       return batch.map(() =>
         Either.isLeft(answer) ? Exit.fail(answer.left) : Exit.succeed({ taskId, answer: answer.right, submitRaw: raw })
       )

@@ -63,6 +63,8 @@ export interface Capability {
   readonly regions: ReadonlyArray<Region>
   /** Price per second of audio in Beijing (CNY) and in the international regions (USD), when listed there. */
   readonly pricePerSecond: { readonly beijing?: Price | undefined; readonly international?: Price | undefined }
+  /** When `pricePerSecond` was taken from the price list (docs/PROTOCOL.md §11, §13); the summary names it. */
+  readonly priceDate: string
 }
 
 /**
@@ -87,7 +89,8 @@ const table: ReadonlyArray<Capability> = [
     firstHintOnly: true,
     requestsPerMinute: 100,
     regions: ["cn-beijing", "ap-southeast-1"],
-    pricePerSecond: funAsrPrice
+    pricePerSecond: funAsrPrice,
+    priceDate: "2026-11-30"
   },
   {
     family: "fun-asr",
@@ -95,7 +98,8 @@ const table: ReadonlyArray<Capability> = [
     firstHintOnly: true,
     requestsPerMinute: 600,
     regions: ["cn-beijing", "ap-southeast-1"],
-    pricePerSecond: funAsrPrice
+    pricePerSecond: funAsrPrice,
+    priceDate: "2026-11-30"
   },
   {
     family: "paraformer-v2",
@@ -103,7 +107,8 @@ const table: ReadonlyArray<Capability> = [
     firstHintOnly: false,
     requestsPerMinute: 1200,
     regions: ["cn-beijing"],
-    pricePerSecond: { beijing: { amount: 0.00008, currency: "CNY" } }
+    pricePerSecond: { beijing: { amount: 0.00008, currency: "CNY" } },
+    priceDate: "2026-11-30"
   },
   {
     // Chinese telephone audio: no language choice
@@ -113,7 +118,8 @@ const table: ReadonlyArray<Capability> = [
     // documented as 20 submits per second (and at most 100 tasks running at once)
     requestsPerMinute: 1200,
     regions: ["cn-beijing"],
-    pricePerSecond: { beijing: { amount: 0.00008, currency: "CNY" } }
+    pricePerSecond: { beijing: { amount: 0.00008, currency: "CNY" } },
+    priceDate: "2026-11-30"
   }
 ]
 
@@ -155,6 +161,19 @@ export const resolve = (model: string): Either.Either<Capability, string> => {
       } (dated snapshots route like their family); Qwen models use type: qwen`
     )
     : Either.right(capability)
+}
+
+/**
+ * The price per billed second of a capability in a region, with its date, when the model is priced there.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const pricePerSecond = (capability: Capability, region: Region) => {
+  const price = isInternational(region) ? capability.pricePerSecond.international : capability.pricePerSecond.beijing
+  return price === undefined
+    ? undefined
+    : { perSecond: price.amount, currency: price.currency, date: capability.priceDate }
 }
 
 /**

@@ -10,6 +10,7 @@
  * @since 0.2.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RunEvents from "@asrflow/core/RunEvents"
 import type { Transcriber } from "@asrflow/core/Transcriber"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
@@ -116,7 +117,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
           taskId,
           input: a.item.id,
           ...fetchOptions
-        })
+        }).pipe(PhaseSpan.phase("fetch", { [PhaseSpan.attributes.taskId]: taskId }))
         return yield* FunAsrResult.toTranscript({ ...parts, document: downloaded.raw })
       }
       if (result?.code === FunAsrResult.noSpeechCode) return yield* FunAsrResult.toTranscript(parts)
@@ -209,6 +210,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
         TempUpload.isUsable(upload.expiresAt, now)
       ) return upload.fileUrl
       const staged = yield* stager.stage(a.item.source, { model, mime: QwenRequest.mimeOf(a.item), input: a.item.id })
+        .pipe(PhaseSpan.phase("stage"))
       yield* journal.recordUpload({ model, fileUrl: staged.fileUrl }, staged.expiresAt)
       yield* RunEvents.emit("staged", a.item.id, {
         durationMs: (yield* Clock.currentTimeMillis) - now,
@@ -287,6 +289,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
       estimatedCost: capability === undefined || billed === undefined
         ? undefined
         : FunAsrModels.estimateCost(capability, config.region, billed),
+      price: capability === undefined ? undefined : FunAsrModels.pricePerSecond(capability, config.region),
       warnings: FunAsrRequest.warningsFor(request)
     }
   }

@@ -59,6 +59,8 @@ export interface Capability {
   readonly requestsPerMinute: number
   /** Price per second of audio in Beijing (CNY) and in the international regions (USD). */
   readonly pricePerSecond: { readonly beijing: Price; readonly international: Price }
+  /** When `pricePerSecond` was taken from the price list (docs/PROTOCOL.md §11); the summary names it. */
+  readonly priceDate: string
   readonly notes?: string | undefined
 }
 
@@ -81,7 +83,8 @@ const table: ReadonlyArray<Capability> = [
     maxEncodedBytes: 2048 * MB,
     honours: ["language_hints", "enable_itn", "channel_id", "timestamp_granularities"],
     requestsPerMinute: 100,
-    pricePerSecond: qwenPrice
+    pricePerSecond: qwenPrice,
+    priceDate: "2026-11-26"
   },
   {
     family: "qwen3-asr-flash",
@@ -91,7 +94,8 @@ const table: ReadonlyArray<Capability> = [
     maxEncodedBytes: 10 * MB,
     honours: ["language_hints", "context", "enable_itn", "stream"],
     requestsPerMinute: 100,
-    pricePerSecond: qwenPrice
+    pricePerSecond: qwenPrice,
+    priceDate: "2026-11-26"
   },
   {
     family: "qwen-audio-asr",
@@ -106,6 +110,7 @@ const table: ReadonlyArray<Capability> = [
       beijing: { amount: 0, currency: "CNY" },
       international: { amount: 0, currency: "USD" }
     },
+    priceDate: "2026-11-26",
     notes: "Beta, free-trial quota only, Beijing only"
   }
 ]
@@ -203,6 +208,17 @@ export const route = (
 /** The price per second for a capability in a region. */
 const priceFor = (capability: Capability, region: Region): Price =>
   isInternational(region) ? capability.pricePerSecond.international : capability.pricePerSecond.beijing
+
+/**
+ * The price per billed second of a capability in a region, with its date (a plan's `price`).
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const pricePerSecond = (capability: Capability, region: Region) => {
+  const price = priceFor(capability, region)
+  return { perSecond: price.amount, currency: price.currency, date: capability.priceDate }
+}
 
 /**
  * The estimated cost of transcribing `seconds` of audio (billed in whole seconds).

@@ -7,6 +7,7 @@
  * @since 0.2.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import type { Transcriber } from "@asrflow/core/Transcriber"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
@@ -106,7 +107,8 @@ export const make = Effect.fnUntraced(function*(config: OpenAiConfig.OpenAiConfi
             ? Effect.logWarning(`retrying after ${error.reason}${error.status ? ` (HTTP ${error.status})` : ""}`)
             : Effect.void
         ),
-        Effect.retry({ schedule: RetryPolicy.toSchedule(config.retry), while: (error) => error.isRetryable })
+        Effect.retry({ schedule: RetryPolicy.toSchedule(config.retry), while: (error) => error.isRetryable }),
+        PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: request.model })
       )
       return yield* OpenAiResponse.toTranscript(request.response_format, answer.text, {
         model: request.model,

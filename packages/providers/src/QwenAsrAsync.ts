@@ -17,6 +17,7 @@
  */
 import * as Admission from "@asrflow/core/Admission"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import * as RunEvents from "@asrflow/core/RunEvents"
 import type { Transcriber } from "@asrflow/core/Transcriber"
@@ -124,8 +125,16 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     how: { readonly immediate: boolean; readonly onPoll?: (answer: TaskPoller.TaskAnswer) => Effect.Effect<void> }
   ) =>
     Admission.detach.pipe(
-      Effect.zipRight(poller.await(taskId, { poll: config.poll, input, ...how })),
-      Effect.flatMap((answer) => ResultDocument.fetchResult(client, answer, { input, ...fetchOptions }))
+      Effect.zipRight(
+        poller.await(taskId, { poll: config.poll, input, ...how }).pipe(
+          PhaseSpan.phase("poll", { [PhaseSpan.attributes.taskId]: taskId })
+        )
+      ),
+      Effect.flatMap((answer) =>
+        ResultDocument.fetchResult(client, answer, { input, ...fetchOptions }).pipe(
+          PhaseSpan.phase("fetch", { [PhaseSpan.attributes.taskId]: taskId })
+        )
+      )
     )
 
   // a listed candidate is followed once, however many items look at it
@@ -219,7 +228,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         model: a.model,
         mime: QwenRequest.mimeOf(a.item),
         input: a.input
-      })
+      }).pipe(PhaseSpan.phase("stage"))
       yield* a.journal.recordUpload({ model: a.model, fileUrl: staged.fileUrl }, staged.expiresAt)
       yield* RunEvents.emit("staged", a.item.id, {
         durationMs: (yield* Clock.currentTimeMillis) - now,
@@ -244,6 +253,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
           schedule: RetryPolicy.toSchedule(config.retry),
           while: (error) => error.isRetryable && SubmitRecovery.isUnaccepted(error)
         }),
+        PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: a.model }),
         Effect.either
       )
       if (outcome._tag === "Right") return { taskId: outcome.right.value.output.task_id, raw: outcome.right.raw, job }
@@ -367,6 +377,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       estimatedCost: capability === undefined || billed === undefined
         ? undefined
         : Models.estimateCost(capability, config.region, billed),
+      price: capability === undefined ? undefined : Models.pricePerSecond(capability, config.region),
       warnings: isFiletrans(model)
         ? QwenRequest.asyncWarningsFor(model, request)
         : [`async needs a filetrans model (e.g. ${Models.auto.async}), not ${model}`]

@@ -7,6 +7,7 @@
  */
 import * as AudioFormat from "@asrflow/core/AudioFormat"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
@@ -304,20 +305,20 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     prepare: Effect.Effect<{ readonly audio: Audio; readonly route: Route }, TranscriptionError>
   ) => {
     // each try is paced by the model's lane and tells it how the request ended
+    const observe = (startedAt: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => QwenLongAudio.observeSync(route.model, now - startedAt, audioMs))
     const once = Effect.flatMap(
       prepare,
       (ready) =>
-        Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
-          send(input, ready.route, ready.audio).pipe(
-            Effect.tap(() =>
-              Effect.flatMap(
-                Clock.currentTimeMillis,
-                (endedAt) => QwenLongAudio.observeSync(route.model, endedAt - startedAt, audioMs)
-              )
-            )
-          ))
+        Effect.flatMap(
+          Clock.currentTimeMillis,
+          (startedAt) => Effect.tap(send(input, ready.route, ready.audio), () => observe(startedAt))
+        )
     )
-    return Effect.flatMap(lanes.sync(route.model), (lane) => lane.paced(once)).pipe(withRetry(config.retry))
+    return Effect.flatMap(lanes.sync(route.model), (lane) => lane.paced(once)).pipe(
+      withRetry(config.retry),
+      PhaseSpan.phase("submit", { [PhaseSpan.attributes.model]: route.model })
+    )
   }
 
   const transcribe = (item: AudioItem, model?: string | undefined) =>
@@ -361,6 +362,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       model,
       estimatedSeconds: seconds,
       estimatedCost: seconds === undefined ? undefined : Models.estimateCost(capability, config.region, seconds),
+      price: Models.pricePerSecond(capability, config.region),
       warnings: [...warningsFor(capability, model, request), ...(violation !== undefined ? [violation] : [])]
     }
   }

@@ -291,6 +291,7 @@ export const plan = (config: QwenConfig, item: AudioItem, route: "split" | "deci
     model: split === "split" ? model : Models.auto.async,
     estimatedSeconds: seconds,
     estimatedCost: seconds === undefined ? undefined : Models.estimateCost(capability, config.region, seconds),
+    price: Models.pricePerSecond(capability, config.region),
     warnings: warningsFor(capability, model, effectiveRequest(config, item))
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The run log, `runs/<run id>.log.jsonl`: one JSON line per phase per item (planned, staged, submitted,
- * polled, transcribed, written, failed, skipped), with timestamps and durations. It is the command log
- * of each run.
+ * The run log, `runs/<run id>.log.jsonl`: one JSON line per phase per item (planned, probed, staged,
+ * submitted, polled, transcribed, written, failed, skipped), with timestamps and durations, in the form
+ * of core's `RunEvents.Event`. It is the command log of each run.
  *
  * The file grows while the run goes on (it is a log, so it is appended to rather than renamed into place).
  * Every line is written whole with a single write, and lines from concurrent items never interleave.
@@ -13,7 +13,7 @@
 import { Redactor } from "@asrflow/core/Redact"
 import { RunContext } from "@asrflow/core/RunContext"
 import type { RunEvent } from "@asrflow/core/RunEvents"
-import { RunEvents } from "@asrflow/core/RunEvents"
+import { RunEvents, toItemEvent } from "@asrflow/core/RunEvents"
 import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
 import { Effect, Layer, Ref } from "effect"
@@ -23,19 +23,13 @@ import { redactError } from "./ItemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 
 /**
- * The JSON object written for one event (snake_case, absent fields left out).
+ * The JSON object written for one event: core's `RunEvents.Event` (versioned, snake_case, absent fields
+ * left out), the same object `--json` prints.
  *
  * @since 0.1.0
  * @category utils
  */
-export const toLine = (runId: string, event: RunEvent): Record<string, unknown> => ({
-  at: event.at,
-  run_id: runId,
-  item: event.item,
-  phase: event.phase,
-  ...(event.durationMs === undefined ? {} : { duration_ms: event.durationMs }),
-  ...(event.data === undefined ? {} : { data: event.data })
-})
+export const toLine = (runId: string, event: RunEvent): Record<string, unknown> => toItemEvent(runId, event)
 
 /**
  * The absolute path of the run log of the current run.

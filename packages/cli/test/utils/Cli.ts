@@ -24,39 +24,92 @@ export const tempDir = (prefix: string): string => {
   return dir
 }
 
+export interface CliOptions {
+  readonly cwd?: string
+  readonly env?: Record<string, string | undefined>
+  readonly timeoutMs?: number
+  /** Another program to run instead of the built binary (e.g. a CLI of one's own), with node flags. */
+  readonly script?: { readonly file: string; readonly nodeArgs: ReadonlyArray<string> }
+  /** Written to the program's stdin, which is then closed (else stdin is closed at once). */
+  readonly stdin?: string
+}
+
+/** A running `asrflow`: wait for what it prints, send it signals, then collect its result. */
+export interface RunningCli {
+  readonly pid: number
+  readonly kill: (signal: NodeJS.Signals) => void
+  /** Resolves with the first complete stdout line that `matches` (lines already printed count). */
+  readonly stdoutLine: (matches: (line: string) => boolean) => Promise<string>
+  /** Resolves once stderr (so far) matches `pattern`. */
+  readonly stderrMatch: (pattern: RegExp) => Promise<void>
+  readonly result: Promise<CliResult>
+}
+
 /**
- * Runs the built `asrflow` binary as a user would, with a clean environment plus `env`. TMPDIR is passed on,
- * so whatever the binary leaves in the temp dir stays in the test run's own (vitest.globalSetup.ts).
+ * Starts the built `asrflow` binary as a user would, with a clean environment plus `env`. TMPDIR is passed
+ * on, so whatever the binary leaves in the temp dir stays in the test run's own (vitest.globalSetup.ts).
  */
-export const runCli = (
-  args: ReadonlyArray<string>,
-  options: {
-    readonly cwd?: string
-    readonly env?: Record<string, string | undefined>
-    readonly timeoutMs?: number
-    /** Another program to run instead of the built binary (e.g. a CLI of one's own), with node flags. */
-    readonly script?: { readonly file: string; readonly nodeArgs: ReadonlyArray<string> }
-  } = {}
-): Promise<CliResult> =>
-  new Promise((resolve, reject) => {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      TMPDIR: os.tmpdir()
-    }
-    for (const [key, value] of Object.entries(options.env ?? {})) {
-      if (value !== undefined) env[key] = value
-    }
-    const program = options.script === undefined ? [binary] : [...options.script.nodeArgs, options.script.file]
-    const child = spawn(process.execPath, [...program, ...args], { cwd: options.cwd ?? repoRoot, env })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000)
+export const startCli = (args: ReadonlyArray<string>, options: CliOptions = {}): RunningCli => {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    TMPDIR: os.tmpdir()
+  }
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value !== undefined) env[key] = value
+  }
+  const program = options.script === undefined ? [binary] : [...options.script.nodeArgs, options.script.file]
+  const child = spawn(process.execPath, [...program, ...args], { cwd: options.cwd ?? repoRoot, env })
+  let stdout = ""
+  let stderr = ""
+  let closed = false
+  const watchers = new Set<() => void>()
+  const notify = () => watchers.forEach((watcher) => watcher())
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk
+    notify()
+  })
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk
+    notify()
+  })
+  child.stdin.end(options.stdin ?? "")
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000)
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject)
     child.on("close", (code) => {
       clearTimeout(timer)
+      closed = true
       resolve({ code, stdout, stderr })
+      notify()
     })
   })
+  // waits for `found` to give a value; fails when the program ends without it
+  const until = <A>(found: () => A | undefined, what: string) =>
+    new Promise<A>((resolve, reject) => {
+      const check = () => {
+        const value = found()
+        if (value !== undefined) {
+          watchers.delete(check)
+          resolve(value)
+        } else if (closed) {
+          watchers.delete(check)
+          reject(new Error(`asrflow ended before ${what}\nstdout: ${stdout}\nstderr: ${stderr}`))
+        }
+      }
+      watchers.add(check)
+      check()
+    })
+  return {
+    pid: child.pid!,
+    kill: (signal) => child.kill(signal),
+    stdoutLine: (matches) => until(() => stdout.split("\n").slice(0, -1).find(matches), "the stdout line awaited"),
+    stderrMatch: (pattern) =>
+      until(() => (pattern.test(stderr) ? true : undefined), `stderr matched ${pattern}`).then(() => {}),
+    result
+  }
+}
+
+/** Runs the built `asrflow` binary (see `startCli`) to its end. */
+export const runCli = (args: ReadonlyArray<string>, options: CliOptions = {}): Promise<CliResult> =>
+  startCli(args, options).result
