@@ -95,8 +95,9 @@ describe("asrflow run: adaptive throughput (against the emulator)", () => {
       assert.strictEqual(texts(dir).length, 100)
       const lane = summary.lanes.find((lane) => lane.lane.startsWith("qwen sync qwen3-asr-flash"))!
       assert.strictEqual(lane.throttled, report.throttled_429)
-      // a lane that met the limit ends near it, not above
-      if (lane.ceiling_per_minute !== null) assert.isAtMost(lane.requests_per_minute, 240)
+      // a lane that met the limit ends near it: a run may end in the middle of a probe above it, and the
+      // probe steps above a known limit add up to less than a quarter of it (core LaneState)
+      if (lane.ceiling_per_minute !== null) assert.isAtMost(lane.requests_per_minute, 240 * 1.25)
     } finally {
       await emulator.close()
     }
