@@ -53,6 +53,22 @@ const providerType = Options.text("provider").pipe(
   Options.optional
 )
 
+const ledger = Options.redacted("ledger").pipe(
+  Options.withDescription(
+    "A PostgreSQL ledger (postgres://user:password@host/db) shared by workers; default: ASRFLOW_LEDGER_URL, " +
+      "else the pipeline's ledger:, else ledger.sqlite in the output root"
+  ),
+  Options.optional
+)
+const runName = Options.text("run").pipe(
+  Options.withDescription("Join the run of this name: workers on any host with the same --ledger share its items"),
+  Options.optional
+)
+const leaseSeconds = Options.integer("lease-seconds").pipe(
+  Options.withDescription("With --run: how long a claimed item stays this worker's without a heartbeat (default 30)"),
+  Options.optional
+)
+
 const text = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
 const flag = (name: string, description: string) => Options.boolean(name).pipe(Options.withDescription(description))
@@ -74,7 +90,11 @@ export const make = (options: MakeOptions = {}) => {
         Layer.merge(module.Live, Layer.succeed(CliRegistries, options.registries ?? module.builtInRegistries))
       ))
 
-  const run = Command.make("run", { concurrency, dryRun, emulator, force, outputDir, pipeline }, handler((m) => m.run))
+  const run = Command.make(
+    "run",
+    { concurrency, dryRun, emulator, force, leaseSeconds, ledger, outputDir, pipeline, runName },
+    handler((m) => m.run)
+  )
     .pipe(
       Command.withDescription("Run a pipeline file: transcribe every item of its sources into its sinks")
     )

@@ -24,6 +24,7 @@ const codeOfError = (error: unknown): number => {
   if (Predicate.isTagged(error, "PipelineConfigError")) return 2
   // the output root cannot be used: local setup, like a bad flag
   if (Predicate.isTagged(error, "OutputRootError")) return 2
+  if (Predicate.isTagged(error, "RunNameError")) return 2
   if (Predicate.isTagged(error, "ServiceCheckError") && Predicate.hasProperty(error, "exitCode")) {
     return Number(error.exitCode)
   }

@@ -7,6 +7,7 @@ import { PipelineConfig, PipelineLoader } from "@asrflow/core"
 import type { Pipeline, Summary } from "@asrflow/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
+import type { Redacted } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import { exitOnCredentials, loadPipeline, withEmulator } from "./CommandSupport.js"
@@ -111,6 +112,9 @@ export const run = (options: {
   readonly dryRun: boolean
   readonly force: boolean
   readonly emulator: boolean
+  readonly ledger: Option.Option<Redacted.Redacted<string>>
+  readonly runName: Option.Option<string>
+  readonly leaseSeconds: Option.Option<number>
 }) =>
   withEmulator(
     options.emulator,
@@ -123,7 +127,10 @@ export const run = (options: {
         concurrency: Option.getOrUndefined(options.concurrency),
         force: options.force,
         dryRun: options.dryRun,
-        events: "progress"
+        events: "progress",
+        ledger: Option.getOrUndefined(options.ledger),
+        runName: Option.getOrUndefined(options.runName),
+        leaseSeconds: Option.getOrUndefined(options.leaseSeconds)
       }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
       if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
       yield* printSummary(outcome.summary, outcome.outputRoot, outcome.summaryFile)

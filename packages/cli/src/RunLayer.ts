@@ -12,6 +12,7 @@ import { RunLog } from "@asrflow/sinks"
 import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Clock, Effect, Layer } from "effect"
+import type { Redacted } from "effect"
 import * as Progress from "./Progress.js"
 import * as RunOwnership from "./RunOwnership.js"
 
@@ -29,6 +30,12 @@ export interface Options {
   readonly credentials: Credentials.Resolved
   /** `progress`: the run log plus a line per item on stderr (the CLI); `log`: the run log only (a library). */
   readonly events: "progress" | "log"
+  /** A PostgreSQL ledger instead of the SQLite file in the output root (`PgLedger`). */
+  readonly ledger?: {
+    readonly url: Redacted.Redacted<string>
+    readonly runName?: string | undefined
+    readonly leaseMs: number
+  } | undefined
 }
 
 /**
@@ -63,6 +70,10 @@ export const ledgerLayer = (file: string, registries: PipelineConfig.Registries)
     )
   )
 
+// PostgreSQL's driver loads only for a run that uses it
+const pgLedger = (ledger: NonNullable<Options["ledger"]>, registries: PipelineConfig.Registries) =>
+  Effect.map(Effect.promise(() => import("./PgLedger.js")), (module) => module.layer({ ...ledger, registries }))
+
 /**
  * Checks (and creates) the output root and builds the run's services.
  *
@@ -84,11 +95,20 @@ export const make = (options: Options) =>
       })
     )
     const events = options.events === "progress" ? Progress.layer : RunLog.layer
-    const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
+    const ledger = options.ledger === undefined
+      ? ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
+      : yield* pgLedger(options.ledger, options.registries)
     return Layer.mergeAll(
       events,
       // the run claims the output root (and clears what killed runs left) before anything is written
       Layer.merge(ledger, RunOwnership.layer.pipe(Layer.provide(ledger))),
       AudioProbe.AudioProbe.Default
-    ).pipe(Layer.provideMerge(Layer.mergeAll(context, Redact.layer([options.credentials.key]))))
+    ).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(
+          context,
+          Redact.layer([options.credentials.key, ...(options.ledger ? [options.ledger.url] : [])])
+        )
+      )
+    )
   }))

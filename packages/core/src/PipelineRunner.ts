@@ -51,6 +51,8 @@ export interface Options {
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
   readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
+  /** Called once every sink has received a failed item (or an item a sink could not write). */
+  readonly markFailed?: ((result: TranscriptResult, message: string) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -170,6 +172,7 @@ export const run = Effect.fn("PipelineRunner.run")(function*(options: Options) {
         yield* RunEvents.emit("written", result.item.id, { durationMs: yield* elapsedSince(start) })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
+        if (options.markFailed) yield* options.markFailed(result, message)
         yield* RunEvents.emit("failed", result.item.id, {
           data: { phase: result._tag === "Failed" ? result.phase : "sink", message }
         })

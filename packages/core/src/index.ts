@@ -227,3 +227,18 @@ export * as LaneStore from "./LaneStore.js"
  * @since 0.2.0
  */
 export * as RateController from "./RateController.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as SharedRun from "./SharedRun.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as SqlLaneStore from "./SqlLaneStore.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as WorkQueue from "./WorkQueue.js"
