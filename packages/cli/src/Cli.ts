@@ -169,9 +169,23 @@ export const make = (options: MakeOptions = {}) => {
     ),
     region
   }, handler((m) => m.cancel)).pipe(Command.withDescription("Cancel the queued async tasks of an unfinished run"))
+  const status = Command.make("status", {
+    json: flag("json", "Print the status as JSON, for scripts"),
+    ledger,
+    runName
+  }, handler((m) => m.status)).pipe(
+    Command.withDescription("Show the runs of a shared ledger: items by state, workers and heartbeats, leases, lanes")
+  )
+  const report = Command.make("report", {
+    ledger,
+    outputDir: text("output-dir", "Write <run>.jsonl and <run>.summary.json here (default: the current directory)"),
+    runName: Options.text("run").pipe(Options.withDescription("The shared run to report"))
+  }, handler((m) => m.report)).pipe(
+    Command.withDescription("Write a shared run's JSONL and summary from the ledger, whichever workers did the work")
+  )
   return Command.make("asrflow").pipe(
     Command.withDescription("Batch speech transcription: Alibaba Cloud Qwen ASR and other providers"),
-    Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
+    Command.withSubcommands([run, transcribe, validate, doctor, cancel, status, report, schema, components])
   )
 }
 

@@ -14,6 +14,7 @@ import { exitOnCredentials, loadPipeline, withEmulator } from "./CommandSupport.
 import * as PipelineRun from "./PipelineRun.js"
 import * as Reference from "./Reference.js"
 import * as Registries from "./Registries.js"
+import type * as RunCommands from "./RunCommands.js"
 import * as Terminal from "./Terminal.js"
 import * as ValidateCommand from "./ValidateCommand.js"
 
@@ -183,3 +184,24 @@ export { cancel, doctor } from "./ProviderCommands.js"
  * @since 0.2.0
  */
 export { transcribe } from "./TranscribeCommand.js"
+
+// status and report load the PostgreSQL driver: only when they run
+const runCommands = Effect.promise(() => import("./RunCommands.js"))
+
+/**
+ * `asrflow status`: a shared run's items by state, its workers, its oldest lease, the lanes.
+ *
+ * @since 0.3.0
+ * @category commands
+ */
+export const status = (options: Parameters<typeof RunCommands.status>[0]) =>
+  Effect.flatMap(runCommands, (module) => module.status(options))
+
+/**
+ * `asrflow report`: a shared run's JSONL and summary, from the ledger.
+ *
+ * @since 0.3.0
+ * @category commands
+ */
+export const report = (options: Parameters<typeof RunCommands.report>[0]) =>
+  Effect.flatMap(runCommands, (module) => module.report(options))

@@ -54,6 +54,27 @@ const messageOf = (cause: Cause.Cause<unknown>): string => {
  */
 export const workerId = (): string => `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`
 
+const unusable = (url: Redacted.Redacted<string>) => (cause: Cause.Cause<unknown>) =>
+  Cause.squash(cause) instanceof OutputCheck.OutputRootError ? Layer.failCause(cause) : Layer.fail(
+    new OutputCheck.OutputRootError({
+      path: display(url),
+      reason: "Ledger",
+      description: `the ledger ${display(url)} cannot be opened (${
+        messageOf(cause)
+      }); check the URL, that PostgreSQL is running, and that its user may create tables`
+    })
+  )
+
+/**
+ * A connection pool on the ledger's database; a database that cannot be reached is one `OutputRootError`
+ * that names it without its password.
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const client = (url: Redacted.Redacted<string>) =>
+  PgClient.layer({ url, applicationName: "asrflow", maxConnections: 8 }).pipe(Layer.catchAllCause(unusable(url)))
+
 /**
  * The ledger, the shared lane store and (for a named run) the work queue, on one connection pool.
  *
@@ -74,16 +95,6 @@ export const layer = (
     const ledger = yield* SharedRun.fenced(plain).pipe(Effect.provideService(WorkQueue.WorkQueue, queue))
     return Context.add(Context.add(base, Ledger.Ledger, ledger), WorkQueue.WorkQueue, queue)
   })).pipe(
-    Layer.provide(PgClient.layer({ url: options.url, applicationName: "asrflow", maxConnections: 8 })),
-    Layer.catchAllCause((cause) =>
-      Layer.fail(
-        new OutputCheck.OutputRootError({
-          path: display(options.url),
-          reason: "Ledger",
-          description: `the ledger ${display(options.url)} cannot be opened (${
-            messageOf(cause)
-          }); check the URL, that PostgreSQL is running, and that its user may create tables`
-        })
-      )
-    )
+    Layer.provide(client(options.url)),
+    Layer.catchAllCause(unusable(options.url))
   ) as Layer.Layer<Ledger.Ledger | LaneStore.LaneStore, OutputCheck.OutputRootError>

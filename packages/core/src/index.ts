@@ -242,3 +242,8 @@ export * as SqlLaneStore from "./SqlLaneStore.js"
  * @since 0.3.0
  */
 export * as WorkQueue from "./WorkQueue.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as RunStatus from "./RunStatus.js"
