@@ -280,7 +280,10 @@ export const run = (
       const summary = yield* PipelineRunner.run(
         shared ? SharedRun.options(queue, ledger, runnerOptions, fingerprinted) : runnerOptions
       ).pipe(Effect.provideService(Transcriber, shared ? SharedRun.transcriber(guarded) : guarded))
-      return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
+      // a worker of a shared run may find every item already claimed by others: that is not an empty source
+      return summary.total > 0 || shared
+        ? summary
+        : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
   ).pipe(
     // one rate controller for the run: the provider's lanes live in it, and the summary reports them

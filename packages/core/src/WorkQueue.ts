@@ -136,14 +136,16 @@ export const make = (options: {
       Effect.gen(function*() {
         const at = yield* now
         const token = crypto.randomUUID()
+        // the rows are picked first and updated by key: an UPDATE … IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)
+        // may rescan its subquery and take far more than n rows
+        const picked = yield* sql<{ readonly fingerprint: string }>`SELECT fingerprint FROM asrflow_work
+          WHERE run_name = ${run} AND (status = 'pending' OR (status = 'leased' AND lease_until < ${at}))
+          ORDER BY seq LIMIT ${n} ${LedgerDialect.skipLocked(sql)}`
+        if (picked.length === 0) return []
         const rows = yield* sql<{ readonly fingerprint: string; readonly item: string }>`UPDATE asrflow_work
           SET status = 'leased', worker_id = ${workerId}, lease_token = ${token}, lease_until = ${at + leaseMs},
             claims = claims + 1, updated_at = ${at}
-          WHERE run_name = ${run} AND fingerprint IN (
-            SELECT fingerprint FROM asrflow_work WHERE run_name = ${run}
-              AND (status = 'pending' OR (status = 'leased' AND lease_until < ${at}))
-            ORDER BY seq LIMIT ${n} ${LedgerDialect.skipLocked(sql)}
-          )
+          WHERE run_name = ${run} AND ${sql.in("fingerprint", picked.map((row) => row.fingerprint))}
           RETURNING fingerprint, item`
         for (const row of rows) tokens.set(row.fingerprint, token)
         return rows.map((row) => decodeItem(row.item))

@@ -70,6 +70,14 @@ describe("WorkQueue (PostgreSQL)", () => {
       const url = yield* database
       const workers = yield* Effect.forEach(["w1", "w2", "w3"], (name) => worker(url, "r", name))
       yield* workers[0]!.queue.plan(items(90), 0)
+      // a claim leases what it asks for and no more
+      const first = yield* workers[0]!.queue.claim(4)
+      const leased = yield* workers[0]!.sql.pipe(
+        Effect.flatMap((sql) =>
+          sql<{ readonly n: string }>`SELECT COUNT(*) AS n FROM asrflow_work WHERE status = 'leased'`
+        )
+      )
+      assert.deepStrictEqual([first.length, Number(leased[0]!.n)], [4, 4])
       const claimedBy = yield* Effect.forEach(workers, ({ queue }) =>
         Effect.gen(function*() {
           const mine: Array<string> = []
@@ -79,7 +87,7 @@ describe("WorkQueue (PostgreSQL)", () => {
             mine.push(...batch.map((claimed) => claimed.fingerprint!))
           }
         }), { concurrency: "unbounded" })
-      const all = claimedBy.flat()
+      const all = [...first.map((claimed) => claimed.fingerprint!), ...claimedBy.flat()]
       assert.strictEqual(all.length, 90)
       assert.strictEqual(new Set(all).size, 90)
       // every item is leased: the run is not finished until they are settled
