@@ -42,7 +42,11 @@ const recordings = (dir: string, count: number): ReadonlyArray<string> => {
   })
 }
 
-const pipeline = (dir: string, manifest: string) =>
+const pipeline = (
+  dir: string,
+  manifest: string,
+  options: { readonly concurrency?: number; readonly rpm?: number } = {}
+) =>
   fs.writeFileSync(
     path.join(dir, "pipeline.yaml"),
     [
@@ -50,13 +54,13 @@ const pipeline = (dir: string, manifest: string) =>
       "sources:",
       `  - type: manifest`,
       `    path: ${manifest}`,
-      // one item at a time: a worker held inside a submit has nothing else in flight
-      "concurrency: 1",
+      // by default one item at a time: a worker held inside a submit has nothing else in flight
+      `concurrency: ${options.concurrency ?? 1}`,
       "provider:",
       "  type: qwen",
       "  model: qwen3-asr-flash",
       "  poll: { initial_interval_ms: 100, max_interval_ms: 200, timeout_secs: 120 }",
-      "  rate_limit: { requests_per_minute: 6000 }",
+      `  rate_limit: { requests_per_minute: ${options.rpm ?? 6000} }`,
       "sinks:",
       "  - type: text",
       "  - type: jsonl",
@@ -258,6 +262,43 @@ describe("scale-out on PostgreSQL", () => {
         listFiles(path.join(dir, "out/successor")).filter((file) => file.endsWith(".txt")).sort(),
         ["transcripts/audio/a-00.txt", "transcripts/audio/a-01.txt"]
       )
+    } finally {
+      await ledger.close()
+      await emulator.close()
+    }
+  }, 120_000)
+
+  it("4 workers told the account's 600 RPM share it: together they stay under the limit", async () => {
+    const dir = fs.mkdtempSync(path.join(work, "rate-"))
+    const files = recordings(dir, 80)
+    fs.writeFileSync(path.join(dir, "items.jsonl"), files.map((audio) => JSON.stringify({ audio })).join("\n") + "\n")
+    pipeline(dir, "items.jsonl", { concurrency: 8, rpm: 600 })
+    const url = await server!.createDatabase("rate")
+    // a bucket of 12 refilled at 10 per second: 4 workers pacing 600 RPM each would empty it at once
+    const emulator = await startEmulator({
+      rate_limits: { requests_per_minute: { "qwen3-asr-flash": 600 }, burst_fraction: 0.02 },
+      latency_ms: { sync: 100 }
+    })
+    const ledger = ledgerReader(url)
+    try {
+      const env = environment(dir, emulator, url)
+      const workers = [1, 2, 3, 4].map((n) => spawnWorker(dir, env, ["--run", "rate", "--output-dir", `out/w${n}`]))
+      const results = await Promise.all(workers.map((worker) => worker.exited))
+      for (const result of results) assert.strictEqual(result.code, 0, result.stderr)
+      const done = await ledger.rows<{ readonly n: string }>(
+        "SELECT COUNT(*) AS n FROM asrflow_work WHERE run_name = 'rate' AND status = 'done'"
+      )
+      assert.strictEqual(Number(done[0]!.n), 80)
+      const report = await emulator.report()
+      const starts = Object.entries(report.counts).filter(([key]) => key.startsWith("compatible "))
+        .reduce((sum, [, n]) => sum + n, 0)
+      assert.isAtLeast(starts, 80)
+      assert.isAtMost(report.rate_limited_429, Math.floor(starts * 0.02), JSON.stringify(report.counts))
+      // the workers shared the items
+      const byWorker = await ledger.rows<{ readonly worker_id: string }>(
+        "SELECT DISTINCT worker_id FROM asrflow_work WHERE run_name = 'rate'"
+      )
+      assert.isAtLeast(byWorker.length, 2)
     } finally {
       await ledger.close()
       await emulator.close()
