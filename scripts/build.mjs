@@ -81,8 +81,9 @@ const buildCli = async () => {
     target: "node20",
     format: "esm",
     // better-sqlite3 is a native addon and @ffmpeg-installer/ffmpeg finds its platform's binary package at
-    // run time: both are dependencies of the package (the second optional), loaded at run time
-    external: ["better-sqlite3", "@ffmpeg-installer/ffmpeg"],
+    // run time: both are dependencies of the package (the second optional), loaded at run time; pg-native is
+    // an optional binding that pg only tries when asked (asrflow never asks)
+    external: ["better-sqlite3", "@ffmpeg-installer/ffmpeg", "pg-native"],
     metafile: true,
     plugins: [privateEffectGlobals],
     logLevel: "warning",

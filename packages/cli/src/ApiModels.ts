@@ -174,7 +174,7 @@ export interface RunSummary {
 /**
  * The phases of an item, in the order they happen.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type Phase =
@@ -192,7 +192,7 @@ export type Phase =
 /**
  * One event of one item (a line of the run log and of `asrflow --json`; version 1).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface ItemEvent {
@@ -211,7 +211,7 @@ type Defaulted = "errors" | "estimated_cost" | "second_round" | "lanes" | "unfin
 /**
  * The last event of a run: its summary and exit code.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface SummaryEvent {
@@ -229,7 +229,7 @@ export interface SummaryEvent {
 /**
  * What `onEvent` receives: the schema is `asrflow schema --events`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type RunEvent = ItemEvent | SummaryEvent

@@ -30,6 +30,7 @@ import {
 } from "./CommandFlags.js"
 import type * as Commands from "./Commands.js"
 import * as Help from "./Help.js"
+import { reportDoc, reportFlags, statusDoc, statusFlags } from "./LedgerFlags.js"
 import * as Version from "./Version.js"
 
 /**
@@ -44,7 +45,7 @@ export interface MakeOptions {
 /**
  * asrflow's version, as published.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const version = Version.version
@@ -96,9 +97,11 @@ export const make = (options: MakeOptions = {}) => {
       outputRoot: Args.directory({ name: "output root", exists: "yes" })
     }, handler((m) => m.cancel))
   )
+  const status = described(statusDoc, Command.make("status", optionsOf(statusFlags), handler((m) => m.status)))
+  const report = described(reportDoc, Command.make("report", optionsOf(reportFlags), handler((m) => m.report)))
   return Command.make("asrflow").pipe(
     Command.withDescription("Batch speech transcription: Alibaba Cloud Qwen ASR and other providers"),
-    Command.withSubcommands([run, transcribe, validate, doctor, cancel, schema, components])
+    Command.withSubcommands([run, transcribe, validate, doctor, cancel, status, report, schema, components])
   )
 }
 
@@ -111,7 +114,7 @@ export const command = make()
 /**
  * Every command's help, in the order `asrflow --help` lists them.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 export { docs }
 
@@ -122,7 +125,7 @@ const commandOf = (args: ReadonlyArray<string>): string | undefined =>
 /**
  * What `run -` becomes before parsing: `@effect/cli` takes a lone `-` for a flag.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const stdinArgument = "\u0000stdin"
@@ -130,7 +133,7 @@ export const stdinArgument = "\u0000stdin"
 /**
  * The help `argv` asks for (`--help`, `-h`, or no command at all), or undefined when it asks for none.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const helpFor = (args: ReadonlyArray<string>): string | undefined => {

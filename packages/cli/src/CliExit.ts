@@ -24,6 +24,7 @@ const codeOfError = (error: unknown): number => {
   if (Predicate.isTagged(error, "PipelineConfigError")) return 2
   // the output root cannot be used: local setup, like a bad flag
   if (Predicate.isTagged(error, "OutputRootError")) return 2
+  if (Predicate.isTagged(error, "RunNameError")) return 2
   if (Predicate.isTagged(error, "ServiceCheckError") && Predicate.hasProperty(error, "exitCode")) {
     return Number(error.exitCode)
   }
@@ -62,7 +63,10 @@ export const describe = <E>(cause: Cause.Cause<E>): string | undefined => {
       if (error instanceof CliExit) return error.message === "" ? undefined : error.message
       // @effect/cli prints its own usage errors
       if (ValidationError.isValidationError(error)) return undefined
-      if (Predicate.isTagged(error, "OutputRootError") && Predicate.hasProperty(error, "message")) {
+      if (
+        (Predicate.isTagged(error, "OutputRootError") || Predicate.isTagged(error, "RunNameError")) &&
+        Predicate.hasProperty(error, "message")
+      ) {
         return `asrflow: ${String(error.message)}`
       }
       if (Predicate.hasProperty(error, "message") && typeof error.message === "string") return error.message

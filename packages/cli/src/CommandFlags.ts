@@ -3,40 +3,15 @@
  * builds the commands from these declarations and `Help.ts` renders the help from them, so the two cannot
  * drift apart. Data only: loading it costs the command line nothing.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Args, Options } from "@effect/cli"
+import { flag, groupsOf } from "./FlagDecl.js"
 import * as Flags from "./Flags.js"
 import type * as Help from "./Help.js"
+import { reportDoc, sharedRunFlags, statusDoc } from "./LedgerFlags.js"
 
-/**
- * A flag: its option, the help group it is listed in, and its help line.
- *
- * @since 0.3.0
- * @category models
- */
-export interface Flag<A> {
-  readonly option: Options.Options<A>
-  readonly group: string
-  readonly doc: Help.FlagDoc
-}
-
-const flag = <A>(group: string, option: Options.Options<A>, doc: Help.FlagDoc): Flag<A> => ({ option, group, doc })
-
-/**
- * The options of a command's flags, by name, as `Command.make` takes them.
- *
- * @since 0.3.0
- * @category utils
- */
-export const optionsOf = <F extends Record<string, Flag<any>>>(flags: F): { readonly [K in keyof F]: F[K]["option"] } =>
-  Object.fromEntries(Object.entries(flags).map(([key, value]) => [key, value.option])) as any
-
-const groupsOf = (flags: Record<string, Flag<any>>): Help.CommandDoc["groups"] => {
-  const groups = new Map<string, Array<Help.FlagDoc>>()
-  for (const { doc, group } of Object.values(flags)) groups.set(group, [...(groups.get(group) ?? []), doc])
-  return [...groups]
-}
+export { type Flag, optionsOf } from "./FlagDecl.js"
 
 const text = (name: string, description: string) =>
   Options.text(name).pipe(Options.withDescription(description), Options.optional)
@@ -80,7 +55,7 @@ const provider = flag("Provider", text("provider", "The provider"), {
 })
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const runFlags = {
@@ -93,11 +68,12 @@ export const runFlags = {
   outputDir,
   json,
   quiet,
-  emulator
+  emulator,
+  ...sharedRunFlags
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const runDoc: Omit<Help.CommandDoc, "groups"> = {
@@ -117,7 +93,7 @@ export const runDoc: Omit<Help.CommandDoc, "groups"> = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const transcribeFlags = {
@@ -201,7 +177,7 @@ export const transcribeFlags = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const transcribeDoc: Omit<Help.CommandDoc, "groups"> = {
@@ -220,14 +196,14 @@ export const transcribeDoc: Omit<Help.CommandDoc, "groups"> = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category arguments
  */
 export const pipelineArg = Args.text({ name: "pipeline.yaml" }).pipe(
   Args.withDescription("A pipeline file (see `asrflow schema`), or - to read it from stdin")
 )
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category arguments
  */
 export const inputsArg = Args.text({ name: "inputs" }).pipe(
@@ -236,7 +212,7 @@ export const inputsArg = Args.text({ name: "inputs" }).pipe(
 )
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const validateFlags = {
@@ -248,7 +224,7 @@ export const validateFlags = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const validateDoc: Help.CommandDoc = {
@@ -264,12 +240,12 @@ export const validateDoc: Help.CommandDoc = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const doctorFlags = { provider, region, emulator }
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const doctorDoc: Help.CommandDoc = {
@@ -284,12 +260,12 @@ export const doctorDoc: Help.CommandDoc = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const cancelFlags = { region, emulator }
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const cancelDoc: Help.CommandDoc = {
@@ -304,7 +280,7 @@ export const cancelDoc: Help.CommandDoc = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category flags
  */
 export const schemaFlags = {
@@ -318,7 +294,7 @@ export const schemaFlags = {
   })
 }
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const schemaDoc: Help.CommandDoc = {
@@ -333,7 +309,7 @@ export const schemaDoc: Help.CommandDoc = {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const componentsDoc: Help.CommandDoc = {
@@ -350,7 +326,7 @@ export const componentsDoc: Help.CommandDoc = {
 /**
  * Every command's help, in the order `asrflow --help` lists them.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const docs: ReadonlyArray<Help.CommandDoc> = [
@@ -359,6 +335,8 @@ export const docs: ReadonlyArray<Help.CommandDoc> = [
   validateDoc,
   doctorDoc,
   cancelDoc,
+  statusDoc,
+  reportDoc,
   schemaDoc,
   componentsDoc
 ]
@@ -366,7 +344,7 @@ export const docs: ReadonlyArray<Help.CommandDoc> = [
 /**
  * The examples of `asrflow --help`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category docs
  */
 export const overviewExamples: Help.CommandDoc["examples"] = [

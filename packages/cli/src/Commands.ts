@@ -7,6 +7,7 @@ import { PipelineConfig, PipelineLoader, RunEvents } from "@asrflow/core"
 import type { Pipeline } from "@asrflow/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect, Layer, Option } from "effect"
+import type { Redacted } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import { exitOnCredentials, loadPipeline, withEmulator } from "./CommandSupport.js"
@@ -14,6 +15,7 @@ import * as PipelineRun from "./PipelineRun.js"
 import * as Progress from "./Progress.js"
 import * as Reference from "./Reference.js"
 import * as Registries from "./Registries.js"
+import type * as RunCommands from "./RunCommands.js"
 import * as RunOutput from "./RunOutput.js"
 import * as Terminal from "./Terminal.js"
 import * as ValidateCommand from "./ValidateCommand.js"
@@ -101,6 +103,9 @@ export const run = (options: {
   readonly emulator: boolean
   readonly json: boolean
   readonly quiet: boolean
+  readonly ledger: Option.Option<Redacted.Redacted<string>>
+  readonly runName: Option.Option<string>
+  readonly leaseSeconds: Option.Option<number>
 }) =>
   RunOutput.governed(
     options.quiet,
@@ -115,7 +120,10 @@ export const run = (options: {
           concurrency: Option.getOrUndefined(options.concurrency),
           force: options.force,
           dryRun: options.dryRun,
-          events: yield* Progress.forTerminal({ json: options.json })
+          events: yield* Progress.forTerminal({ json: options.json }),
+          ledger: Option.getOrUndefined(options.ledger),
+          runName: Option.getOrUndefined(options.runName),
+          leaseSeconds: Option.getOrUndefined(options.leaseSeconds)
         }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
         if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
         yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile, outcome.listed)
@@ -169,3 +177,24 @@ export { cancel, doctor } from "./ProviderCommands.js"
  * @since 0.2.0
  */
 export { transcribe } from "./TranscribeCommand.js"
+
+// status and report load the PostgreSQL driver: only when they run
+const runCommands = Effect.promise(() => import("./RunCommands.js"))
+
+/**
+ * `asrflow status`: a shared run's items by state, its workers, its oldest lease, the lanes.
+ *
+ * @since 0.2.0
+ * @category commands
+ */
+export const status = (options: Parameters<typeof RunCommands.status>[0]) =>
+  Effect.flatMap(runCommands, (module) => module.status(options))
+
+/**
+ * `asrflow report`: a shared run's JSONL and summary, from the ledger.
+ *
+ * @since 0.2.0
+ * @category commands
+ */
+export const report = (options: Parameters<typeof RunCommands.report>[0]) =>
+  Effect.flatMap(runCommands, (module) => module.report(options))

@@ -4,13 +4,13 @@
  * `asrflow` renders its own help from the same descriptors its commands are built from (`Cli.ts` keeps
  * each flag's help next to its option): the two cannot drift apart.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 
 /**
  * One flag's line.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface FlagDoc {
@@ -22,7 +22,7 @@ export interface FlagDoc {
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface CommandDoc {
@@ -38,7 +38,7 @@ export interface CommandDoc {
 /**
  * The widest line help prints.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const width = 100
@@ -46,7 +46,7 @@ export const width = 100
 /**
  * The flags every command takes.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const globalFlags: ReadonlyArray<FlagDoc> = [
@@ -87,7 +87,7 @@ const examples = (list: CommandDoc["examples"]): Array<string> =>
 /**
  * The help of one command.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const command = (doc: CommandDoc): string => {
@@ -110,7 +110,7 @@ export const command = (doc: CommandDoc): string => {
 /**
  * The help of the whole CLI: its commands, the global flags, examples and the exit codes.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const overview = (

@@ -4,7 +4,7 @@
  * same numbers from the controller's metrics (`asrflow_lane_requests_per_minute`,
  * `asrflow_lane_throttled_total`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type { RateController } from "@asrflow/core/RateController"
 import { Effect } from "effect"
@@ -13,7 +13,7 @@ import type { LaneView } from "./ProgressState.js"
 /**
  * Every lane the controller has paced so far, by name.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const read = (controller: RateController.Service): Effect.Effect<ReadonlyArray<LaneView>> =>

@@ -93,7 +93,7 @@ export const normalized = (transcript: Transcript.Transcript): NormalizedRespons
 /**
  * The provider's raw `provider:` block for a request (the fields it was given).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const requestBlock = (component: Component.ProviderComponent, options: Options): Component.Typed =>

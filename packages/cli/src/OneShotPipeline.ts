@@ -4,7 +4,7 @@
  * provider and model, one sink per requested format plus the evidence), which then runs like any
  * pipeline file: the same runner, ledger and sinks.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { PipelineConfig, PipelineLoader } from "@asrflow/core"
 import type { Component } from "@asrflow/core"
@@ -17,7 +17,7 @@ const sinkType: Record<Format, string> = { txt: "text", json: "json", srt: "srt"
 const isUrl = (input: string) => /^(https?|oss):\/\//i.test(input)
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -34,7 +34,7 @@ export interface Options {
 /**
  * The pipeline for a one-shot's inputs. Inputs are taken as given: nothing in them is interpolated.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = (registries: PipelineConfig.Registries, options: Options) =>

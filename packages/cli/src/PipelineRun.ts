@@ -8,7 +8,7 @@ import { AudioProbe, OutputCheck, OutputRoot, Pipeline, Redact, RunContext, Stop
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
-import { Config, Data, Effect, Fiber, LogLevel, Option, Redacted, Stream } from "effect"
+import { Config, Data, Effect, Fiber, LogLevel, Option, Redacted, Schema, Stream } from "effect"
 import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
@@ -36,6 +36,20 @@ export type Outcome = Data.TaggedEnum<{
 const Outcome = Data.taggedEnum<Outcome>()
 
 /**
+ * `--run` without a shared ledger: a usage error (exit 2).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RunNameError extends Schema.TaggedError<RunNameError>("@asrflow/cli/RunNameError")("RunNameError", {
+  description: Schema.String
+}) {
+  override get message(): string {
+    return this.description
+  }
+}
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -48,9 +62,36 @@ export interface Options {
   /** The library's explicit key (`api_key`); otherwise the provider looks where it looks. */
   readonly apiKey?: string | undefined
   readonly events: RunLayer.Options["events"]
+  /** `--ledger URL` (else `ASRFLOW_LEDGER_URL`, else the pipeline's `ledger:`): a PostgreSQL ledger. */
+  readonly ledger?: Redacted.Redacted<string> | undefined
+  /** `--run NAME`: join the run of that name shared by workers (needs a PostgreSQL ledger). */
+  readonly runName?: string | undefined
+  /** `--lease-seconds`: how long a worker's claim lasts without a heartbeat (default 30). */
+  readonly leaseSeconds?: number | undefined
 }
 
 const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orElseSucceed(() => Option.none()))
+
+/**
+ * The default lease of a claimed item: a worker silent this long is taken to be gone.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultLeaseSeconds = 30
+
+/**
+ * The ledger URL of a run: the flag, else `ASRFLOW_LEDGER_URL`, else the pipeline's `ledger:`. A URL holds
+ * a password, so it stays `Redacted` from here on.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const ledgerUrl = (flag: Redacted.Redacted<string> | undefined, pipeline: string | undefined) =>
+  Effect.map(
+    Config.option(Config.redacted("ASRFLOW_LEDGER_URL")),
+    (env) => flag ?? Option.getOrUndefined(env) ?? (pipeline === undefined ? undefined : Redacted.make(pipeline))
+  )
 
 // a plan sends nothing, so it needs no key: a placeholder stands in when none is configured
 const planningKey: Credentials.Resolved = { key: Redacted.make("dry-run-without-a-key"), source: "(none: dry run)" }
@@ -94,6 +135,13 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
       return Outcome.Planned({ planned, outputRoot })
     }
     const credentials = yield* provider.credentials.resolve(options.apiKey)
+    const ledger = yield* ledgerUrl(options.ledger, config.ledger)
+    if (options.runName !== undefined && ledger === undefined) {
+      return yield* new RunNameError({
+        description: `--run ${options.runName} joins a run shared through a PostgreSQL ledger: give --ledger ` +
+          "postgres://… (or set ASRFLOW_LEDGER_URL)"
+      })
+    }
     yield* ServiceCheck.run(provider, config.provider, credentials)
     const runId = yield* OutputRoot.runId
     // telemetry loads only when asked for: a run without it imports none of it
@@ -114,6 +162,11 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
           telemetry.observe(event)
           options.events.onEvent?.(event)
         }
+      },
+      ledger: ledger === undefined ? undefined : {
+        url: ledger,
+        runName: options.runName,
+        leaseMs: (options.leaseSeconds ?? defaultLeaseSeconds) * 1000
       }
     })
     const stop = Option.getOrUndefined(yield* Effect.serviceOption(StopSignal.StopSignal))

@@ -18,7 +18,7 @@ import * as ProgressState from "./ProgressState.js"
 import * as Terminal from "./Terminal.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -38,7 +38,7 @@ export interface Options {
 /**
  * What the run's edge tells the progress beyond the events.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category context
  */
 export class RunProgress extends Context.Tag("@asrflow/cli/RunProgress")<RunProgress, {
@@ -56,7 +56,7 @@ export class RunProgress extends Context.Tag("@asrflow/cli/RunProgress")<RunProg
  * How a CLI run shows progress: a live region when stderr is a terminal that can redraw (not
  * `TERM=dumb`) and info lines are wanted, plain lines otherwise; colours unless `NO_COLOR` is set.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const forTerminal = (options: { readonly json: boolean }): Effect.Effect<Options> =>

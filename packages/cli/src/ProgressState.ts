@@ -3,7 +3,7 @@
  * the pace of the last minute, an ETA, and the async tasks in flight by state. Pure: the display
  * (`Progress`) feeds it events and the time, and draws what `frame` or `line` returns.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type { RunEvents } from "@asrflow/core"
 import * as Terminal from "./Terminal.js"
@@ -11,7 +11,7 @@ import * as Terminal from "./Terminal.js"
 /**
  * A lane's numbers as the rate controller reports them.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface LaneView {
@@ -24,7 +24,7 @@ export interface LaneView {
 const windowMs = 60_000
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export class State {
@@ -101,7 +101,7 @@ export class State {
 /**
  * `1h 02m`, `3m 05s`, `12s`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const duration = (ms: number): string => {
@@ -120,7 +120,7 @@ const of = (state: State) => `${state.processed}/${state.total ?? "?"}`
 /**
  * Styles for the live region; every function is the identity without colour (`NO_COLOR`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Style {
@@ -136,7 +136,7 @@ const sgr = (open: number, close: number) => (text: string) => `\u001b[${open}m$
 /**
  * The styles for a terminal: ANSI colours, or none.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const style = (color: boolean): Style =>
@@ -148,7 +148,7 @@ export const style = (color: boolean): Style =>
  * The live region: the counts of the total with audio done, pace and ETA; each lane's rate and 429s;
  * the async tasks in flight by state. Lines are cut to `width`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const frame = (
@@ -213,7 +213,7 @@ const cut = (line: string, width: number): string => {
  * The plain line for an event (no terminal, or a log file), or undefined when the event shows nothing.
  * `outputs` are the item's files as a person reads them (relative to the current directory when inside).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const line = (
@@ -238,7 +238,7 @@ export const line = (
 /**
  * The one line for the skipped items seen since the last report, or undefined when there are none.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const skippedLine = (state: State): string | undefined => {

@@ -12,6 +12,7 @@ import * as RateController from "@asrflow/core/RateController"
 import { Path } from "@effect/platform"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Clock, Effect, Layer } from "effect"
+import type { Redacted } from "effect"
 import * as Progress from "./Progress.js"
 import * as RunOwnership from "./RunOwnership.js"
 
@@ -29,6 +30,12 @@ export interface Options {
   readonly credentials: Credentials.Resolved
   /** Where the run's events go besides the run log: progress on stderr, `--json` on stdout, a callback. */
   readonly events: Progress.Options
+  /** A PostgreSQL ledger instead of the SQLite file in the output root (`PgLedger`). */
+  readonly ledger?: {
+    readonly url: Redacted.Redacted<string>
+    readonly runName?: string | undefined
+    readonly leaseMs: number
+  } | undefined
 }
 
 /**
@@ -63,6 +70,10 @@ export const ledgerLayer = (file: string, registries: PipelineConfig.Registries)
     )
   )
 
+// PostgreSQL's driver loads only for a run that uses it
+const pgLedger = (ledger: NonNullable<Options["ledger"]>, registries: PipelineConfig.Registries) =>
+  Effect.map(Effect.promise(() => import("./PgLedger.js")), (module) => module.layer({ ...ledger, registries }))
+
 /**
  * Checks (and creates) the output root and builds the run's services.
  *
@@ -83,9 +94,11 @@ export const make = (options: Options) =>
         startedAt
       })
     )
-    const ledger = ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
-    // the run's one rate controller: the provider's lanes live in it, the progress shows them, and what
-    // they learned is written to the ledger when the run ends
+    const ledger = options.ledger === undefined
+      ? ledgerLayer(ledgerFile(path, options.outputRoot), options.registries)
+      : yield* pgLedger(options.ledger, options.registries)
+    // the run's one rate controller: the provider's lanes live in it (in a shared run, their state is the
+    // ledger's LaneStore), the progress shows them, and what they learned is written to the ledger at the end
     const lanes = RateController.layer.pipe(Layer.provide(ledger))
     const events = Progress.layer(options.events).pipe(Layer.provideMerge(lanes))
     return Layer.mergeAll(
@@ -93,5 +106,12 @@ export const make = (options: Options) =>
       // the run claims the output root (and clears what killed runs left) before anything is written
       Layer.merge(ledger, RunOwnership.layer.pipe(Layer.provide(ledger))),
       AudioProbe.AudioProbe.Default
-    ).pipe(Layer.provideMerge(Layer.mergeAll(context, Redact.layer([options.credentials.key]))))
+    ).pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(
+          context,
+          Redact.layer([options.credentials.key, ...(options.ledger ? [options.ledger.url] : [])])
+        )
+      )
+    )
   }))

@@ -4,7 +4,7 @@
  * summary (the level `error`). The summary ends with the estimated cost and, when something is
  * unfinished, the command that resumes the run.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type { Summary } from "@asrflow/core"
 import { Console, Effect, FiberRef, Logger, LogLevel } from "effect"
@@ -14,7 +14,7 @@ import * as Terminal from "./Terminal.js"
  * Runs a command at the level `--quiet` asks for (only failures and the summary), else at the level
  * `--log-level` set.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const governed = <A, E, R>(quiet: boolean, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -23,7 +23,7 @@ export const governed = <A, E, R>(quiet: boolean, effect: Effect.Effect<A, E, R>
 /**
  * Prints a line on stderr when `level` is shown at the current minimum log level.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const say = (level: LogLevel.LogLevel, text: string): Effect.Effect<void> =>
@@ -43,7 +43,7 @@ const quote = (arg: string) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.repl
  * The command that runs the same thing again: what the ledger has done is skipped, and async tasks
  * already submitted are picked up, not submitted again.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const resumeCommand = (args: ReadonlyArray<string>): string => {
@@ -54,7 +54,7 @@ export const resumeCommand = (args: ReadonlyArray<string>): string => {
 /**
  * The estimated cost: one amount per currency with the date of its price, or why there is none.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const cost = (summary: Summary.Summary): string =>
@@ -70,7 +70,7 @@ export const cost = (summary: Summary.Summary): string =>
  * Prints a finished run's summary on stderr: failures, problems, counts, where the outputs are, the
  * cost, and how to resume when something is unfinished.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const summary = (

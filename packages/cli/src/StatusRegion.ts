@@ -10,14 +10,14 @@
  * plain lines instead). `cli-progress` loses log lines off a TTY and `listr2` holds other output back
  * while it renders, which is why neither was chosen.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Effect } from "effect"
 import type { Console, Scope } from "effect"
 import { createLogUpdate } from "log-update"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Region {
@@ -33,7 +33,7 @@ export interface Region {
  * A region on `stream` (a TTY) for the life of the scope; when the scope closes the region is erased, so
  * the last frame leaves nothing behind and what follows (the summary) starts on a clean line.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const make = (stream: NodeJS.WriteStream): Effect.Effect<Region, never, Scope.Scope> =>

@@ -10,7 +10,7 @@
  * Metrics: `asrflow_items_total` (by outcome), `asrflow_audio_seconds_total`, and whatever the run's
  * components record (the rate controller's requests, 429s, latency and current rate per lane).
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import type { PipelineConfig, Redact, RunEvents } from "@asrflow/core"
 import * as OtlpMetrics from "@effect/opentelemetry/OtlpMetrics"
@@ -20,7 +20,7 @@ import type { HttpClient } from "@effect/platform"
 import { Config, Duration, Effect, Layer, Metric, Option } from "effect"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -43,7 +43,7 @@ const audio = Metric.counter("asrflow_audio_seconds_total", {
 /**
  * Counts an item's last event in the run's metrics.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const observe = (event: RunEvents.Event): void => {
@@ -82,7 +82,7 @@ const env = (name: string) => Config.option(Config.string(name)).pipe(Effect.orE
  * Runs `effect` with the run's exporters: its spans go to the OTLP tracer, the metrics registry is
  * exported alongside, and what is still buffered when it ends is sent before this returns.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const around =

@@ -22,7 +22,7 @@ const splitList = (value: Option.Option<string>) =>
   )
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Flags {

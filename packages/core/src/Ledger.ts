@@ -25,6 +25,7 @@ import { Migrator } from "@effect/sql"
 import type { SqlClient, SqlError } from "@effect/sql"
 import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
+import * as LedgerDialect from "./internal/ledgerDialect.js"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
 import type { ItemRecord, JobRecord, LaneRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
@@ -167,7 +168,9 @@ export const migrate = (
     for (const { migrations, owner } of owned) {
       yield* run({ loader: Migrator.fromRecord(migrations), table: `asrflow_migrations_${owner}` })
     }
-  })
+  }).pipe(
+    LedgerDialect.serialised(["asrflow_migrations", ...owned.map(({ owner }) => `asrflow_migrations_${owner}`)])
+  )
 
 // =============================================================================
 // Implementation

@@ -8,12 +8,12 @@
  * Retries are counted per item: every retry a retry schedule decides (`RetryPolicy.toSchedule`) adds one
  * to the counter of the item it runs for, and to the `asrflow.retries` attribute of the current span.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Effect, FiberRef } from "effect"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type Phase = "probe" | "stage" | "submit" | "poll" | "fetch" | "sink.write"
@@ -21,7 +21,7 @@ export type Phase = "probe" | "stage" | "submit" | "poll" | "fetch" | "sink.writ
 /**
  * Attribute names, as exported.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const attributes = {
@@ -46,7 +46,7 @@ const defined = (fields: Record<string, unknown>): Record<string, unknown> =>
 /**
  * Runs `self` in the span of one phase.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -58,7 +58,7 @@ export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, 
 /**
  * Runs `self` in the span of one item.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const item = (id: string, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -70,7 +70,7 @@ export const item = (id: string, fields: Record<string, unknown> = {}) => <A, E,
 /**
  * Annotates the current span with the attributes that have a value.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const annotate = (fields: Record<string, unknown>): Effect.Effect<void> =>
@@ -79,7 +79,7 @@ export const annotate = (fields: Record<string, unknown>): Effect.Effect<void> =
 /**
  * The retry counter of the item the current fiber works for (shared by the fibers it forks).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category references
  */
 export const currentRetries: FiberRef.FiberRef<{ count: number } | undefined> = FiberRef.unsafeMake<
@@ -89,7 +89,7 @@ export const currentRetries: FiberRef.FiberRef<{ count: number } | undefined> = 
 /**
  * Counts one retry for the current item and on the current span.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const countRetry: Effect.Effect<void> = Effect.flatMap(FiberRef.get(currentRetries), (counter) => {
@@ -101,7 +101,7 @@ export const countRetry: Effect.Effect<void> = Effect.flatMap(FiberRef.get(curre
 /**
  * Runs `self` with a retry counter of its own, and gives the number of retries it took.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const withRetryCount = <A, E, R>(

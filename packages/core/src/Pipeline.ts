@@ -20,11 +20,13 @@ import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
 import * as RateController from "./RateController.js"
 import { RunContext } from "./RunContext.js"
+import * as SharedRun from "./SharedRun.js"
 import type { Sink, SinkError } from "./Sink.js"
 import { Summary } from "./Summary.js"
 import { Transcriber } from "./Transcriber.js"
 import type { Plan, TranscriptionError } from "./Transcriber.js"
 import { Transcribed, Transcript } from "./Transcript.js"
+import { WorkQueue } from "./WorkQueue.js"
 
 /**
  * The services a pipeline's components may require. The edge (the CLI, the Promise API) provides
@@ -249,23 +251,27 @@ export const run = (
             ledger.isDone(item.fingerprint),
             (done) => done && options.force === true ? outputsPresent(item) : Effect.succeed(done)
           )
-      const summary = yield* PipelineRunner.run({
+      const fingerprinted = (item: AudioItem) =>
+        probe.probe(item).pipe(
+          Effect.mapError((error) =>
+            new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
+          ),
+          Effect.flatMap((probed) =>
+            Fingerprint.apply(probed, transcriber.requestKey(probed)).pipe(
+              Effect.mapError((error) =>
+                new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
+              )
+            )
+          ),
+          Effect.provide(environment)
+        )
+      const runnerOptions: PipelineRunner.Options = {
         runId: context.runId,
         entries: Stream.provideContext(entries(config, registries, { warnEmpty: true }), environment),
         sinks: built,
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
-          probe.probe(item).pipe(
-            Effect.mapError((error) =>
-              new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
-            ),
-            Effect.flatMap((probed) =>
-              Fingerprint.apply(probed, transcriber.requestKey(probed)).pipe(
-                Effect.mapError((error) =>
-                  new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
-                )
-              )
-            ),
+          fingerprinted(item).pipe(
             // the whole-file integrity check only for an item about to be sent (plans and skips stay fast)
             Effect.tap((fingerprinted) =>
               Effect.flatMap(isDone(fingerprinted), (done) =>
@@ -282,8 +288,17 @@ export const run = (
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
           : undefined
-      }).pipe(Effect.provideService(Transcriber, guarded))
-      return summary.total > 0 ? summary : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
+      }
+      // a run shared by workers: items come from the work table, and each one's records are fenced by its lease
+      const queue = Option.getOrUndefined(yield* Effect.serviceOption(WorkQueue))
+      const shared = queue !== undefined && ledger !== undefined
+      const summary = yield* PipelineRunner.run(
+        shared ? SharedRun.options(queue, ledger, runnerOptions, fingerprinted) : runnerOptions
+      ).pipe(Effect.provideService(Transcriber, shared ? SharedRun.transcriber(guarded) : guarded))
+      // a worker of a shared run may find every item already claimed by others: that is not an empty source
+      return summary.total > 0 || shared
+        ? summary
+        : new Summary({ ...summary, errors: [...summary.errors, nothingMatched] })
     })
   ).pipe(
     // one rate controller for the run (the caller's, when it gives one): the provider's lanes live in it,

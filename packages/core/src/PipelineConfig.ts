@@ -27,6 +27,8 @@ export interface Registries {
 export interface PipelineConfig {
   readonly version: 1
   readonly output_dir?: string | undefined
+  /** A `postgres://` URL: the ledger many workers share. It holds a password: never logged. */
+  readonly ledger?: string | undefined
   readonly concurrency: number
   readonly sources: ReadonlyArray<Component.Typed>
   readonly provider: Component.Typed
@@ -39,7 +41,7 @@ export interface PipelineConfig {
  * variables configure the rest (`OTEL_EXPORTER_OTLP_HEADERS` for a collector's credentials, which never
  * go in the file).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category schemas
  */
 export const Telemetry = Schema.Struct({
@@ -61,7 +63,7 @@ export const Telemetry = Schema.Struct({
 })
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type Telemetry = typeof Telemetry.Type
@@ -89,6 +91,14 @@ export const make = (registries: Registries): Schema.Schema<PipelineConfig, unkn
       description:
         "The output root. Defaults to ${OUTPUT_DIR:-output}/ followed by the provider's folder; --output-dir overrides it."
     })),
+    ledger: Schema.optional(
+      Schema.String.pipe(Schema.pattern(/^postgres(ql)?:\/\//)).annotations({
+        description: "A PostgreSQL URL (postgres://user:password@host/db) for a ledger that workers on many " +
+          "machines share (with `asrflow run --run NAME`); write it as ${ASRFLOW_LEDGER_URL}. Default: " +
+          "ledger.sqlite in the output root. --ledger and ASRFLOW_LEDGER_URL override it.",
+        examples: ["${ASRFLOW_LEDGER_URL}"]
+      })
+    ),
     concurrency: Schema.optionalWith(Concurrency, { default: () => 32 }).annotations({
       description: "The most items worked on at once (a cap). Within it, the number follows the provider's rate: " +
         "requests in flight settle at rate × latency, and async items waiting on the server do not count."

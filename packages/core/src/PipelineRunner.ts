@@ -55,6 +55,8 @@ export interface Options {
   readonly markDone?: ((item: AudioItem, transcript: Transcript) => Effect.Effect<void>) | undefined
   /** The absolute path of a file a sink names (relative to the output root), for the `written` event. */
   readonly outputPath?: ((relative: string) => string) | undefined
+  /** Called once every sink has received a failed item (or an item a sink could not write). */
+  readonly markFailed?: ((result: TranscriptResult, message: string) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -247,6 +249,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         })
       } else {
         const message = result._tag === "Failed" ? result.message : sinkFailures.join("; ")
+        if (options.markFailed) yield* options.markFailed(result, message)
         yield* RunEvents.emit("failed", result.item.id, {
           data: {
             phase: result._tag === "Failed" ? result.phase : "sink",

@@ -14,7 +14,7 @@ import { Summary } from "./Summary.js"
 /**
  * The phases of an item, in the order they happen.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category schemas
  */
 export const Phase = Schema.Literal(
@@ -91,7 +91,7 @@ export const emit = (
  * The version of the written events. It changes only when a field changes meaning or goes away; new
  * phases and new `data` fields are added within a version (consumers ignore what they do not know).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const version = 1 as const
@@ -174,7 +174,7 @@ const itemEvent = <P extends Phase>(phase: P) =>
 /**
  * One event of one item, as written.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category schemas
  */
 export const ItemEvent = Schema.Union(...Phase.literals.map(itemEvent)) as Schema.Union<
@@ -182,7 +182,7 @@ export const ItemEvent = Schema.Union(...Phase.literals.map(itemEvent)) as Schem
 >
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type ItemEvent = typeof ItemEvent.Type
@@ -190,7 +190,7 @@ export type ItemEvent = typeof ItemEvent.Type
 /**
  * The last event of a run: its summary (the same object as `runs/<run id>.summary.json`) and exit code.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category schemas
  */
 export const SummaryEvent = Schema.Struct({
@@ -203,7 +203,7 @@ export const SummaryEvent = Schema.Struct({
 }).annotations({ title: "summary", description: "The run's counts, cost and outcome; always the last event." })
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type SummaryEvent = typeof SummaryEvent.Type
@@ -211,7 +211,7 @@ export type SummaryEvent = typeof SummaryEvent.Type
 /**
  * Every written event: one line of the run log, of `--json`, one call of `onEvent`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category schemas
  */
 export const Event = Schema.Union(...ItemEvent.members, SummaryEvent).annotations({
@@ -221,7 +221,7 @@ export const Event = Schema.Union(...ItemEvent.members, SummaryEvent).annotation
 })
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type Event = typeof Event.Type
@@ -229,7 +229,7 @@ export type Event = typeof Event.Type
 /**
  * The written form of an event (snake_case, absent fields left out). Not redacted: the caller redacts.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const toItemEvent = (runId: string, event: RunEvent): ItemEvent =>
@@ -246,7 +246,7 @@ export const toItemEvent = (runId: string, event: RunEvent): ItemEvent =>
 /**
  * The written form of the summary event.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const toSummaryEvent = (summary: Summary, exitCode: number, at: string): SummaryEvent => ({
@@ -261,7 +261,7 @@ export const toSummaryEvent = (summary: Summary, exitCode: number, at: string): 
 /**
  * The JSON Schema of the written events (`asrflow schema --events`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const jsonSchema = (): JSONSchema.JsonSchema7Root => anyValueWithoutId(JSONSchema.make(Event))

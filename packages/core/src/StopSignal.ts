@@ -3,13 +3,13 @@
  * item, lets requests in flight finish for a few seconds, leaves async tasks recorded in the ledger for
  * the next run to pick up, and returns its summary with `stopped` set.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import { Context, Deferred, Effect, Exit, FiberId, Layer, Option } from "effect"
 import type { StopSignal as Signal } from "./Summary.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export type Name = typeof Signal.Type
@@ -17,13 +17,13 @@ export type Name = typeof Signal.Type
 /**
  * How long requests in flight may take to finish after a stop, by default.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constants
  */
 export const defaultGraceMs = 5000
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category context
  */
 export class StopSignal extends Context.Tag("@asrflow/core/StopSignal")<StopSignal, {
@@ -44,7 +44,7 @@ export class StopSignal extends Context.Tag("@asrflow/core/StopSignal")<StopSign
 /**
  * A stop switch, not yet requested.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const unsafeMake = (graceMs: number = defaultGraceMs): StopSignal["Type"] => {
@@ -71,7 +71,7 @@ export const unsafeMake = (graceMs: number = defaultGraceMs): StopSignal["Type"]
 }
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  * @category layers
  */
 export const layer = (stop: StopSignal["Type"]): Layer.Layer<StopSignal> => Layer.succeed(StopSignal, stop)

@@ -10,7 +10,7 @@ import type { TranscriptResult } from "./Transcript.js"
  * The estimated cost in one currency: billed seconds × the price per second in the provider's capability
  * table, and the date of that price.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export const Cost = Schema.Struct({
@@ -22,7 +22,7 @@ export const Cost = Schema.Struct({
 /**
  * The signals that stop a run gracefully.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export const StopSignal = Schema.Literal("SIGINT", "SIGTERM")
@@ -149,7 +149,7 @@ export const add = (tally: Tally, result: TranscriptResult, sinkFailures: Readon
 /**
  * Adds the cost of `seconds` billed at `price` (per second) to the tally.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const charge = (
@@ -170,7 +170,7 @@ export const charge = (
 /**
  * Counts an item a stop let go before it finished.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category combinators
  */
 export const leave = (tally: Tally): Tally => ({ ...tally, unfinished: (tally.unfinished ?? 0) + 1 })

@@ -79,12 +79,12 @@ export * as PipelineRunner from "./PipelineRunner.js"
 export * as Summary from "./Summary.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  */
 export * as StopSignal from "./StopSignal.js"
 
 /**
- * @since 0.3.0
+ * @since 0.2.0
  */
 export * as PhaseSpan from "./PhaseSpan.js"
 
@@ -237,3 +237,23 @@ export * as LaneStore from "./LaneStore.js"
  * @since 0.2.0
  */
 export * as RateController from "./RateController.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SharedRun from "./SharedRun.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as SqlLaneStore from "./SqlLaneStore.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as WorkQueue from "./WorkQueue.js"
+
+/**
+ * @since 0.2.0
+ */
+export * as RunStatus from "./RunStatus.js"

@@ -1,13 +1,20 @@
 import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, TestClock } from "effect"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import type { Scope } from "effect"
+import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { type Postgres, startPostgres } from "../../../bench/lib/postgres.mjs"
 import * as Ledger from "../src/Ledger.js"
 
-const ledgerAt = (filename: string, migrations: ReadonlyArray<Ledger.Migrations> = []) =>
-  Ledger.layer(migrations).pipe(Layer.provideMerge(SqliteClient.layer({ filename })))
+/** Where a ledger lives (a file, a database URL) and how to open it: every test runs on both engines. */
+interface Engine {
+  readonly name: string
+  readonly location: Effect.Effect<string, unknown, Scope.Scope | FileSystem.FileSystem | Path.Path>
+  readonly client: (location: string) => Layer.Layer<SqlClient.SqlClient, unknown>
+}
 
 const tempFile = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
@@ -15,10 +22,33 @@ const tempFile = Effect.gen(function*() {
   return path.join(yield* fs.makeTempDirectoryScoped({ prefix: "asrflow-ledger-" }), "ledger.sqlite")
 })
 
-describe("Ledger", () => {
+const sqlite: Engine = {
+  name: "SQLite",
+  location: tempFile,
+  client: (filename) => SqliteClient.layer({ filename })
+}
+
+let server: Postgres | undefined
+beforeAll(async () => {
+  server = await startPostgres()
+})
+afterAll(() => server?.stop())
+
+const postgres: Engine = {
+  name: "PostgreSQL",
+  location: Effect.promise(() => server!.createDatabase()),
+  client: (url) => PgClient.layer({ url: Redacted.make(url) })
+}
+
+const count = (rows: ReadonlyArray<{ readonly n: number | string }>) => Number(rows[0]!.n)
+
+const suite = (engine: Engine) => {
+  const ledgerAt = (location: string, migrations: ReadonlyArray<Ledger.Migrations> = []) =>
+    Ledger.layer(migrations).pipe(Layer.provideMerge(engine.client(location)))
+
   it.scoped("keeps done marks, stages, submit intents and remote ids across reopenings of the file", () =>
     Effect.gen(function*() {
-      const file = yield* tempFile
+      const file = yield* engine.location
       const jobs = yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
         yield* TestClock.setTime(1_000)
@@ -75,7 +105,7 @@ describe("Ledger", () => {
 
   it.scoped("counts an attempt per submit intent, ends jobs, and forgets a cleared stage", () =>
     Effect.gen(function*() {
-      const file = yield* tempFile
+      const file = yield* engine.location
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
         const item = { fingerprint: "fp", itemId: "x.wav" }
@@ -105,7 +135,7 @@ describe("Ledger", () => {
 
   it.scoped("ends a job as done once every item it owns is done, and not before", () =>
     Effect.gen(function*() {
-      const file = yield* tempFile
+      const file = yield* engine.location
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
         const job = yield* ledger.beginJob({
@@ -124,7 +154,7 @@ describe("Ledger", () => {
 
   it.scoped("runs each migration once, core first, then each owner's from its own table", () =>
     Effect.gen(function*() {
-      const file = yield* tempFile
+      const file = yield* engine.location
       const owned: Ledger.Migrations = {
         owner: "test",
         migrations: {
@@ -141,11 +171,69 @@ describe("Ledger", () => {
         const sql = yield* SqlClient.SqlClient
         const ledger = yield* Ledger.Ledger
         assert.isTrue(yield* ledger.isDone("from-owner"))
-        return (yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_migrations_test`)[0]!.n
+        return count(yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_migrations_test`)
       }).pipe(Effect.provide(ledgerAt(file, [owned])))
       assert.strictEqual(yield* open, 1)
       assert.strictEqual(yield* open, 1)
     }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("records the runs writing in the output root until they end; stages of an item can be cleared", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        yield* TestClock.setTime(5_000)
+        yield* ledger.beginRun({ runId: "r1", host: "h", pid: 11 })
+        yield* ledger.beginRun({ runId: "r2", host: "h", pid: 12 })
+        yield* ledger.endRun("r1")
+        const open = yield* ledger.openRuns
+        assert.deepStrictEqual(open.map((run) => [run.runId, run.host, run.pid, run.startedAt, run.endedAt]), [
+          ["r2", "h", 12, 5_000, null]
+        ])
+        yield* ledger.recordStage("fp", { itemId: "a", name: "upload", state: 1 })
+        yield* ledger.recordStage("fp", { itemId: "a", name: "chunk", state: 2 })
+        yield* ledger.clearStages("fp")
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "upload")))
+        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "chunk")))
+      }).pipe(Effect.provide(ledgerAt(file)))
+      // a reopened ledger still knows the open run
+      const reopened = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openRuns).pipe(
+        Effect.provide(ledgerAt(file))
+      )
+      assert.deepStrictEqual(reopened.map((run) => run.runId), ["r2"])
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("keeps the newest observations of each name across reopenings, newest first", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        for (let i = 0; i < Ledger.observationsKept + 5; i++) {
+          yield* TestClock.setTime(1_000 + i)
+          yield* ledger.observe("p", "queue", { ms: i })
+        }
+        yield* ledger.observe("p", "other", { ms: -1 })
+        yield* ledger.observe("q", "queue", { ms: -2 })
+      }).pipe(Effect.provide(ledgerAt(file)))
+
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ledger = yield* Ledger.Ledger
+        assert.deepStrictEqual(yield* ledger.observations("p", "queue", 3), [{ ms: 104 }, { ms: 103 }, { ms: 102 }])
+        const kept = yield* ledger.observations("p", "queue", 1_000)
+        assert.strictEqual(kept.length, Ledger.observationsKept)
+        assert.deepStrictEqual(kept.at(-1), { ms: 5 })
+        assert.deepStrictEqual(yield* ledger.observations("p", "other", 10), [{ ms: -1 }])
+        assert.deepStrictEqual(yield* ledger.observations("q", "queue", 10), [{ ms: -2 }])
+        assert.deepStrictEqual(yield* ledger.observations("p", "none", 10), [])
+        const rows = yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_observations`
+        assert.strictEqual(count(rows), Ledger.observationsKept + 2)
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+}
+
+describe("Ledger", () => {
+  describe.each([sqlite, postgres])("on $name", suite)
 
   it.scoped("imports the items of a 0.1 ledger file and leaves its table as it was", () =>
     Effect.gen(function*() {
@@ -172,60 +260,6 @@ describe("Ledger", () => {
         assert.deepStrictEqual([failed.status, failed.attempts, failed.error], ["failed", 2, "boom"])
         assert.strictEqual(Option.getOrThrow(yield* ledger.item("fp-submitted")).status, "running")
         assert.strictEqual((yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_ledger`)[0]!.n, 3)
-      }).pipe(Effect.provide(ledgerAt(file)))
-    }).pipe(Effect.provide(NodeContext.layer)))
-
-  it.scoped("records the runs writing in the output root until they end; stages of an item can be cleared", () =>
-    Effect.gen(function*() {
-      const file = yield* tempFile
-      yield* Effect.gen(function*() {
-        const ledger = yield* Ledger.Ledger
-        yield* TestClock.setTime(5_000)
-        yield* ledger.beginRun({ runId: "r1", host: "h", pid: 11 })
-        yield* ledger.beginRun({ runId: "r2", host: "h", pid: 12 })
-        yield* ledger.endRun("r1")
-        const open = yield* ledger.openRuns
-        assert.deepStrictEqual(open.map((run) => [run.runId, run.host, run.pid, run.startedAt, run.endedAt]), [
-          ["r2", "h", 12, 5_000, null]
-        ])
-        yield* ledger.recordStage("fp", { itemId: "a", name: "upload", state: 1 })
-        yield* ledger.recordStage("fp", { itemId: "a", name: "chunk", state: 2 })
-        yield* ledger.clearStages("fp")
-        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "upload")))
-        assert.isTrue(Option.isNone(yield* ledger.stage("fp", "chunk")))
-      }).pipe(Effect.provide(ledgerAt(file)))
-      // a reopened ledger still knows the open run
-      const reopened = yield* Effect.flatMap(Ledger.Ledger, (ledger) => ledger.openRuns).pipe(
-        Effect.provide(ledgerAt(file))
-      )
-      assert.deepStrictEqual(reopened.map((run) => run.runId), ["r2"])
-    }).pipe(Effect.provide(NodeContext.layer)))
-
-  it.scoped("keeps the newest observations of each name across reopenings, newest first", () =>
-    Effect.gen(function*() {
-      const file = yield* tempFile
-      yield* Effect.gen(function*() {
-        const ledger = yield* Ledger.Ledger
-        for (let i = 0; i < Ledger.observationsKept + 5; i++) {
-          yield* TestClock.setTime(1_000 + i)
-          yield* ledger.observe("p", "queue", { ms: i })
-        }
-        yield* ledger.observe("p", "other", { ms: -1 })
-        yield* ledger.observe("q", "queue", { ms: -2 })
-      }).pipe(Effect.provide(ledgerAt(file)))
-
-      yield* Effect.gen(function*() {
-        const sql = yield* SqlClient.SqlClient
-        const ledger = yield* Ledger.Ledger
-        assert.deepStrictEqual(yield* ledger.observations("p", "queue", 3), [{ ms: 104 }, { ms: 103 }, { ms: 102 }])
-        const kept = yield* ledger.observations("p", "queue", 1_000)
-        assert.strictEqual(kept.length, Ledger.observationsKept)
-        assert.deepStrictEqual(kept.at(-1), { ms: 5 })
-        assert.deepStrictEqual(yield* ledger.observations("p", "other", 10), [{ ms: -1 }])
-        assert.deepStrictEqual(yield* ledger.observations("q", "queue", 10), [{ ms: -2 }])
-        assert.deepStrictEqual(yield* ledger.observations("p", "none", 10), [])
-        const rows = yield* sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_observations`
-        assert.strictEqual(rows[0]!.n, Ledger.observationsKept + 2)
-      }).pipe(Effect.provide(ledgerAt(file)))
+      }).pipe(Effect.provide(Ledger.layer().pipe(Layer.provideMerge(sqlite.client(file)))))
     }).pipe(Effect.provide(NodeContext.layer)))
 })

@@ -152,7 +152,7 @@ extra_key: 1
         "pipeline.yaml:10:15  provider.rate_limit  expected a mapping, got 5",
         "pipeline.yaml:11:9  sinks[0].path  missing required key `path`",
         "pipeline.yaml:12:14  concurrency  expected an integer between 1 and 256, got 1000",
-        "pipeline.yaml:13:1  extra_key  unknown key `extra_key`; expected one of: version, output_dir, concurrency, sources, provider, sinks, telemetry"
+        "pipeline.yaml:13:1  extra_key  unknown key `extra_key`; expected one of: version, output_dir, ledger, concurrency, sources, provider, sinks, telemetry"
       ])
     }))
 

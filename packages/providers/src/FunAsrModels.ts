@@ -166,7 +166,7 @@ export const resolve = (model: string): Either.Either<Capability, string> => {
 /**
  * The price per billed second of a capability in a region, with its date, when the model is priced there.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const pricePerSecond = (capability: Capability, region: Region) => {

