@@ -87,6 +87,11 @@ const printSummary = (summary: Summary.Summary, outputRoot: string, summaryFile:
     for (const failure of summary.failures) {
       yield* Console.error(Terminal.safe(`  failed  ${failure.item}  (${failure.phase}) ${failure.message}`))
     }
+    if (summary.failed > summary.failures.length) {
+      yield* Console.error(
+        `  … and ${summary.failed - summary.failures.length} more failed: every failure is in the run log`
+      )
+    }
     for (const error of summary.errors) yield* Console.error(Terminal.safe(`asrflow: error: ${error}`))
     if (summary.aborted !== undefined) yield* Console.error(Terminal.safe(`asrflow: ${summary.aborted}`))
     yield* Console.error(

@@ -5,6 +5,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { createFiles } from "./ledgerFiles.js"
 
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -141,5 +142,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "2_import_legacy_items": importLegacyItems,
   "3_runs": createRuns,
   "4_observations": createObservations,
-  "5_lanes": createLanes
+  "5_lanes": createLanes,
+  "6_files": createFiles
 }
