@@ -12,7 +12,9 @@
 //            --heap-at 1000,20000 (a heap snapshot of the run when the emulator has answered that many items;
 //            written into the --cpu-prof DIR, or the current folder)
 //
-// Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`) and sox.
+// Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`) and sox. ASRFLOW_BENCH_CLI=<asrflow.cjs>
+// measures another build (a copy of packages/cli's bin + dist; NODE_PATH=<repo>/node_modules lets it find
+// better-sqlite3), e.g. the one before a change.
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -25,6 +27,7 @@ const option = (name, fallback) => {
   const index = args.indexOf(`--${name}`)
   return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback
 }
+const binary = process.env.ASRFLOW_BENCH_CLI ?? cli
 const numbers = (text) => text.split(",").filter((s) => s !== "").map(Number)
 
 const sizes = numbers(option("sizes", flag("full") ? "1000,10000,100000" : "1000,10000"))
@@ -48,9 +51,12 @@ const linkItems = (dir, count) => {
   for (let folder = 0; folder * 1000 < count; folder++) {
     const sub = path.join(dir, "audio", `f${String(folder).padStart(3, "0")}`)
     fs.mkdirSync(sub, { recursive: true })
+    // a copy of the clip per folder: a file system allows only so many links to one inode (ext4: 65,000)
+    const master = path.join(dir, `clip-${folder}.wav`)
+    fs.copyFileSync(clip, master)
     for (let i = folder * 1000; i < Math.min(count, (folder + 1) * 1000); i++) {
       const name = path.join(sub, `clip-${String(i).padStart(6, "0")}.wav`)
-      fs.linkSync(clip, name)
+      fs.linkSync(master, name)
       names.push(name)
     }
   }
@@ -79,8 +85,14 @@ const runCli = (argv, env, { onSpawn } = {}) =>
   new Promise((resolve) => {
     const usageFile = path.join(work, `usage-${process.hrtime.bigint()}.json`)
     const started = process.hrtime.bigint()
-    const child = spawn(process.execPath, [...(env.NODE_FLAGS ?? []), "-r", probe, cli, ...argv], {
-      env: { PATH: process.env.PATH, HOME: os.homedir(), ...env.vars, BENCH_USAGE_FILE: usageFile },
+    const child = spawn(process.execPath, [...(env.NODE_FLAGS ?? []), "-r", probe, binary, ...argv], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: os.homedir(),
+        ...(process.env.NODE_PATH === undefined ? {} : { NODE_PATH: process.env.NODE_PATH }),
+        ...env.vars,
+        BENCH_USAGE_FILE: usageFile
+      },
       stdio: ["ignore", "ignore", "pipe"]
     })
     let stderr = ""
