@@ -7,7 +7,8 @@
 //   bin/loader.cjs), and the Promise API as dist/api.js + dist/api.d.ts.
 //
 // `node scripts/build.mjs --fast` (npm ci's `prepare`, `pretest`) skips the declarations: nothing in the
-// clone reads them, and type-checking is `npm run check`'s job.
+// clone reads them, and type-checking is `npm run check`'s job. `--readable` (with `--fast`) leaves the CLI
+// bundle unminified, so that a `node --cpu-prof` profile names its functions (bench/README.md, scale).
 import * as esbuild from "esbuild"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -16,6 +17,7 @@ import { fileURLToPath } from "node:url"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const fast = process.argv.includes("--fast")
+const readable = process.argv.includes("--readable")
 const libraries = ["core", "providers", "sinks", "emulator"]
 const cli = path.join(root, "packages/cli")
 
@@ -88,20 +90,24 @@ const buildCli = async () => {
     plugins: [privateEffectGlobals],
     logLevel: "warning",
     legalComments: "none",
-    minify: true,
+    minify: !readable,
+    ...(readable ? { sourcemap: "external" } : {}),
     keepNames: process.env.NOKEEP ? false : true
   })
-  for (const file of Object.keys(result.metafile.outputs)) {
+  for (const file of Object.keys(result.metafile.outputs).filter((file) => !file.endsWith(".map"))) {
     const code = fs.readFileSync(file, "utf8").replace(/^#!.*\n/, "")
     const converted = await esbuild.transform(code, {
       format: "cjs",
       target: "node20",
       // import() of a chunk becomes require(), which the loader serves from its code cache
       supported: { "dynamic-import": false },
-      minifyWhitespace: true,
+      minifyWhitespace: !readable,
+      ...(readable ? { sourcemap: "external" } : {}),
       logLevel: "warning"
     })
     fs.writeFileSync(file, converted.code)
+    // the CommonJS text's map to the bundle's ES module text, whose own map (.map) leads to the sources
+    if (readable) fs.writeFileSync(`${file}.cjs-map`, converted.map)
   }
   const api = Object.entries(result.metafile.outputs).find(([, output]) => output.entryPoint?.endsWith("src/api.ts"))
   const names = api[1].exports

@@ -83,6 +83,13 @@ export const summary = (
     for (const failure of summary.failures) {
       yield* say(LogLevel.Error, `  failed  ${failure.item}  (${failure.phase}) ${failure.message}`)
     }
+    // the summary keeps the first failures only (its memory stays flat); the run log has every one
+    if (summary.failed > summary.failures.length) {
+      yield* say(
+        LogLevel.Error,
+        `  … and ${summary.failed - summary.failures.length} more failed: every failure is in the run log`
+      )
+    }
     for (const error of summary.errors) yield* say(LogLevel.Error, `asrflow: error: ${error}`)
     if (summary.aborted !== undefined) yield* say(LogLevel.Error, `asrflow: ${summary.aborted}`)
     yield* say(

@@ -249,16 +249,22 @@ export const list = Effect.fnUntraced(function*(config: Config) {
   })))
   const keys: Array<string> = []
   byPath.forEach((index, position) => (keys[index] = settled[position]!))
-  return entries.map((entry): SourceEntry =>
-    Either.map(entry, (index) =>
-      new AudioItem({
-        id: files[index].absolute,
-        source: files[index].absolute,
-        kind: "file",
-        outputKey: keys[index],
-        origin: `files ${files[index].pattern}`
-      }))
-  )
+  // the walk keeps paths and keys; each item is made only when the run reaches it, and is not kept
+  return {
+    *[Symbol.iterator]() {
+      for (const entry of entries) {
+        yield Either.map(entry, (index) =>
+          // strings from the walk: valid by construction, so not validated again (100,000 items stay cheap)
+          new AudioItem({
+            id: files[index].absolute,
+            source: files[index].absolute,
+            kind: "file",
+            outputKey: keys[index],
+            origin: `files ${files[index].pattern}`
+          }, true))
+      }
+    }
+  } satisfies Iterable<SourceEntry>
 })
 
 /**

@@ -7,9 +7,10 @@
  */
 import { FileSystem } from "@effect/platform"
 import type { PlatformError } from "@effect/platform/Error"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
 import { AudioItem } from "./AudioItem.js"
+import type { FileStamp } from "./LedgerRecords.js"
 
 /** Files up to this size are read at once; larger ones are streamed. */
 const readWholeBytes = 8 * 1024 * 1024
@@ -46,17 +47,55 @@ export const sha256OfFile = (
 export const sha256OfText = (text: string): string => createHash("sha256").update(text).digest("hex")
 
 /**
- * Sets `sha256` and `fingerprint` on an item.
+ * Where the content hashes of local files are remembered between runs (the ledger).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface HashMemory {
+  readonly knownHash: (stamp: FileStamp) => Effect.Effect<Option.Option<string>>
+  readonly rememberHash: (stamp: FileStamp, sha256: string) => Effect.Effect<void>
+}
+
+/**
+ * The sha256 of a local file, reused from `memory` while the file's size, mtime and inode are unchanged
+ * (a resumed run over many files then reads none of them again), computed and remembered otherwise.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const sha256OfFileRemembered = (
+  path: string,
+  memory: HashMemory
+): Effect.Effect<string, PlatformError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(path)
+    const sizeBytes = Number(info.size)
+    if (Option.isNone(info.mtime) || Option.isNone(info.ino)) return yield* sha256OfFile(path, sizeBytes)
+    const stamp: FileStamp = { path, sizeBytes, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
+    const known = yield* memory.knownHash(stamp)
+    if (Option.isSome(known)) return known.value
+    const sha256 = yield* sha256OfFile(path, sizeBytes)
+    yield* memory.rememberHash(stamp, sha256)
+    return sha256
+  })
+
+/**
+ * Sets `sha256` and `fingerprint` on an item. With a `memory`, an unchanged local file is not read again.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const apply = (
   item: AudioItem,
-  requestKey: string
+  requestKey: string,
+  memory?: HashMemory | undefined
 ): Effect.Effect<AudioItem, PlatformError, FileSystem.FileSystem> =>
   Effect.map(
-    item.isLocal ? sha256OfFile(item.source, item.sizeBytes) : Effect.succeed(sha256OfText(item.source)),
+    item.isLocal
+      ? memory === undefined ? sha256OfFile(item.source, item.sizeBytes) : sha256OfFileRemembered(item.source, memory)
+      : Effect.succeed(sha256OfText(item.source)),
     (sha256) =>
       // a valid item plus two hashes: not validated again
       new AudioItem({

@@ -21,14 +21,15 @@
  *
  * @since 0.1.0
  */
-import { Migrator } from "@effect/sql"
-import type { SqlClient, SqlError } from "@effect/sql"
+import { Migrator, SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql"
 import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerDialect from "./internal/ledgerDialect.js"
+import * as LedgerFiles from "./internal/ledgerFiles.js"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
-import type { ItemRecord, JobRecord, LaneRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
+import type { FileStamp, ItemRecord, JobRecord, LaneRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
 
 export * from "./LedgerRecords.js"
 
@@ -116,6 +117,11 @@ export declare namespace Ledger {
     readonly lane: (lane: string) => Effect.Effect<Option.Option<LaneRecord>>
     /** Remembers what this run learned about a rate lane (replaces the earlier record). */
     readonly recordLane: (record: LaneRecord) => Effect.Effect<void>
+
+    /** The content hash recorded for a local file, if its size, mtime and inode are still the same. */
+    readonly knownHash: (stamp: FileStamp) => Effect.Effect<Option.Option<string>>
+    /** Records a local file's content hash with the stamp it was computed for. */
+    readonly rememberHash: (stamp: FileStamp, sha256: string) => Effect.Effect<void>
   }
 }
 
@@ -182,7 +188,10 @@ export const migrate = (
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = LedgerSql.make
+export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = Effect.map(
+  Effect.all([LedgerSql.make, LedgerFiles.make]),
+  ([records, files]) => ({ ...records, ...files })
+)
 
 /**
  * The ledger over the edge's `SqlClient`, migrated first (core migrations, then `migrations`).
@@ -193,4 +202,15 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = L
 export const layer = (
   migrations: ReadonlyArray<Migrations> = []
 ): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =>
-  Layer.effect(Ledger, Effect.zipRight(migrate(migrations), make))
+  Layer.effect(Ledger, Effect.zipRight(Effect.zipRight(tune, migrate(migrations)), make))
+
+/**
+ * SQLite in WAL mode syncs the log at checkpoints rather than at every commit: a killed process loses
+ * nothing committed (only a power cut may lose the last commits, never consistency), and a run that
+ * records every item does not wait on the disk once per item.
+ */
+const tune: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql.onDialectOrElse({ sqlite: () => Effect.asVoid(sql`PRAGMA synchronous = NORMAL`), orElse: () => Effect.void })
+)

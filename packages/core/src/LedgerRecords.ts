@@ -143,3 +143,18 @@ export class RunRecord extends Schema.Class<RunRecord>("LedgerRun")({
   startedAt: Schema.Number,
   endedAt: Schema.NullOr(Schema.Number)
 }) {}
+
+/**
+ * What a local file's content hash is checked against: when its size, mtime and inode are unchanged, the
+ * hash recorded with them is reused instead of reading the file again.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FileStamp {
+  readonly path: string
+  readonly sizeBytes: number
+  readonly mtimeMs: number
+  /** The inode as text: it may not fit in a double, and PostgreSQL has no unsigned 64-bit type. */
+  readonly inode: string
+}

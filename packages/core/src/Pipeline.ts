@@ -244,20 +244,33 @@ export const run = (
           (file) => fs.exists(path.resolve(context.outputRoot, file)).pipe(Effect.orElseSucceed(() => false))
         ).pipe(Effect.map((found) => found.every(Boolean)))
       // done in the ledger: skipped; with --force only while every output of the item is still in place
-      const isDone = (item: AudioItem): Effect.Effect<boolean> =>
+      const lookUpDone = (item: AudioItem): Effect.Effect<boolean> =>
         ledger === undefined || item.fingerprint === undefined
           ? Effect.succeed(false)
           : Effect.flatMap(
             ledger.isDone(item.fingerprint),
             (done) => done && options.force === true ? outputsPresent(item) : Effect.succeed(done)
           )
+      // the probe asks first and the runner right after: the answer is kept for that one second question
+      const answered = new Map<string, boolean>()
+      const isDone = (item: AudioItem): Effect.Effect<boolean> =>
+        Effect.suspend(() => {
+          const known = item.fingerprint === undefined ? undefined : answered.get(item.fingerprint)
+          if (known === undefined) return lookUpDone(item)
+          answered.delete(item.fingerprint!)
+          return Effect.succeed(known)
+        })
+      const probedDone = (item: AudioItem): Effect.Effect<boolean> =>
+        Effect.tap(lookUpDone(item), (done) => {
+          if (item.fingerprint !== undefined) answered.set(item.fingerprint, done)
+        })
       const fingerprinted = (item: AudioItem) =>
         probe.probe(item).pipe(
           Effect.mapError((error) =>
             new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
           ),
           Effect.flatMap((probed) =>
-            Fingerprint.apply(probed, transcriber.requestKey(probed)).pipe(
+            Fingerprint.apply(probed, transcriber.requestKey(probed), ledger).pipe(
               Effect.mapError((error) =>
                 new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
               )
@@ -274,11 +287,13 @@ export const run = (
           fingerprinted(item).pipe(
             // the whole-file integrity check only for an item about to be sent (plans and skips stay fast)
             Effect.tap((fingerprinted) =>
-              Effect.flatMap(isDone(fingerprinted), (done) =>
+              Effect.flatMap(probedDone(fingerprinted), (done) =>
                 done ? Effect.void : probe.verify(fingerprinted).pipe(
                   Effect.mapError((error) =>
                     new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
-                  )
+                  ),
+                  // a failed item is not asked about again: nothing of it stays behind
+                  Effect.onError(() => Effect.sync(() => answered.delete(fingerprinted.fingerprint!)))
                 ))
             ),
             Effect.provide(environment)

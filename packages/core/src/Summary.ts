@@ -53,6 +53,7 @@ export class Summary extends Schema.Class<Summary>("Summary")({
   audio_seconds: Schema.Number,
   billed_seconds: Schema.Number,
   elapsed_ms: Schema.Number,
+  /** The first `failuresListed` failures (`failed` counts them all; the run log has every one). */
   failures: Schema.Array(Schema.Struct({ item: Schema.String, phase: Schema.String, message: Schema.String })),
   /** Items whose transient failure outlived their retries, so they went back to the queue for another round. */
   second_round: Schema.optionalWith(Schema.Number, { default: () => 0 }),
@@ -117,6 +118,20 @@ export const emptyTally = (): Tally => ({
 })
 
 /**
+ * How many failures the summary lists; `failed` counts them all, and the run log and the JSONL sink have
+ * every one (a batch of 100,000 items must not hold a record of each failure until it ends).
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const failuresListed = 100
+
+const listed = (
+  failures: Tally["failures"],
+  failure: Tally["failures"][number]
+): Tally["failures"] => failures.length >= failuresListed ? failures : [...failures, failure]
+
+/**
  * Counts one written result; a sink failure turns a transcribed item into a failed one.
  *
  * @since 0.1.0
@@ -133,14 +148,14 @@ export const add = (tally: Tally, result: TranscriptResult, sinkFailures: Readon
     return {
       ...counted,
       failed: tally.failed + 1,
-      failures: [...tally.failures, { item: result.item.id, phase: result.phase, message: result.message }]
+      failures: listed(tally.failures, { item: result.item.id, phase: result.phase, message: result.message })
     }
   }
   if (sinkFailures.length > 0) {
     return {
       ...counted,
       failed: tally.failed + 1,
-      failures: [...tally.failures, { item: result.item.id, phase: "sink", message: sinkFailures.join("; ") }]
+      failures: listed(tally.failures, { item: result.item.id, phase: "sink", message: sinkFailures.join("; ") })
     }
   }
   return { ...counted, done: tally.done + 1 }

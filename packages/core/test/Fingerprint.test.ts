@@ -1,8 +1,10 @@
 import { FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import * as Fingerprint from "../src/Fingerprint.js"
+import * as Ledger from "../src/Ledger.js"
 import { item } from "./utils/Fakes.js"
 
 describe("Fingerprint", () => {
@@ -32,5 +34,47 @@ describe("Fingerprint", () => {
         "k"
       )
       assert.strictEqual(remote.sha256, Fingerprint.sha256OfText("https://example.com/x.wav"))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("reuses the ledger's hash while size, mtime and inode are unchanged, across runs, and hashes a changed file", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "asrflow-fingerprint-" })
+      const audio = path.join(dir, "a.wav")
+      const ledgerFile = path.join(dir, "ledger.sqlite")
+      // each run opens the ledger file afresh, as a resumed process does
+      const shaInRun = Effect.flatMap(
+        Ledger.Ledger,
+        (ledger) =>
+          Effect.map(Fingerprint.apply(item("a", { id: audio, source: audio }), "k", ledger), (done) => done.sha256)
+      ).pipe(
+        Effect.provide(Ledger.layer().pipe(Layer.provide(SqliteClient.layer({ filename: ledgerFile }))))
+      )
+      const then = new Date("2026-01-02T03:04:05.678Z")
+      yield* fs.writeFileString(audio, "first bytes")
+      yield* fs.utimes(audio, then, then)
+      assert.strictEqual(yield* shaInRun, Fingerprint.sha256OfText("first bytes"))
+
+      // same size, same inode (rewritten in place), mtime put back: the remembered hash is used, so the
+      // file was not read (a real edit always moves the mtime; this one hides itself to prove the point)
+      yield* fs.writeFileString(audio, "other bytes")
+      yield* fs.utimes(audio, then, then)
+      assert.strictEqual(yield* shaInRun, Fingerprint.sha256OfText("first bytes"))
+
+      // a new mtime: hashed again, and the new hash is what the next run reuses
+      const later = new Date("2026-01-02T03:04:06.000Z")
+      yield* fs.utimes(audio, later, later)
+      assert.strictEqual(yield* shaInRun, Fingerprint.sha256OfText("other bytes"))
+      // a new size: hashed again
+      yield* fs.writeFileString(audio, "longer bytes than before")
+      yield* fs.utimes(audio, later, later)
+      assert.strictEqual(yield* shaInRun, Fingerprint.sha256OfText("longer bytes than before"))
+      // a new inode (the file replaced by another of the same size and mtime): hashed again
+      const replacement = path.join(dir, "b.wav")
+      yield* fs.writeFileString(replacement, "longer bytes than after!")
+      yield* fs.utimes(replacement, later, later)
+      yield* fs.rename(replacement, audio)
+      assert.strictEqual(yield* shaInRun, Fingerprint.sha256OfText("longer bytes than after!"))
     }).pipe(Effect.provide(NodeContext.layer)))
 })

@@ -20,10 +20,11 @@ import { RunContext } from "@asrflow/core/RunContext"
 import { SinkError } from "@asrflow/core/Sink"
 import type { Failed, TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Option, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { randomBytes } from "node:crypto"
-import { describe, writeFileAtomic } from "./AtomicFile.js"
+import { describe } from "./AtomicFile.js"
 import { redactError } from "./ItemSink.js"
+import * as JsonlMerge from "./JsonlMerge.js"
 import * as JsonSink from "./JsonSink.js"
 import * as OutputLayout from "./OutputLayout.js"
 
@@ -69,19 +70,6 @@ export const failure = (result: Failed): Record<string, unknown> => ({
 export const line = (result: TranscriptResult): Record<string, unknown> =>
   result._tag === "Transcribed" ? JsonSink.normalize(result) : failure(result)
 
-const decodeKey = Schema.decodeUnknownOption(Schema.parseJson(Schema.Struct({ output_key: Schema.String })))
-
-/** The merge key of a line: its output key, or (for a line that is not such JSON) its position, so it is kept. */
-const keyOf = (text: string, index: number): string =>
-  Option.match(decodeKey(text), { onNone: () => `#${index}`, onSome: (parsed) => `k:${parsed.output_key}` })
-
-/** Complete lines only: a crashed writer may have left a last line without its newline. */
-const completeLines = (text: string): Array<string> => {
-  const lines = text.split("\n")
-  lines.pop()
-  return lines.filter((entry) => entry.trim() !== "")
-}
-
 /**
  * Merges line sets, oldest first: one line per output key, the newest wins and takes the newest place.
  *
@@ -93,7 +81,7 @@ export const merge = (...generations: ReadonlyArray<ReadonlyArray<string>>): Arr
   let index = 0
   for (const lines of generations) {
     for (const entry of lines) {
-      const key = keyOf(entry, index++)
+      const key = JsonlMerge.keyOf(entry, index++)
       byKey.delete(key)
       byKey.set(key, entry)
     }
@@ -136,17 +124,15 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
       const counts = { written: 0, failed: 0 }
 
       const finish = Effect.gen(function*() {
-        const previous = (yield* fs.exists(target)) ? yield* fs.readFileString(target) : ""
         const leftovers = (yield* fs.readDirectory(dir)).filter((entry) =>
           entry.startsWith(`.${name}.`) && entry.endsWith(".partial") && path.join(dir, entry) !== partial
         )
-        const stale: Array<string> = []
-        for (const entry of leftovers) {
-          stale.push(...completeLines(yield* fs.readFileString(path.join(dir, entry))))
-        }
-        const ours = completeLines(yield* fs.readFileString(partial))
-        const merged = merge(completeLines(previous.endsWith("\n") ? previous : `${previous}\n`), stale, ours)
-        yield* writeFileAtomic("jsonl", target, merged.map((entry) => `${entry}\n`).join(""))
+        // streamed, oldest first: the previous file, partials of crashed runs, this run's lines
+        yield* JsonlMerge.mergeInto(target, [
+          ...((yield* fs.exists(target)) ? [{ file: target, keepUnterminated: true }] : []),
+          ...leftovers.map((entry) => ({ file: path.join(dir, entry), keepUnterminated: false })),
+          { file: partial, keepUnterminated: false }
+        ])
         yield* fs.remove(partial)
         for (const entry of leftovers) yield* fs.remove(path.join(dir, entry)).pipe(Effect.ignore)
         yield* Effect.logDebug(`wrote ${target}`).pipe(Effect.annotateLogs(counts))
@@ -155,7 +141,7 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
           fail(
             "Write",
             `could not finish the file; its lines are kept in ${partial} and the next run merges them (${
-              error._tag === "SinkError" ? error.description ?? error.message : describe(error)
+              describe(error)
             })`,
             error
           )

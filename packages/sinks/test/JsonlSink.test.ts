@@ -2,6 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Exit, Scope } from "effect"
+import * as JsonlMerge from "../src/JsonlMerge.js"
 import * as JsonlSink from "../src/JsonlSink.js"
 import * as fixtures from "./fixtures.js"
 import { assertAllRight, runContext, runSink, tempRoot } from "./utils.js"
@@ -116,6 +117,34 @@ layer(NodeContext.layer)("JsonlSink", (it) => {
     )
     assert.deepStrictEqual(merged, ["not json", `{"output_key":"b","v":1}`, `{"output_key":"a","v":2}`])
   })
+
+  it.scoped("merges generations from disk, streamed, as the in-memory merge does, past many blocks of writes", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir } = yield* tempRoot
+      const older = [`{"output_key":"a","v":1}`, "not json", `{"output_key":"b","v":1}`]
+      const newer = [`{"output_key":"a","v":2}`]
+      // 3,000 lines of about 300 characters: several 256 KiB blocks, with keys repeated across generations
+      const padding = "x".repeat(280)
+      const bulk = Array.from({ length: 3000 }, (_, i) => `{"output_key":"k${i % 2000}","v":${i},"p":"${padding}"}`)
+      yield* fs.writeFileString(`${dir}/previous.jsonl`, `${older.join("\n")}\n${bulk.slice(0, 1500).join("\n")}`)
+      yield* fs.writeFileString(
+        `${dir}/crashed.partial`,
+        `${bulk.slice(1500).join("\n")}\n${newer.join("\n")}\n{"output_ke`
+      )
+      yield* fs.writeFileString(`${dir}/ours.partial`, "")
+      yield* JsonlMerge.mergeInto(`${dir}/merged.jsonl`, [
+        { file: `${dir}/previous.jsonl`, keepUnterminated: true },
+        { file: `${dir}/crashed.partial`, keepUnterminated: false },
+        { file: `${dir}/ours.partial`, keepUnterminated: false }
+      ])
+      const expected = JsonlSink.merge([...older, ...bulk.slice(0, 1500)], [...bulk.slice(1500), ...newer])
+      const text = yield* fs.readFileString(`${dir}/merged.jsonl`)
+      assert.strictEqual(text, `${expected.join("\n")}\n`)
+      assert.strictEqual(expected.length, 2003, "2,000 bulk keys, a, b and the line that is not JSON")
+      assert.isTrue(expected.at(-1) === newer[0] && !text.includes(`{"output_ke\n`), "a cut-off last line is dropped")
+      assert.deepStrictEqual((yield* fs.readDirectory(dir)).filter((entry) => entry.endsWith(".tmp")), [])
+    }))
 
   it.scoped("fails its flush, naming the file, when the merged file cannot be put in place; the lines are kept", () =>
     Effect.gen(function*() {

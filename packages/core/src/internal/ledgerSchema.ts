@@ -6,6 +6,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import * as LedgerDialect from "./ledgerDialect.js"
+import { createFiles } from "./ledgerFiles.js"
 
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -172,5 +173,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "3_runs": createRuns,
   "4_observations": createObservations,
   "5_lanes": createLanes,
-  "6_work": createWork
+  "6_work": createWork,
+  "7_files": createFiles
 }

@@ -43,7 +43,11 @@ const toNullableNumber = (value: number | bigint | string | null): number | null
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = Effect.gen(function*() {
+export const make: Effect.Effect<
+  Omit<Ledger.Service, "knownHash" | "rememberHash">,
+  never,
+  SqlClient.SqlClient
+> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const now = Clock.currentTimeMillis
 
@@ -276,7 +280,12 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
     item,
     lane,
     recordLane,
-    isDone: (fingerprint) => Effect.map(item(fingerprint), Option.exists((record) => record.status === "done")),
+    // asked once per item of every run: one column, no record decoded
+    isDone: (fingerprint) =>
+      sql`SELECT status FROM asrflow_items WHERE fingerprint = ${fingerprint}`.pipe(
+        Effect.map((rows) => rows[0]?.status === "done"),
+        Effect.orDie
+      ),
     markDone: (fingerprint, itemId) =>
       upsertItem(fingerprint, itemId, { status: "done", error: null }).pipe(
         Effect.zipRight(endDeliveredJobs(fingerprint)),
