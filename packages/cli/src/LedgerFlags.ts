@@ -14,8 +14,8 @@ const ledger = flag(
   Options.redacted("ledger").pipe(Options.withDescription("A PostgreSQL ledger"), Options.optional),
   {
     flag: "    --ledger URL",
-    text: "a PostgreSQL ledger (postgres://user:pass@host/db)",
-    default: "ASRFLOW_LEDGER_URL, else the pipeline's ledger:, else SQLite"
+    text: "a shared PostgreSQL ledger (postgres://…)",
+    default: "ASRFLOW_LEDGER_URL"
   }
 )
 const runName = flag(
@@ -43,7 +43,11 @@ export const sharedRunFlags = { ledger, runName, leaseSeconds }
  */
 export const statusFlags = {
   ledger,
-  runName,
+  runName: flag(
+    "Shared run",
+    Options.text("run").pipe(Options.withDescription("The shared run to show"), Options.optional),
+    { flag: "    --run NAME", text: "only this run", default: "every run in the ledger" }
+  ),
   json: flag("Output", Options.boolean("json"), { flag: "    --json", text: "the status as JSON, for scripts" })
 }
 
