@@ -193,7 +193,7 @@ const checkPromiseApi = (dir) => {
   check(quiet.stderr === "", `nothing on stderr (${quiet.stderr.length} bytes)`, quiet.stderr)
   const verbose = run(process.execPath, ["promise.mjs", "--verbose"], { cwd: dir, env: { OUTPUT_DIR: path.join(dir, "out-mjs") } })
   check(
-    verbose.code === 0 && /^asrflow: \[\d+ done/m.test(verbose.stderr),
+    verbose.code === 0 && /^asrflow: \[\d+\/\d+\] wrote /m.test(verbose.stderr),
     `with { verbose: true }: progress on stderr (${verbose.stderr.trim().split("\n").length} lines)`,
     verbose.stderr
   )

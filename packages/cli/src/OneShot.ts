@@ -23,6 +23,7 @@ import type { SinkError } from "@asrflow/core/Sink"
 import { Path } from "@effect/platform"
 import { Data, Effect, Either, Option, Schema } from "effect"
 import type { Scope } from "effect"
+import type { NormalizedResponse } from "./ApiModels.js"
 import * as PcmInput from "./PcmInput.js"
 import * as Registries from "./Registries.js"
 import * as RunLayer from "./RunLayer.js"
@@ -67,17 +68,12 @@ export interface Options extends TranscribeRequest.RequestOptions {
 }
 
 /**
- * The normalized response of the original skill: `{text, task_id, status, raw}`.
+ * The normalized response of the original skill (`ApiModels`: the one declaration of its shape).
  *
  * @since 0.1.0
  * @category models
  */
-export interface NormalizedResponse {
-  readonly text: string
-  readonly task_id?: string | undefined
-  readonly status: string
-  readonly raw: unknown
-}
+export type { NormalizedResponse }
 
 /**
  * @since 0.1.0

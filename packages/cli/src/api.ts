@@ -92,7 +92,8 @@ const runPromise = <A, E>(
       options.verbose === true
         ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))
         : (self) => withoutStderr(Effect.provide(self, Logger.remove(Logger.defaultLogger))),
-      Logger.withMinimumLogLevel(LogLevel.Warning)
+      // verbose shows what the command line shows by default: a line per item, warnings and failures
+      Logger.withMinimumLogLevel(options.verbose === true ? LogLevel.Info : LogLevel.Warning)
     )
   ).then((exit) => {
     if (Exit.isSuccess(exit)) return exit.value
