@@ -191,7 +191,7 @@ const checkPromiseApi = (dir) => {
   check(quiet.code === 0, `node promise.mjs: exit ${quiet.code}, ${quiet.stdout.trim()}`, quiet.stderr)
   check(quiet.stdout.includes("\"status\":\"SUCCEEDED\""), "transcribe() resolved to a SUCCEEDED response", quiet.stdout)
   check(quiet.stderr === "", `nothing on stderr (${quiet.stderr.length} bytes)`, quiet.stderr)
-  const verbose = run(process.execPath, ["promise.mjs", "--verbose"], { cwd: dir, env: { OUTPUT_DIR: path.join(dir, "out-mjs") } })
+  const verbose = run(process.execPath, ["promise.mjs", "--verbose"], { cwd: dir, env: { OUTPUT_DIR: path.join(dir, "out-mjs-verbose") } })
   check(
     verbose.code === 0 && /^asrflow: \[\d+\/\d+\] wrote /m.test(verbose.stderr),
     `with { verbose: true }: progress on stderr (${verbose.stderr.trim().split("\n").length} lines)`,
