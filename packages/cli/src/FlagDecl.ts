@@ -36,7 +36,9 @@ export const flag = <A>(group: string, option: Options.Options<A>, doc: Help.Fla
  * @category utils
  */
 export const optionsOf = <F extends Record<string, Flag<any>>>(flags: F): { readonly [K in keyof F]: F[K]["option"] } =>
-  Object.fromEntries(Object.entries(flags).map(([key, value]) => [key, value.option])) as any
+  Object.fromEntries(Object.entries(flags).map(([key, value]) => [key, value.option])) as {
+    readonly [K in keyof F]: F[K]["option"]
+  }
 
 /**
  * A command's flags grouped for its help, in declaration order.
