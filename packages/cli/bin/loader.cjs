@@ -57,11 +57,12 @@ const runWithCodeCache = (entry, writeCache) => {
  * the run loaded that has none yet.
  */
 exports.run = (entry, options = {}) => {
-  // asrflow is a batch tool: a major collection once the old heap grows 10 % (not V8's default of up to
-  // 2x) keeps a run near its live size: the split route over a 2-hour recording peaks at about 170 MB
-  // instead of about 210 MB, at no cost in throughput (bench/long-audio.mjs, bench/sync-throughput.mjs).
+  // asrflow is a batch tool: a major collection once the old heap grows 50 % (not V8's default of up to
+  // 2x) keeps a run near its live size: the split route over a 2-hour recording peaks at about 165 MB
+  // instead of about 190-210 MB (bench/long-audio.mjs). 10 % kept it at about 155-160 MB but collected so
+  // often that a batch of short files spent about twice the time in major collections (bench/scale.mjs).
   // Set before any chunk compiles: the build's code cache is made under the same flags and stays valid.
-  if (entry === "asrflow.cjs") require("node:v8").setFlagsFromString("--heap-growing-percent=10")
+  if (entry === "asrflow.cjs") require("node:v8").setFlagsFromString("--heap-growing-percent=50")
   const file = path.join(dist, entry)
   if (!fs.existsSync(file)) {
     process.stderr.write(`asrflow: ${file} is missing: run \`npm run build\` in the asrflow checkout\n`)

@@ -138,8 +138,9 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         )
       })
 
-    const probe = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
-      if (item.kind !== "file") return item
+    // the probed item, and the whole file when the probe read it whole (so the hash need not read it again)
+    const inspect = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
+      if (item.kind !== "file") return { item, bytes: undefined }
       const file = item.source
       const fail = (reason: ProbeError["reason"], description: string, cause?: unknown) =>
         new ProbeError({ item, reason, description, cause })
@@ -180,8 +181,12 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       const whole = size <= smallFile ? head : undefined
       const duration = wav?.announcedMs ?? (yield* durationMs(file, size, container, mime, whole))
       // the fields are known to be valid: skipping the schema check keeps a plan of many items fast
-      return new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true)
+      return {
+        item: new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true),
+        bytes: whole
+      }
     })
+    const probe = (item: AudioItem) => Effect.map(inspect(item), (inspected) => inspected.item)
 
     /**
      * Before an item is sent: a compressed file whose readable audio falls short of the duration its
@@ -202,6 +207,6 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       return item
     })
 
-    return { probe, verify } as const
+    return { probe, inspect, verify } as const
   })
 }) {}

@@ -83,6 +83,7 @@ export const sha256OfFileRemembered = (
 
 /**
  * Sets `sha256` and `fingerprint` on an item. With a `memory`, an unchanged local file is not read again.
+ * With `bytes` (the whole file, as the probe just read it), those are hashed: no stat, no lookup, no read.
  *
  * @since 0.1.0
  * @category constructors
@@ -90,11 +91,16 @@ export const sha256OfFileRemembered = (
 export const apply = (
   item: AudioItem,
   requestKey: string,
-  memory?: HashMemory | undefined
+  memory?: HashMemory | undefined,
+  bytes?: Uint8Array | undefined
 ): Effect.Effect<AudioItem, PlatformError, FileSystem.FileSystem> =>
   Effect.map(
     item.isLocal
-      ? memory === undefined ? sha256OfFile(item.source, item.sizeBytes) : sha256OfFileRemembered(item.source, memory)
+      ? bytes !== undefined
+        ? Effect.succeed(createHash("sha256").update(bytes).digest("hex"))
+        : memory === undefined
+        ? sha256OfFile(item.source, item.sizeBytes)
+        : sha256OfFileRemembered(item.source, memory)
       : Effect.succeed(sha256OfText(item.source)),
     (sha256) =>
       // a valid item plus two hashes: not validated again

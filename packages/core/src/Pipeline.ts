@@ -265,12 +265,13 @@ export const run = (
           if (item.fingerprint !== undefined) answered.set(item.fingerprint, done)
         })
       const fingerprinted = (item: AudioItem) =>
-        probe.probe(item).pipe(
+        probe.inspect(item).pipe(
           Effect.mapError((error) =>
             new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
           ),
-          Effect.flatMap((probed) =>
-            Fingerprint.apply(probed, transcriber.requestKey(probed), ledger).pipe(
+          // a small file the probe read whole is hashed from those bytes, not read a second time
+          Effect.flatMap(({ bytes, item: probed }) =>
+            Fingerprint.apply(probed, transcriber.requestKey(probed), ledger, bytes).pipe(
               Effect.mapError((error) =>
                 new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
               )

@@ -168,6 +168,15 @@ layer(TestLayer, { timeout: 120_000 })("AudioProbe", (it) => {
       assert.strictEqual(yield* AudioProbe.AudioProbe.probe(item), item)
     }))
 
+  it.effect("hands over the bytes of a small file it read whole, so that the hash need not read it again", () =>
+    Effect.gen(function*() {
+      const audio = yield* TestAudio.TestAudio
+      const fs = yield* FileSystem.FileSystem
+      const inspected = yield* AudioProbe.AudioProbe.inspect(fileItem(audio.files.wav))
+      assert.strictEqual(inspected.item.container, "wav")
+      assert.deepStrictEqual(inspected.bytes, yield* fs.readFile(audio.files.wav))
+    }))
+
   it.effect("reads durations with ffprobe when asked directly", () =>
     Effect.gen(function*() {
       const audio = yield* TestAudio.TestAudio

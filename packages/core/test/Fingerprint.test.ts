@@ -27,6 +27,19 @@ describe("Fingerprint", () => {
       assert.notStrictEqual(first, yield* of(b, "b.wav", "model=x"), "a copy under another name gets its own outputs")
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.effect("hashes the bytes the probe read instead of reading the file again", () =>
+    Effect.gen(function*() {
+      // the path does not exist: a read, a stat or a lookup would fail
+      const missing = "/nonexistent/asrflow-fingerprint/a.wav"
+      const hashed = yield* Fingerprint.apply(
+        item("a", { id: missing, source: missing }),
+        "k",
+        undefined,
+        new TextEncoder().encode("probed bytes")
+      )
+      assert.strictEqual(hashed.sha256, Fingerprint.sha256OfText("probed bytes"))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.effect("hashes the URL of a remote item", () =>
     Effect.gen(function*() {
       const remote = yield* Fingerprint.apply(

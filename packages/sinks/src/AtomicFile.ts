@@ -42,19 +42,24 @@ export const describe = (error: PlatformError): string =>
  * Creates the parent directories, writes `<dir>/.<name>.<run id>.<random>.tmp`, then renames it onto `target`.
  * On failure the temp file is removed and a `SinkError` names the target.
  *
+ * `madeDirs` (a per-item sink's own set) remembers the directories already made, so that a sink writing one
+ * file per item does not ask the file system to make the same directory for each of them (two system calls
+ * per item); a remembered directory that is gone when the file is written is made again.
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const writeFileAtomic = (
   sink: string,
   target: string,
-  data: string | Uint8Array
+  data: string | Uint8Array,
+  madeDirs?: Set<string> | undefined
 ): Effect.Effect<void, SinkError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const dir = path.dirname(target)
-    yield* fs.makeDirectory(dir, { recursive: true }).pipe(
+    const makeDir = fs.makeDirectory(dir, { recursive: true }).pipe(
       Effect.mapError((cause) =>
         new SinkError({
           sink,
@@ -63,16 +68,30 @@ export const writeFileAtomic = (
           description: `cannot create the directory ${dir}: ${describe(cause)}`,
           cause
         })
-      )
+      ),
+      Effect.tap(() => Effect.sync(() => madeDirs?.add(dir)))
     )
+    const remembered = madeDirs?.has(dir) === true
+    if (!remembered) yield* makeDir
     const run = yield* Effect.serviceOption(RunContext)
     const temp = tempPathFor(path, target, Option.match(run, { onNone: () => undefined, onSome: (run) => run.runId }))
     const bytes = typeof data === "string" ? encoder.encode(data) : data
-    yield* fs.writeFile(temp, bytes).pipe(
+    const write = fs.writeFile(temp, bytes).pipe(
       Effect.zipRight(fs.rename(temp, target)),
-      Effect.onError(() => fs.remove(temp).pipe(Effect.ignore)),
-      Effect.mapError((cause) =>
-        new SinkError({ sink, reason: "Write", path: target, description: describe(cause), cause })
-      )
+      Effect.onError(() => fs.remove(temp).pipe(Effect.ignore))
     )
+    yield* (remembered
+      ? write.pipe(
+        Effect.catchIf(
+          (error) => error._tag === "SystemError" && error.reason === "NotFound",
+          () => Effect.sync(() => madeDirs?.delete(dir)).pipe(Effect.zipRight(makeDir), Effect.zipRight(write))
+        )
+      )
+      : write).pipe(
+        Effect.mapError((cause) =>
+          cause instanceof SinkError
+            ? cause
+            : new SinkError({ sink, reason: "Write", path: target, description: describe(cause), cause })
+        )
+      )
   })

@@ -70,6 +70,8 @@ export const make = (
     const run = yield* RunContext
     const redactor = yield* Redactor
     const counts = { written: 0, skipped: 0, failed: 0 }
+    // the directories this sink made: not made again for every item
+    const madeDirs = new Set<string>()
     const component = `sink.${options.name}`
     yield* Effect.addFinalizer(() =>
       Effect.logDebug("sink closed").pipe(
@@ -95,7 +97,7 @@ export const make = (
           return
         }
         const file = yield* target(result)
-        yield* writeFileAtomic(options.name, file, content.value)
+        yield* writeFileAtomic(options.name, file, content.value, madeDirs)
         counts.written += 1
         yield* Effect.logDebug(`wrote ${file}`)
       }).pipe(

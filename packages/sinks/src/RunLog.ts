@@ -4,9 +4,12 @@
  * of core's `RunEvents.Event`. It is the command log of each run.
  *
  * The file grows while the run goes on (it is a log, so it is appended to rather than renamed into place).
- * Every line is written whole with a single write, and lines from concurrent items never interleave.
- * Everything is redacted. A failing log write never fails the item: it is logged as a warning, and the
- * first such failure becomes one of the run's `problems`, so the summary names the file and the run exits 1.
+ * Lines are buffered and appended together, every `FLUSH_INTERVAL` or once about `FLUSH_BYTES` wait (a
+ * write per line cost several system calls per item), and always when the run asks for its problems (before
+ * its summary) and when the log closes (the end of the run, an interrupt). A process killed outright loses at
+ * most the lines of the last interval. Lines are whole and never interleave. Everything is redacted. A failing
+ * log write never fails the item: it is logged as a warning, and the first such failure becomes one of the
+ * run's `problems`, so the summary names the file and the run exits 1.
  *
  * @since 0.1.0
  */
@@ -16,7 +19,7 @@ import type { RunEvent } from "@asrflow/core/RunEvents"
 import { RunEvents, toItemEvent } from "@asrflow/core/RunEvents"
 import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Layer, Ref } from "effect"
+import { Duration, Effect, Layer, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
 import { describe } from "./AtomicFile.js"
 import { redactError } from "./ItemSink.js"
@@ -53,6 +56,22 @@ export const path: Effect.Effect<string, SinkError, Path.Path | RunContext> = Ef
 const encoder = new TextEncoder()
 
 /**
+ * The longest a line waits in memory before it is appended (what a killed process can lose).
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const FLUSH_INTERVAL: Duration.Duration = Duration.millis(200)
+
+/**
+ * How much text (UTF-16 code units, about bytes) waits at most before it is appended.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const FLUSH_BYTES = 64 * 1024
+
+/**
  * Opens the run log (for the life of the scope) and returns the `RunEvents` service that appends to it.
  *
  * @since 0.1.0
@@ -80,20 +99,39 @@ export const make: Effect.Effect<
   )
   const lock = yield* Effect.makeSemaphore(1)
   const firstFailure = yield* Ref.make<string | undefined>(undefined)
+  let waiting: Array<string> = []
+  let waitingBytes = 0
+  // the lines are taken under the lock, so batches reach the file in the order they were emitted; not
+  // interruptible, so a batch is never cut off halfway when the log closes
+  const flush: Effect.Effect<void> = lock.withPermits(1)(Effect.suspend(() => {
+    if (waiting.length === 0) return Effect.void
+    const text = waiting.join("")
+    waiting = []
+    waitingBytes = 0
+    return handle.writeAll(encoder.encode(text))
+  })).pipe(
+    Effect.catchAll((error) =>
+      Ref.update(firstFailure, (first) => first ?? `could not append to the run log ${file}: ${describe(error)}`)
+        .pipe(
+          Effect.zipRight(Effect.logWarning(`could not append to the run log ${file}: ${describe(error)}`)),
+          Effect.annotateLogs({ component: "run-log" })
+        )
+    ),
+    Effect.uninterruptible
+  )
+  yield* Effect.addFinalizer(() => flush)
+  yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(FLUSH_INTERVAL)))
   const emit = (event: RunEvent): Effect.Effect<void> =>
     Effect.suspend(() => {
       const text = `${JSON.stringify(redactor.value(toLine(run.runId, event)))}\n`
-      return lock.withPermits(1)(handle.writeAll(encoder.encode(text)))
-    }).pipe(
-      Effect.catchAll((error) =>
-        Ref.update(firstFailure, (first) => first ?? `could not append to the run log ${file}: ${describe(error)}`)
-          .pipe(
-            Effect.zipRight(Effect.logWarning(`could not append to the run log ${file}: ${describe(error)}`)),
-            Effect.annotateLogs({ component: "run-log" })
-          )
-      )
-    )
-  const problems = Effect.map(Ref.get(firstFailure), (first) => first === undefined ? [] : [redactor.string(first)])
+      waiting.push(text)
+      waitingBytes += text.length
+      return waitingBytes >= FLUSH_BYTES ? flush : Effect.void
+    })
+  const problems = Effect.zipRight(
+    flush,
+    Effect.map(Ref.get(firstFailure), (first) => first === undefined ? [] : [redactor.string(first)])
+  )
   return { emit, problems }
 })
 

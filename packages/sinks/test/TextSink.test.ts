@@ -4,7 +4,7 @@ import { assert, layer } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import * as TextSink from "../src/TextSink.js"
 import * as fixtures from "./fixtures.js"
-import { assertAllRight, assertGolden, runSink, tempRoot } from "./utils.js"
+import { assertAllRight, assertGolden, runContext, runSink, tempRoot } from "./utils.js"
 import * as Goldens from "./utils/goldens.js"
 
 const config = new TextSink.Config({ type: "text" })
@@ -44,6 +44,20 @@ layer(NodeContext.layer)("TextSink", (it) => {
       )
       assert.strictEqual(
         yield* fs.readFileString(`${outputRoot}/transcripts/2024/b/x.txt`),
+        `${fixtures.chinese.transcript.text}\n`
+      )
+    }))
+
+  it.scoped("makes a folder again when it was removed after the sink had made it", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      const sink = yield* TextSink.component.make(config).pipe(Effect.provide(runContext(dir)))
+      yield* sink.write(fixtures.withKey(fixtures.english, "calls/a"))
+      yield* fs.remove(`${outputRoot}/transcripts/calls`, { recursive: true })
+      yield* sink.write(fixtures.withKey(fixtures.chinese, "calls/b"))
+      assert.strictEqual(
+        yield* fs.readFileString(`${outputRoot}/transcripts/calls/b.txt`),
         `${fixtures.chinese.transcript.text}\n`
       )
     }))
