@@ -14,8 +14,9 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // timeouts only stop a hung test: a loaded machine may make any test several times slower
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
     sequence: { concurrent: false }
   }
 })

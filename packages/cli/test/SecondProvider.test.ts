@@ -152,7 +152,8 @@ describe("a second provider (and a sink) through the public registry", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }
-  })
+    // four processes, each compiling the echo provider with tsx in a fresh cache: slow on a loaded machine
+  }, 300_000)
 
   it("runs programmatically through the functions behind the Promise API, with the same registries", async () => {
     const dir = setup(["type: echo"])
