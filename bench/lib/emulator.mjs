@@ -22,7 +22,11 @@ export const startEmulator = async (config = {}) => {
       if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]))
     })
     child.on("exit", () => reject(new Error("the emulator exited")))
-  })
+  }).finally(() =>
+    // the emulator reads its config once, before it prints its URLs: nothing is left behind even when a
+    // bench is killed before it closes the emulator
+    rmSync(dir, { recursive: true, force: true })
+  )
   return {
     ...urls,
     pid: child.pid,
@@ -33,10 +37,7 @@ export const startEmulator = async (config = {}) => {
       DASHSCOPE_COMPATIBLE_BASE_URL: urls.compatibleBaseUrl
     },
     close: () => new Promise((resolve) => {
-      child.once("exit", () => {
-        rmSync(dir, { recursive: true, force: true })
-        resolve()
-      })
+      child.once("exit", () => resolve())
       child.kill("SIGTERM")
     })
   }
