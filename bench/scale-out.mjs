@@ -19,22 +19,18 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import pg from "pg"
+import { flag, option } from "./lib/args.mjs"
 import { cli, startEmulator } from "./lib/emulator.mjs"
 import { startPostgres } from "./lib/postgres.mjs"
 
-const argv = process.argv.slice(2)
-const option = (name) => {
-  const at = argv.indexOf(name)
-  return at === -1 ? undefined : argv[at + 1]
-}
-const quick = argv.includes("--quick")
-const items = Number(option("--items") ?? (quick ? 120 : 400))
-const workerCounts = (option("--workers") ?? "0,1,2,4").split(",").map(Number)
+const quick = flag("quick")
+const items = Number(option("items", quick ? 120 : 400))
+const workerCounts = option("workers", "0,1,2,4").split(",").map(Number)
 const limit = 600
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-bench-scale-"))
 
 // two sets of distinct recordings (distinct fingerprints): the warm pass must not find its items done
-const passes = (option("--passes") ?? "cold,warm").split(",")
+const passes = option("passes", "cold,warm").split(",")
 
 const recordings = (count) => {
   const speech = path.join(dir, "speech.wav")
@@ -194,7 +190,7 @@ try {
       )
     }
   }
-  const kill = argv.includes("--no-takeover") ? undefined : await takeover(server)
+  const kill = flag("no-takeover") ? undefined : await takeover(server)
   if (kill !== undefined) {
     console.error(`takeover after SIGKILL: ${kill.takeover_s} s with a ${kill.lease_s} s lease (${kill.items_held} items)`)
   }

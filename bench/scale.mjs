@@ -19,14 +19,9 @@ import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { flag, option } from "./lib/args.mjs"
 import { cli, startEmulator } from "./lib/emulator.mjs"
 
-const args = process.argv.slice(2)
-const flag = (name) => args.includes(`--${name}`)
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`)
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback
-}
 const binary = process.env.ASRFLOW_BENCH_CLI ?? cli
 const numbers = (text) => text.split(",").filter((s) => s !== "").map(Number)
 

@@ -17,15 +17,10 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { flag, option } from "./lib/args.mjs"
 import { cli, startEmulator } from "./lib/emulator.mjs"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const args = process.argv.slice(2)
-const flag = (name) => args.includes(`--${name}`)
-const option = (name, fallback) => {
-  const index = args.indexOf(`--${name}`)
-  return index >= 0 && args[index + 1] !== undefined ? args[index + 1] : fallback
-}
 
 // =============================================================================
 // The baseline, run as its own process: `node bench/throughput.mjs --baseline <json>`
