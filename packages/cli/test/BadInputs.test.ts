@@ -4,9 +4,9 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import type { Clips } from "./utils/Hostile.js"
-import { assertNoStackTrace, emulatorEnv, makeClips, tempFilesUnder, writePipeline } from "./utils/Hostile.js"
+import { assertNoStackTrace, makeClips, tempFilesUnder, writePipeline } from "./utils/Hostile.js"
 
 // One table of bad inputs, each run through the built binary against one emulator: files, manifests,
 // pipeline files, flags, the environment and service faults. For every case: the exit code, a message

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { binary, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -61,9 +61,7 @@ describe("crash safety", () => {
         PATH: process.env.PATH ?? "",
         HOME: dir,
         TMPDIR: os.tmpdir(),
-        DASHSCOPE_API_KEY: emulator.apiKey,
-        DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-        DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+        ...emulatorEnv(emulator),
         OUTPUT_DIR: path.join(dir, "out")
       }
       const child = spawn(process.execPath, [binary, "run", "pipeline.yaml"], { cwd: dir, env, stdio: "ignore" })

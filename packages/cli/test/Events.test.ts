@@ -5,7 +5,7 @@ import { Ajv } from "ajv"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 
 // `--json`, the one-shot `transcribe <inputs…>` and `run -`, all through the built binary
 const work = tempDir("asrflow-events-")
@@ -26,9 +26,7 @@ afterAll(async () => {
 })
 
 const env = (output: string) => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   OUTPUT_DIR: output
 })
 

@@ -10,9 +10,9 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { binary, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import type { Clips } from "./utils/Hostile.js"
-import { assertNoStackTrace, emulatorEnv, makeClips, tempFilesUnder, writePipeline } from "./utils/Hostile.js"
+import { assertNoStackTrace, makeClips, tempFilesUnder, writePipeline } from "./utils/Hostile.js"
 
 // The wrong behaviours of issue 17, one test each, through the built binary against the emulator:
 // the exit code, the one line shown, and that no other item is affected. (Piped stderr cut off at

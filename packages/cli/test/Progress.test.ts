@@ -4,7 +4,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import { screen, startInTerminal, styles } from "./utils/Terminal.js"
 
 // 20 one-second clips (and one empty file where a case asks for a failure), run through the binary
@@ -26,9 +26,7 @@ afterAll(async () => {
 })
 
 const env = (output: string, extra: Record<string, string> = {}) => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   OUTPUT_DIR: output,
   ...extra
 })

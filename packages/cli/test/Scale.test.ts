@@ -3,7 +3,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { speak } from "./utils/Audio.js"
-import { binary, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 
 // A batch of 2,000 items in a process whose heap is capped: nothing per item may outlive the item (the
 // source makes its items as the run reaches them, the summary lists a bounded number of failures, the JSONL
@@ -53,9 +53,7 @@ describe("asrflow run: a large batch in a capped heap", () => {
         runCli(["run", pipeline], {
           cwd: work,
           env: {
-            DASHSCOPE_API_KEY: emulator.apiKey,
-            DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-            DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl
+            ...emulatorEnv(emulator)
           },
           script: { file: binary, nodeArgs: [`--max-old-space-size=${heapMb}`] },
           timeoutMs: 1_500_000

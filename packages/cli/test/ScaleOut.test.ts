@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type Postgres, startPostgres } from "../../../bench/lib/postgres.mjs"
-import { binary, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import { listFiles } from "./utils/Static.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -91,9 +91,7 @@ const environment = (dir: string, emulator: Awaited<ReturnType<typeof startEmula
   PATH: process.env.PATH ?? "",
   HOME: dir,
   TMPDIR: os.tmpdir(),
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   ASRFLOW_LEDGER_URL: url
 })
 

@@ -5,7 +5,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { runCli, startCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, startCli, tempDir } from "./utils/Cli.js"
 
 // SIGTERM in the middle of a batch, through the built binary: the emulator's clock stands still, so the
 // batch is provably mid-flight when the signal comes (a request held, tasks PENDING) until the test moves it
@@ -55,9 +55,7 @@ const casePipeline = (name: string, provider: ReadonlyArray<string>, concurrency
 }
 
 const env = (emulator: StartedEmulator, dir: string) => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   OUTPUT_DIR: path.join(dir, "out")
 })
 

@@ -14,7 +14,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { parseSync } from "subtitle"
 import { makeCorpus } from "../../../bench/lib/speech-corpus.mjs"
-import { binary, repoRoot, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, repoRoot, runCli, tempDir } from "./utils/Cli.js"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const work = tempDir("asrflow-split-cli-")
@@ -136,9 +136,7 @@ describe("the split route from the CLI", () => {
         PATH: process.env.PATH ?? "",
         HOME: dir,
         TMPDIR: os.tmpdir(),
-        DASHSCOPE_API_KEY: emulator.apiKey,
-        DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-        DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+        ...emulatorEnv(emulator),
         OUTPUT_DIR: output
       }
       const ledger = path.join(output, "aliyun-qwen-asr/ledger.sqlite")

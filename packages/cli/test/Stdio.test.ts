@@ -4,7 +4,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { binary, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, tempDir } from "./utils/Cli.js"
 
 const work = tempDir("asrflow-stdio-")
 
@@ -34,9 +34,7 @@ describe("stdout and stderr", () => {
     const emulator = await startEmulator({})
     try {
       const env = {
-        DASHSCOPE_API_KEY: emulator.apiKey,
-        DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-        DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+        ...emulatorEnv(emulator),
         OUTPUT_DIR: path.join(dir, "out")
       }
       // the 3,000 failure lines are far more than a pipe holds: the process must wait for them to drain

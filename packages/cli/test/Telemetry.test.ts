@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as path from "node:path"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 
 // A run exports its spans and metrics over OTLP/HTTP (JSON) to a receiver this test starts; what arrives
 // is decoded and checked: the span tree, the attributes an operator filters on, the metrics, no secret.
@@ -84,9 +84,7 @@ const casePipeline = (name: string, include: string, provider: ReadonlyArray<str
 }
 
 const env = (dir: string, extra: Record<string, string>) => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   OUTPUT_DIR: path.join(dir, "out"),
   ...extra
 })

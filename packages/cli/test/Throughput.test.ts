@@ -4,7 +4,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { speak } from "./utils/Audio.js"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 
 // Adaptive throughput through the binary: a limit the client is not told, a limit that halves mid-run, and
 // 30 % injected faults. What is asserted holds on a slow machine: a slower client only sends fewer requests
@@ -48,9 +48,7 @@ const pipeline = (dir: string, items: number, provider: ReadonlyArray<string>, c
 }
 
 const env = (emulator: StartedEmulator) => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl
+  ...emulatorEnv(emulator)
 })
 
 interface Summary {

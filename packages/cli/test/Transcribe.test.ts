@@ -4,7 +4,7 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { longWav, speak } from "./utils/Audio.js"
-import { runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
 import { serveDirectory } from "./utils/Static.js"
 
 const work = tempDir("asrflow-transcribe-")
@@ -24,9 +24,7 @@ afterAll(async () => {
 })
 
 const env = () => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...emulatorEnv(emulator),
   OUTPUT_DIR: path.join(work, "out")
 })
 

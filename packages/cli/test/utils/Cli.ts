@@ -24,6 +24,17 @@ export const tempDir = (prefix: string): string => {
   return dir
 }
 
+/** The variables that point the binary at `emulator` (its key and both base URLs), with outputs under `output`. */
+export const emulatorEnv = (
+  emulator: { readonly apiKey: string; readonly nativeBaseUrl: string; readonly compatibleBaseUrl: string },
+  output?: string
+): Record<string, string> => ({
+  DASHSCOPE_API_KEY: emulator.apiKey,
+  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
+  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
+  ...(output === undefined ? {} : { OUTPUT_DIR: output })
+})
+
 export interface CliOptions {
   readonly cwd?: string
   readonly env?: Record<string, string | undefined>

@@ -3,7 +3,6 @@
  * environment that points the binary at an emulator, and the checks every case makes (no stack trace,
  * no temporary file left, the good items written).
  */
-import type { StartedEmulator } from "@asrflow/emulator/Emulator"
 import { assert } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -42,14 +41,6 @@ export const makeClips = (dir: string): Clips => {
     cutMp3: cut(longMp3, path.join(dir, "clips/cut.mp3"))
   }
 }
-
-/** The variables that point the binary at `emulator`, with outputs under `output`. */
-export const emulatorEnv = (emulator: StartedEmulator, output: string): Record<string, string> => ({
-  DASHSCOPE_API_KEY: emulator.apiKey,
-  DASHSCOPE_HTTP_BASE_URL: emulator.nativeBaseUrl,
-  DASHSCOPE_COMPATIBLE_BASE_URL: emulator.compatibleBaseUrl,
-  OUTPUT_DIR: output
-})
 
 /** A pipeline file: `sources` and `provider` are YAML lines (indented as list items / block keys). */
 export const writePipeline = (
