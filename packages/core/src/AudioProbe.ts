@@ -138,9 +138,10 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         )
       })
 
-    // the probed item, and the whole file when the probe read it whole (so the hash need not read it again)
+    // the probed item, the whole file when the probe read it whole (so the hash need not read it again), and
+    // the file's stamp (size, mtime, inode), under which the ledger remembers what the probe found
     const inspect = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
-      if (item.kind !== "file") return { item, bytes: undefined }
+      if (item.kind !== "file") return { item, bytes: undefined, stamp: undefined }
       const file = item.source
       const fail = (reason: ProbeError["reason"], description: string, cause?: unknown) =>
         new ProbeError({ item, reason, description, cause })
@@ -183,7 +184,10 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       // the fields are known to be valid: skipping the schema check keeps a plan of many items fast
       return {
         item: new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true),
-        bytes: whole
+        bytes: whole,
+        stamp: Option.isSome(info.mtime) && Option.isSome(info.ino)
+          ? { path: file, sizeBytes: size, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
+          : undefined
       }
     })
     const probe = (item: AudioItem) => Effect.map(inspect(item), (inspected) => inspected.item)

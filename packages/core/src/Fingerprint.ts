@@ -102,11 +102,19 @@ export const apply = (
         ? sha256OfFile(item.source, item.sizeBytes)
         : sha256OfFileRemembered(item.source, memory)
       : Effect.succeed(sha256OfText(item.source)),
-    (sha256) =>
-      // a valid item plus two hashes: not validated again
-      new AudioItem({
-        ...item,
-        sha256,
-        fingerprint: `${sha256}.${sha256OfText(`${requestKey}\u0000${item.outputKey}`).slice(0, 16)}`
-      }, true)
+    (sha256) => withSha256(item, requestKey, sha256)
   )
+
+/**
+ * Sets `sha256` (known already, e.g. remembered by the ledger) and the `fingerprint` it makes with the request.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const withSha256 = (item: AudioItem, requestKey: string, sha256: string): AudioItem =>
+  // a valid item plus two hashes: not validated again
+  new AudioItem({
+    ...item,
+    sha256,
+    fingerprint: `${sha256}.${sha256OfText(`${requestKey}\u0000${item.outputKey}`).slice(0, 16)}`
+  }, true)

@@ -29,7 +29,16 @@ import * as LedgerDialect from "./internal/ledgerDialect.js"
 import * as LedgerFiles from "./internal/ledgerFiles.js"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
-import type { FileStamp, ItemRecord, JobRecord, LaneRecord, RunRecord, StageRecord } from "./LedgerRecords.js"
+import type {
+  FileFacts,
+  FileStamp,
+  ItemRecord,
+  JobRecord,
+  KnownFile,
+  LaneRecord,
+  RunRecord,
+  StageRecord
+} from "./LedgerRecords.js"
 
 export * from "./LedgerRecords.js"
 
@@ -122,6 +131,10 @@ export declare namespace Ledger {
     readonly knownHash: (stamp: FileStamp) => Effect.Effect<Option.Option<string>>
     /** Records a local file's content hash with the stamp it was computed for. */
     readonly rememberHash: (stamp: FileStamp, sha256: string) => Effect.Effect<void>
+    /** The hash and probe facts recorded for a local file, if its size, mtime and inode are still the same. */
+    readonly knownFile: (stamp: FileStamp) => Effect.Effect<Option.Option<KnownFile>>
+    /** Records a local file's hash, and what the probe found it to be, with the stamp they were read with. */
+    readonly rememberFile: (stamp: FileStamp, sha256: string, facts?: FileFacts | undefined) => Effect.Effect<void>
   }
 }
 

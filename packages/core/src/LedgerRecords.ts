@@ -4,6 +4,7 @@
  * @since 0.2.0
  */
 import { Schema } from "effect"
+import { Container } from "./AudioItem.js"
 
 /**
  * @since 0.1.0
@@ -157,4 +158,34 @@ export interface FileStamp {
   readonly mtimeMs: number
   /** The inode as text: it may not fit in a double, and PostgreSQL has no unsigned 64-bit type. */
   readonly inode: string
+}
+
+/**
+ * What the probe found a local file to be, remembered with its stamp and hash: while the stamp is unchanged,
+ * a resumed run knows the item (and so its ledger key) without opening the file.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export const FileFacts = Schema.Struct({
+  container: Container,
+  mime: Schema.optional(Schema.String),
+  durationMs: Schema.optional(Schema.Number)
+})
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export type FileFacts = typeof FileFacts.Type
+
+/**
+ * A local file as the ledger remembers it: its content hash and, when it was probed, what it is.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface KnownFile {
+  readonly sha256: string
+  readonly facts: FileFacts | undefined
 }

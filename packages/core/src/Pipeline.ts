@@ -15,6 +15,7 @@ import type * as Component from "./Component.js"
 import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
+import * as KnownFiles from "./KnownFiles.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
@@ -270,10 +271,14 @@ export const run = (
             new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
           ),
           // a small file the probe read whole is hashed from those bytes, not read a second time
-          Effect.flatMap(({ bytes, item: probed }) =>
+          Effect.flatMap(({ bytes, item: probed, stamp }) =>
             Fingerprint.apply(probed, transcriber.requestKey(probed), ledger, bytes).pipe(
               Effect.mapError((error) =>
                 new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
+              ),
+              // what it is, under the stamp it was read with: a resumed run knows it without reading it
+              Effect.tap((fingerprinted) =>
+                ledger === undefined ? Effect.void : KnownFiles.remember(ledger, stamp, fingerprinted)
               )
             )
           ),
@@ -300,6 +305,11 @@ export const run = (
             Effect.provide(environment)
           ),
         isDone: ledger === undefined ? undefined : isDone,
+        // an unchanged file the ledger has done is skipped before it is opened (not with --force: its outputs
+        // are checked then)
+        knownDone: ledger === undefined || options.force === true
+          ? undefined
+          : (item) => KnownFiles.knownDone(ledger, transcriber.requestKey)(item).pipe(Effect.provide(environment)),
         outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)

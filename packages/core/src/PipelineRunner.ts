@@ -49,6 +49,11 @@ export interface Options {
   /** The most items worked on at once (async items waiting on a server do not count). */
   readonly concurrency: number
   readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
+  /**
+   * The probed and fingerprinted item when the ledger has it done and its file is unchanged: it is then
+   * skipped before it takes a slot, without being probed.
+   */
+  readonly knownDone?: ((item: AudioItem) => Effect.Effect<Option.Option<AudioItem>>) | undefined
   /** True when the ledger already has this (probed) item done; it is then skipped. */
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
@@ -260,6 +265,36 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       }
     })
 
+  // the events and count of a skipped item, as `transcribeItem` gives them, for one known done before its slot
+  const skipKnown = (item: AudioItem, probed: AudioItem) =>
+    Effect.gen(function*() {
+      yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
+      yield* RunEvents.emit("probed", item.id, {
+        durationMs: 0,
+        data: {
+          audio_seconds: probed.durationMs === undefined ? undefined : probed.durationMs / 1000,
+          bytes: probed.sizeBytes,
+          container: probed.container
+        }
+      })
+      yield* Effect.annotateCurrentSpan(PhaseSpan.attributes.route, transcriber.plan(probed).route)
+      yield* Ref.update(tally, Summary.skip)
+      yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
+    }).pipe(
+      PhaseSpan.item(item.id, {
+        [PhaseSpan.attributes.outputKey]: item.outputKey,
+        [PhaseSpan.attributes.provider]: transcriber.provider
+      })
+    )
+  /** False for an item skipped here; true for one that goes on to a slot. */
+  const notKnownDone = (entry: SourceEntry): Effect.Effect<boolean> =>
+    Either.isLeft(entry) || options.knownDone === undefined
+      ? Effect.succeed(true)
+      : Effect.flatMap(
+        options.knownDone(entry.right),
+        (known) => Option.isNone(known) ? Effect.succeed(true) : Effect.as(skipKnown(entry.right, known.value), false)
+      )
+
   const processEntry = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) =>
     Either.isLeft(entry)
       ? write(failedFromSource(entry.left))
@@ -313,6 +348,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
 
   const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
   const aborted = yield* listed.pipe(
+    Stream.filterEffect(notKnownDone),
     // admission is sequential, so the source is read only as fast as items are admitted
     Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
     Stream.mapEffect(([entry, slot]) => admitted(entry, slot), { concurrency: "unbounded", unordered: true }),

@@ -224,6 +224,8 @@ export const options = (
   ...base,
   entries: entries(queue, base.entries, fingerprint),
   sinks: sinks(queue, base.sinks),
+  // every item is settled in the work table, the skipped ones too: none is skipped before it is claimed
+  knownDone: undefined,
   // an item an earlier run finished is finished for this run too
   isDone: (item) =>
     Effect.tap(base.isDone?.(item) ?? Effect.succeed(false), (done) =>

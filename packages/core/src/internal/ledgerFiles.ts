@@ -1,16 +1,21 @@
 /**
- * The ledger's memory of local files' content hashes, keyed by path and checked by size, mtime and inode:
- * a re-run over 100,000 unchanged files skips them without reading them again (docs/ARCHITECTURE.md,
- * "The ledger").
+ * The ledger's memory of local files, keyed by path and checked by size, mtime and inode: their content
+ * hashes and what the probe found them to be, so a re-run over 100,000 unchanged files skips them without
+ * reading them again (docs/ARCHITECTURE.md, "The ledger").
  *
  * @since 0.2.0
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Option } from "effect"
-import type { FileStamp } from "../LedgerRecords.js"
+import { Clock, Effect, Option, Schema } from "effect"
+import { FileFacts } from "../LedgerRecords.js"
+import type { FileStamp, KnownFile } from "../LedgerRecords.js"
+
+// a row written by another version, or by hand, is not trusted: the file is then probed again
+const decodeFacts = Schema.decodeUnknownOption(Schema.parseJson(FileFacts))
+const encodeFacts = Schema.encodeSync(Schema.parseJson(FileFacts))
 
 /**
- * The two queries, over the edge's `SqlClient`.
+ * The queries, over the edge's `SqlClient`.
  *
  * @since 0.2.0
  * @category constructors
@@ -18,34 +23,45 @@ import type { FileStamp } from "../LedgerRecords.js"
 export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
 
-  /** The hash recorded for the file, if its size, mtime and inode are still those it was hashed with. */
-  const knownHash = (stamp: FileStamp): Effect.Effect<Option.Option<string>> =>
-    sql`SELECT size_bytes, mtime_ms, inode, sha256 FROM asrflow_files WHERE path = ${stamp.path}`.pipe(
+  /** What is recorded for the file, if its size, mtime and inode are still those it was recorded with. */
+  const knownFile = (stamp: FileStamp): Effect.Effect<Option.Option<KnownFile>> =>
+    sql`SELECT size_bytes, mtime_ms, inode, sha256, probe FROM asrflow_files WHERE path = ${stamp.path}`.pipe(
       Effect.map((rows) => {
         const row = rows[0]
-        return row !== undefined && Number(row.size_bytes) === stamp.sizeBytes &&
-            Number(row.mtime_ms) === stamp.mtimeMs && String(row.inode) === stamp.inode
-          ? Option.some(String(row.sha256))
-          : Option.none()
+        if (
+          row === undefined || Number(row.size_bytes) !== stamp.sizeBytes || Number(row.mtime_ms) !== stamp.mtimeMs ||
+          String(row.inode) !== stamp.inode
+        ) return Option.none()
+        const facts = typeof row.probe === "string" ? Option.getOrUndefined(decodeFacts(row.probe)) : undefined
+        return Option.some({ sha256: String(row.sha256), facts })
       }),
       Effect.orDie
     )
 
-  const rememberHash = (stamp: FileStamp, sha256: string): Effect.Effect<void> =>
-    Effect.flatMap(Clock.currentTimeMillis, (updatedAt) =>
-      sql`INSERT INTO asrflow_files ${
+  /** Records the file's hash (and what it is, when known) with its stamp; facts of an older stamp go. */
+  const rememberFile = (stamp: FileStamp, sha256: string, facts?: FileFacts | undefined): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (updatedAt) => {
+      const probe = facts === undefined ? null : encodeFacts(facts)
+      return sql`INSERT INTO asrflow_files ${
         sql.insert({
           path: stamp.path,
           size_bytes: stamp.sizeBytes,
           mtime_ms: stamp.mtimeMs,
           inode: stamp.inode,
           sha256,
-          updated_at: updatedAt
+          updated_at: updatedAt,
+          probe
         })
       } ON CONFLICT (path) DO UPDATE SET size_bytes = ${stamp.sizeBytes}, mtime_ms = ${stamp.mtimeMs},
-        inode = ${stamp.inode}, sha256 = ${sha256}, updated_at = ${updatedAt}`).pipe(Effect.asVoid, Effect.orDie)
+        inode = ${stamp.inode}, sha256 = ${sha256}, updated_at = ${updatedAt}, probe = ${probe}`
+    }).pipe(Effect.asVoid, Effect.orDie)
 
-  return { knownHash, rememberHash } as const
+  return {
+    knownFile,
+    rememberFile,
+    knownHash: (stamp: FileStamp) => Effect.map(knownFile(stamp), Option.map((known) => known.sha256)),
+    rememberHash: (stamp: FileStamp, sha256: string) => rememberFile(stamp, sha256)
+  } as const
 })
 
 /**
@@ -64,4 +80,15 @@ export const createFiles = Effect.gen(function*() {
     sha256 TEXT NOT NULL,
     updated_at BIGINT NOT NULL
   )`
+})
+
+/**
+ * What the probe found, as JSON (`FileFacts`); empty for a row written before this column existed.
+ *
+ * @since 0.3.0
+ * @category migrations
+ */
+export const addFileProbes = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE asrflow_files ADD COLUMN probe TEXT`
 })

@@ -6,7 +6,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import * as LedgerDialect from "./ledgerDialect.js"
-import { createFiles } from "./ledgerFiles.js"
+import { addFileProbes, createFiles } from "./ledgerFiles.js"
 
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -174,5 +174,6 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "4_observations": createObservations,
   "5_lanes": createLanes,
   "6_work": createWork,
-  "7_files": createFiles
+  "7_files": createFiles,
+  "8_file_probes": addFileProbes
 }
