@@ -19,6 +19,7 @@ import { makeRunMain } from "@effect/platform/Runtime"
 import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Option } from "effect"
 import * as Cli from "./Cli.js"
 import * as CliExit from "./CliExit.js"
+import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
 
 // One line per log entry on stderr (stdout stays clean for --json, --print-response and schema output),
 // written through the Console, so that a live progress region can keep it above itself.
@@ -31,7 +32,10 @@ const stderrLogger = Logger.withConsoleError(Logger.make(({ annotations, logLeve
   return `asrflow: ${logLevel.label.toLowerCase()}: ${text}${item}`
 }))
 
-const MainLive = Layer.mergeAll(NodeContext.layer, Logger.replace(Logger.defaultLogger, stderrLogger))
+const MainLive = Layer.mergeAll(
+  NodeDirectoryEntries.layer.pipe(Layer.provideMerge(NodeContext.layer)),
+  Logger.replace(Logger.defaultLogger, stderrLogger)
+)
 
 /**
  * Calls `done` once everything written to stdout and stderr so far has left the process. Writes to a pipe

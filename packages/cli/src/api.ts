@@ -19,6 +19,7 @@ import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicate } from "effect"
 import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
+import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import { builtIn as registries } from "./Registries.js"
@@ -85,9 +86,10 @@ const runPromise = <A, E>(
     effect.pipe(
       Effect.provide(KeylessMode.layer(options.emulator ?? false, registries, { quiet: true })),
       Effect.provide(
-        Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici).pipe(
-          Layer.provideMerge(NodeContext.layer)
-        )
+        Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici, NodeDirectoryEntries.layer)
+          .pipe(
+            Layer.provideMerge(NodeContext.layer)
+          )
       ),
       options.verbose === true
         ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))

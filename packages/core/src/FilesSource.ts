@@ -23,6 +23,8 @@ import { AudioItem } from "./AudioItem.js"
 import { SourceError } from "./AudioSource.js"
 import type { SourceEntry } from "./AudioSource.js"
 import type { SourceComponent } from "./Component.js"
+import { DirectoryEntries } from "./DirectoryEntries.js"
+import type { Entry } from "./DirectoryEntries.js"
 import * as Keys from "./internal/keys.js"
 import { RunContext } from "./RunContext.js"
 
@@ -138,52 +140,71 @@ const listInclude = Effect.fnUntraced(function*(
   const visited = new Set<string>([rootReal])
   const found: Array<Found> = []
 
+  // with the platform's typed listing, a file or directory costs no call of its own; otherwise each name is
+  // "Unknown" and its type is read below
+  const entries = Option.match(yield* Effect.serviceOption(DirectoryEntries), {
+    onNone: () => (directory: string) =>
+      Effect.map(fs.readDirectory(directory), (names) => names.map((name): Entry => ({ name, type: "Unknown" }))),
+    onSome: (service) => service.list
+  })
+
+  /** The type of what a link or an unknown entry leads to; undefined when it was reported or is left out. */
+  const followed = (absolute: string, rel: string): Effect.Effect<FileSystem.File.Type | undefined> =>
+    Effect.gen(function*() {
+      const link = yield* Effect.option(fs.readLink(absolute))
+      if (Option.isSome(link)) {
+        const real = yield* Effect.option(fs.realPath(absolute))
+        if (Option.isNone(real)) {
+          if (accept(rel, absolute)) {
+            found.push({ rel, entry: fail(absolute, "NotFound", `broken symlink (points to ${link.value})`) })
+          }
+          return undefined
+        }
+        if (!inside(real.value)) {
+          const info = yield* Effect.option(fs.stat(absolute))
+          const isDirectory = Option.isSome(info) && info.value.type === "Directory"
+          if (isDirectory ? canDescend(rel) && !isExcluded(absolute) : accept(rel, absolute)) {
+            found.push({
+              rel,
+              entry: fail(
+                absolute,
+                "Outside",
+                `symlink points outside ${display(root)} (to ${real.value}); it was not followed`
+              )
+            })
+          }
+          return undefined
+        }
+      }
+      const info = yield* Effect.either(fs.stat(absolute))
+      if (Either.isLeft(info)) {
+        if (accept(rel, absolute)) {
+          found.push({ rel, entry: fail(absolute, "Unreadable", `cannot stat: ${info.left.message}`, info.left) })
+        }
+        return undefined
+      }
+      return info.right.type
+    })
+
   const walk = (directory: string, prefix: string): Effect.Effect<void> =>
     Effect.gen(function*() {
-      const names = yield* Effect.either(fs.readDirectory(directory))
-      if (Either.isLeft(names)) {
+      const listed = yield* Effect.either(entries(directory))
+      if (Either.isLeft(listed)) {
         found.push({
           rel: prefix,
-          entry: fail(directory, "Unreadable", `cannot list the directory: ${names.left.message}`, names.left)
+          entry: fail(directory, "Unreadable", `cannot list the directory: ${listed.left.message}`, listed.left)
         })
         return
       }
-      for (const name of [...names.right].sort(compare)) {
+      for (const { name, type: listedType } of [...listed.right].sort((a, b) => compare(a.name, b.name))) {
         const absolute = path.join(directory, name)
         const rel = prefix === "" ? name : `${prefix}/${name}`
-        const link = yield* Effect.option(fs.readLink(absolute))
-        if (Option.isSome(link)) {
-          const real = yield* Effect.option(fs.realPath(absolute))
-          if (Option.isNone(real)) {
-            if (accept(rel, absolute)) {
-              found.push({ rel, entry: fail(absolute, "NotFound", `broken symlink (points to ${link.value})`) })
-            }
-            continue
-          }
-          if (!inside(real.value)) {
-            const info = yield* Effect.option(fs.stat(absolute))
-            const isDirectory = Option.isSome(info) && info.value.type === "Directory"
-            if (isDirectory ? canDescend(rel) && !isExcluded(absolute) : accept(rel, absolute)) {
-              found.push({
-                rel,
-                entry: fail(
-                  absolute,
-                  "Outside",
-                  `symlink points outside ${display(root)} (to ${real.value}); it was not followed`
-                )
-              })
-            }
-            continue
-          }
-        }
-        const info = yield* Effect.either(fs.stat(absolute))
-        if (Either.isLeft(info)) {
-          if (accept(rel, absolute)) {
-            found.push({ rel, entry: fail(absolute, "Unreadable", `cannot stat: ${info.left.message}`, info.left) })
-          }
-          continue
-        }
-        switch (info.right.type) {
+        const type = listedType === "SymbolicLink" || listedType === "Unknown"
+          ? yield* followed(absolute, rel)
+          : listedType
+        switch (type) {
+          case undefined:
+            break
           case "Directory": {
             if ((matcher === undefined && name.startsWith(".")) || !canDescend(rel)) break
             const real = yield* fs.realPath(absolute).pipe(Effect.orElseSucceed(() => absolute))
@@ -198,7 +219,7 @@ const listInclude = Effect.fnUntraced(function*(
           }
           default: {
             if (accept(rel, absolute)) {
-              found.push({ rel, entry: fail(absolute, "Unreadable", `not a regular file (${info.right.type})`) })
+              found.push({ rel, entry: fail(absolute, "Unreadable", `not a regular file (${type})`) })
             }
           }
         }
