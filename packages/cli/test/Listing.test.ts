@@ -23,42 +23,46 @@ beforeAll(() => {
 }, 60_000)
 
 describe("asrflow run: listing a folder", () => {
-  it("transcribes the files and links inside it, and reports the link outside, the broken link and the FIFO", async () => {
-    const out = path.join(work, "out")
-    const pipeline = path.join(work, "pipeline.yaml")
-    fs.writeFileSync(
-      pipeline,
-      [
-        "version: 1",
-        `output_dir: ${out}`,
-        "sources:",
-        "  - type: files",
-        `    include: ["${audio}"]`,
-        "provider:",
-        "  type: qwen",
-        "  model: qwen3-asr-flash",
-        "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
-        "sinks:",
-        "  - type: text",
-        ""
-      ].join("\n")
-    )
-    const emulator = await startEmulator({ rate_limits: { enabled: false } })
-    try {
-      const result = await runCli(["run", pipeline], { cwd: work, env: emulatorEnv(emulator) })
-      assert.strictEqual(result.code, 1, result.stderr)
-      assert.include(result.stderr, "3 done, 3 failed, 0 skipped of 6 item(s)")
-      assert.deepStrictEqual(fs.readdirSync(path.join(out, "transcripts")).sort(), [
-        "a.txt",
-        "link-inside.txt",
-        "nested"
-      ])
-      assert.deepStrictEqual(fs.readdirSync(path.join(out, "transcripts", "nested")), ["b.txt"])
-      assert.match(result.stderr, /audio\/broken\.wav.*broken symlink \(points to nowhere\.wav\)/)
-      assert.match(result.stderr, /audio\/link-outside\.wav.*symlink points outside/)
-      assert.match(result.stderr, /audio\/fifo\.wav.*not a regular file \(FIFO\)/)
-    } finally {
-      await emulator.close()
-    }
-  }, 240_000)
+  it(
+    "transcribes the files and links inside it, and reports the link outside, the broken link and the FIFO",
+    async () => {
+      const out = path.join(work, "out")
+      const pipeline = path.join(work, "pipeline.yaml")
+      fs.writeFileSync(
+        pipeline,
+        [
+          "version: 1",
+          `output_dir: ${out}`,
+          "sources:",
+          "  - type: files",
+          `    include: ["${audio}"]`,
+          "provider:",
+          "  type: qwen",
+          "  model: qwen3-asr-flash",
+          "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
+          "sinks:",
+          "  - type: text",
+          ""
+        ].join("\n")
+      )
+      const emulator = await startEmulator({ rate_limits: { enabled: false } })
+      try {
+        const result = await runCli(["run", pipeline], { cwd: work, env: emulatorEnv(emulator) })
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, "3 done, 3 failed, 0 skipped of 6 item(s)")
+        assert.deepStrictEqual(fs.readdirSync(path.join(out, "transcripts")).sort(), [
+          "a.txt",
+          "link-inside.txt",
+          "nested"
+        ])
+        assert.deepStrictEqual(fs.readdirSync(path.join(out, "transcripts", "nested")), ["b.txt"])
+        assert.match(result.stderr, /audio\/broken\.wav.*broken symlink \(points to nowhere\.wav\)/)
+        assert.match(result.stderr, /audio\/link-outside\.wav.*symlink points outside/)
+        assert.match(result.stderr, /audio\/fifo\.wav.*not a regular file \(FIFO\)/)
+      } finally {
+        await emulator.close()
+      }
+    },
+    240_000
+  )
 })
