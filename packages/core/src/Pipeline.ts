@@ -337,8 +337,53 @@ export interface PlannedItem {
   readonly outputs: ReadonlyArray<string>
 }
 
+/** How many items are planned at a time: the chunks of the plan's stream (a printer writes one per chunk). */
+const planChunk = 256
+
 /**
- * Lists and probes every item and asks the provider for its route, without transcribing anything.
+ * Lists, probes and routes the items one chunk after the other, in the order the sources list them,
+ * without transcribing anything: nothing is kept once emitted, so a plan of any size runs in flat memory.
+ * A file is probed from its first bytes where they tell its duration (`AudioProbe.probe`).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const planned = (
+  config: PipelineConfig,
+  registries: Registries,
+  credentials?: Credentials.Resolved | undefined
+): Stream.Stream<
+  PlannedItem,
+  SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
+  Environment
+> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const probe = yield* AudioProbe
+    const transcriber = yield* Transcriber
+    const built = yield* sinks(config, registries)
+    // one effect per row: the probe, then the route and the outputs computed from its answer
+    const planOne = (entry: SourceEntry): Effect.Effect<PlannedItem> =>
+      entry._tag === "Left"
+        ? Effect.succeed({
+          item: PipelineRunner.itemForSourceError(entry.left),
+          rejected: entry.left.message,
+          outputs: []
+        })
+        : Effect.match(probe.probe(entry.right), {
+          onFailure: (error): PlannedItem => ({ item: entry.right, rejected: error.message, outputs: [] }),
+          onSuccess: (item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(built, item) })
+        })
+    return entries(config, registries).pipe(
+      Stream.rechunk(planChunk),
+      Stream.mapChunksEffect((chunk) =>
+        Effect.map(Effect.forEach(chunk, planOne, { concurrency: 16 }), Chunk.unsafeFromArray)
+      )
+    )
+  })).pipe(Stream.provideSomeLayer(transcriberLayer(config, registries, credentials)))
+
+/**
+ * Lists and probes every item and asks the provider for its route, without transcribing anything: the
+ * whole plan at once (`planned` streams it).
  *
  * @since 0.1.0
  * @category constructors
@@ -351,32 +396,4 @@ export const plan = (
   ReadonlyArray<PlannedItem>,
   SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
   Environment
-> =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const probe = yield* AudioProbe
-      const transcriber = yield* Transcriber
-      const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
-      // the files a successful transcription of the item would produce
-
-      // the rows are listed first, then probed 16 at a time (cheaper per item than a concurrent stream)
-      const listed = yield* Stream.runCollect(entries(config, registries))
-      return yield* Effect.forEach(listed, (entry) =>
-        entry._tag === "Left"
-          ? Effect.succeed<PlannedItem>({
-            item: PipelineRunner.itemForSourceError(entry.left),
-            rejected: entry.left.message,
-            outputs: []
-          })
-          : probe.probe(entry.right).pipe(
-            Effect.map((item): PlannedItem => ({
-              item,
-              plan: transcriber.plan(item),
-              outputs: outputsOf(built, item)
-            })),
-            Effect.catchAll((error) =>
-              Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
-            )
-          ), { concurrency: 16 })
-    })
-  ).pipe(Effect.provide(transcriberLayer(config, registries, credentials)))
+> => Effect.map(Stream.runCollect(planned(config, registries, credentials)), Chunk.toReadonlyArray)
