@@ -42,6 +42,12 @@ const supported = "wav, mp3, flac, ogg (Vorbis or Opus), m4a/mp4, webm, amr, aac
  */
 const smallFile = 1024 * 1024
 
+/**
+ * What `probe` reads whole rather than its first bytes: one read instead of a handle opened, read and
+ * closed (which costs an item more than the read), and no more than the kernel's readahead brings in.
+ */
+const tinyFile = 64 * 1024
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
 const corrupt = (announcedMs: number, actualMs: number): string =>
@@ -162,9 +168,10 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       }
       const size = Number(info.size)
       if (size === 0) return yield* fail("Empty", "the file is empty (0 bytes); re-export or remove it")
-      const { afterId3, head } = yield* (mode === "header" ? readHead(file, size) : readHeader(file, size)).pipe(
-        Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
-      )
+      const { afterId3, head } =
+        yield* (mode === "header" && size > tinyFile ? readHead(file, size) : readHeader(file, size)).pipe(
+          Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
+        )
       // a small file read in part may tell less than read whole: what the header cannot settle is probed whole
       const partial = mode === "header" && size <= smallFile && head.length < size
       const extension = Keys.extensionOf(file)
