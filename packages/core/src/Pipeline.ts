@@ -15,6 +15,7 @@ import type * as Component from "./Component.js"
 import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
+import * as OrderedWorkers from "./internal/orderedWorkers.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
 import * as PipelineRunner from "./PipelineRunner.js"
@@ -373,24 +374,9 @@ export const planned = (
           onFailure: (error): PlannedItem => ({ item: entry.right, rejected: error.message, outputs: [] }),
           onSuccess: (item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(built, item) })
         })
-    // 16 rows in flight by 16 workers per chunk: a fiber per row would cost more than its probe
+    // 16 rows in flight, by 16 workers per chunk: a fiber per row would cost more than its probe
     const planRows = (chunk: Chunk.Chunk<SourceEntry>) =>
-      Effect.suspend(() => {
-        const rows = Chunk.toReadonlyArray(chunk)
-        const out = new Array<PlannedItem>(rows.length)
-        let next = 0
-        const worker: Effect.Effect<void> = Effect.suspend(() => {
-          const index = next++
-          return index >= rows.length ? Effect.void : Effect.flatMap(planOne(rows[index]!), (planned) => {
-            out[index] = planned
-            return worker
-          })
-        })
-        return Effect.as(
-          Effect.all(Array.from({ length: Math.min(16, rows.length) }, () => worker), { concurrency: "unbounded" }),
-          Chunk.unsafeFromArray(out)
-        )
-      })
+      Effect.map(OrderedWorkers.mapInOrder(Chunk.toReadonlyArray(chunk), 16, planOne), Chunk.unsafeFromArray)
     return entries(config, registries).pipe(Stream.rechunk(planChunk), Stream.mapChunksEffect(planRows))
   })).pipe(Stream.provideSomeLayer(transcriberLayer(config, registries, credentials)))
 
