@@ -7,6 +7,7 @@
 //
 //   node bench/scale.mjs                  # 1,000 and 10,000 items, then the 100,000-row plan
 //   node bench/scale.mjs --full           # also 100,000 items (about 25 minutes on 2 cores)
+//   node bench/scale.mjs --sizes "" --rows 10000   # only the plan half: dry run and validate of 10,000 rows
 //   options: --sizes 1000,20000 (instead of the defaults), --rows N (manifest rows, default 100000),
 //            --no-plan (skip the manifest), --cpu-prof DIR (a V8 CPU profile of each run, into DIR),
 //            --heap-at 1000,20000 (a heap snapshot of the run when the emulator has answered that many items;
@@ -179,8 +180,10 @@ const runPlan = async () => {
     return {
       rows,
       dry_run_s: round(dryRun.seconds),
+      dry_run_cpu_s: round(dryRun.usage.cpuMs / 1000),
       dry_run_peak_rss_mb: round(dryRun.usage.maxRssKb / 1024),
       validate_s: round(validate.seconds),
+      validate_cpu_s: round(validate.usage.cpuMs / 1000),
       validate_peak_rss_mb: round(validate.usage.maxRssKb / 1024)
     }
   } finally {
@@ -211,7 +214,11 @@ for (const r of results) {
   console.log(`| ${r.items} | ${r.wall_s} | ${r.items_per_s} | ${r.cpu_ms_per_item} | ${r.peak_rss_mb} | ${r.resume_s} |`)
 }
 if (plan !== undefined) {
-  console.log(`\n${plan.rows}-row manifest: run --dry-run ${plan.dry_run_s} s, validate ${plan.validate_s} s`)
+  console.log(
+    `\n${plan.rows}-row manifest: run --dry-run ${plan.dry_run_s} s (CPU ${plan.dry_run_cpu_s} s, peak RSS ` +
+      `${plan.dry_run_peak_rss_mb} MB), validate ${plan.validate_s} s (CPU ${plan.validate_cpu_s} s, peak RSS ` +
+      `${plan.validate_peak_rss_mb} MB)`
+  )
 }
 const rss = results.length > 1 ? round(results.at(-1).peak_rss_mb / results[0].peak_rss_mb, 2) : undefined
 console.log(JSON.stringify({ bench: "scale", load: os.loadavg().map((v) => round(v, 2)), results, plan, rss_ratio: rss }))

@@ -6,8 +6,8 @@
 import { PipelineConfig, PipelineLoader, RunEvents } from "@asrflow/core"
 import type { Pipeline } from "@asrflow/core"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Console, Effect, Layer, Option } from "effect"
-import type { Redacted } from "effect"
+import { Console, Effect, Layer, Option, Stream } from "effect"
+import type { Chunk, Redacted } from "effect"
 import { CliExit } from "./CliExit.js"
 import { CliRegistries } from "./CliRegistries.js"
 import { exitOnCredentials, loadPipeline, withEmulator } from "./CommandSupport.js"
@@ -125,47 +125,59 @@ export const run = (options: {
           runName: Option.getOrUndefined(options.runName),
           leaseSeconds: Option.getOrUndefined(options.leaseSeconds)
         }).pipe(Effect.catchTag("CredentialsError", exitOnCredentials))
-        if (outcome._tag === "Planned") return yield* printPlan(outcome.planned, outcome.outputRoot)
+        if (outcome._tag === "Planned") {
+          return yield* printPlan(outcome.planned, outcome.outputRoot).pipe(
+            Effect.catchTag("CredentialsError", exitOnCredentials)
+          )
+        }
         yield* RunOutput.summary(outcome.summary, outcome.outputRoot, outcome.summaryFile, outcome.listed)
         if (outcome.summary.exitCode !== 0) return yield* new CliExit({ code: outcome.summary.exitCode })
       })
     )
   )
 
-const printPlan = (planned: ReadonlyArray<Pipeline.PlannedItem>, outputRoot: string) =>
+const printPlan = <E>(planned: Stream.Stream<Pipeline.PlannedItem, E>, outputRoot: string) =>
   Effect.suspend(() => {
+    let count = 0
     let seconds = 0
     const costs = new Map<string, number>()
-    // one write for the whole plan: thousands of rows print in one go
-    const lines: Array<string> = []
-    for (const entry of planned) {
-      if (entry.rejected !== undefined || entry.plan === undefined) {
-        lines.push(Terminal.safe(`reject  ${entry.item.id}  ${entry.rejected ?? "no plan"}`))
-        continue
+    // one write per chunk of the plan (a few hundred rows): printed as it is probed, nothing kept
+    const printChunk = (chunk: Chunk.Chunk<Pipeline.PlannedItem>) => {
+      const lines: Array<string> = []
+      for (const entry of chunk) {
+        count++
+        if (entry.rejected !== undefined || entry.plan === undefined) {
+          lines.push(Terminal.safe(`reject  ${entry.item.id}  ${entry.rejected ?? "no plan"}`))
+          continue
+        }
+        const { plan } = entry
+        seconds += plan.estimatedSeconds ?? 0
+        if (plan.estimatedCost) {
+          costs.set(
+            plan.estimatedCost.currency,
+            (costs.get(plan.estimatedCost.currency) ?? 0) + plan.estimatedCost.amount
+          )
+        }
+        lines.push(Terminal.safe(
+          `${plan.route.padEnd(6)}  ${entry.item.id}  model=${plan.model}` +
+            `${plan.estimatedSeconds !== undefined ? ` ~${Math.ceil(plan.estimatedSeconds)} s` : ""}` +
+            `${plan.estimatedCost ? ` ~${plan.estimatedCost.amount.toFixed(5)} ${plan.estimatedCost.currency}` : ""}` +
+            `${entry.outputs.length > 0 ? ` -> ${entry.outputs.join(", ")}` : ""}`
+        ))
+        for (const warning of plan.warnings) lines.push(Terminal.safe(`        warning: ${warning}`))
       }
-      const { plan } = entry
-      seconds += plan.estimatedSeconds ?? 0
-      if (plan.estimatedCost) {
-        costs.set(
-          plan.estimatedCost.currency,
-          (costs.get(plan.estimatedCost.currency) ?? 0) + plan.estimatedCost.amount
-        )
-      }
-      lines.push(Terminal.safe(
-        `${plan.route.padEnd(6)}  ${entry.item.id}  model=${plan.model}` +
-          `${plan.estimatedSeconds !== undefined ? ` ~${Math.ceil(plan.estimatedSeconds)} s` : ""}` +
-          `${plan.estimatedCost ? ` ~${plan.estimatedCost.amount.toFixed(5)} ${plan.estimatedCost.currency}` : ""}` +
-          `${entry.outputs.length > 0 ? ` -> ${entry.outputs.join(", ")}` : ""}`
-      ))
-      for (const warning of plan.warnings) lines.push(Terminal.safe(`        warning: ${warning}`))
+      return lines.length === 0 ? Effect.void : Console.log(lines.join("\n"))
     }
-    const total = [...costs].map(([currency, amount]) => `${amount.toFixed(4)} ${currency}`).join(" + ") || "n/a"
-    lines.push(
-      `dry run: ${planned.length} item(s), ~${
-        Math.ceil(seconds)
-      } s of audio, estimated cost ${total}; outputs under ${outputRoot}`
+    return Stream.runForEachChunk(planned, printChunk).pipe(
+      Effect.zipRight(Effect.suspend(() => {
+        const total = [...costs].map(([currency, amount]) => `${amount.toFixed(4)} ${currency}`).join(" + ") || "n/a"
+        return Console.log(
+          `dry run: ${count} item(s), ~${
+            Math.ceil(seconds)
+          } s of audio, estimated cost ${total}; outputs under ${outputRoot}`
+        )
+      }))
     )
-    return Console.log(lines.join("\n"))
   })
 
 /**

@@ -8,6 +8,7 @@ import { AudioProbe, OutputCheck, OutputRoot, Pipeline, Redact, RunContext, Stop
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
 import { Config, Data, Effect, Fiber, LogLevel, Option, Redacted, Schema, Stream } from "effect"
 import * as Progress from "./Progress.js"
 import * as Registries from "./Registries.js"
@@ -23,7 +24,14 @@ import * as Version from "./Version.js"
  * @category models
  */
 export type Outcome = Data.TaggedEnum<{
-  Planned: { readonly planned: ReadonlyArray<Pipeline.PlannedItem>; readonly outputRoot: string }
+  Planned: {
+    /** The plan, listed and probed as it is read (a stream of any length in flat memory). */
+    readonly planned: Stream.Stream<
+      Pipeline.PlannedItem,
+      Stream.Stream.Error<ReturnType<typeof Pipeline.planned>> | PlatformError
+    >
+    readonly outputRoot: string
+  }
   Finished: {
     readonly summary: Summary.Summary
     readonly outputRoot: string
@@ -119,7 +127,9 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
         Effect.orElseSucceed(() => planningKey)
       )
       // sinks are built only to name their outputs: give them a scratch root, so a plan leaves no file
-      const planned = yield* Effect.scoped(Effect.gen(function*() {
+      // what the plan's components use (files, commands, HTTP) comes from here: the stream needs nothing
+      const services = yield* Effect.context<Exclude<Pipeline.ComponentEnvironment, RunContext.RunContext>>()
+      const planned = Stream.unwrapScoped(Effect.gen(function*() {
         const scratch = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "asrflow-plan-" })
         const context = RunContext.RunContext.of({
           baseDir: loaded.baseDir,
@@ -127,11 +137,11 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
           runId: "dry-run",
           startedAt: new Date(0)
         })
-        return yield* Pipeline.plan(config, options.registries, credentials).pipe(
-          Effect.provide(AudioProbe.AudioProbe.Default),
-          Effect.provideService(RunContext.RunContext, context)
+        return Pipeline.planned(config, options.registries, credentials).pipe(
+          Stream.provideSomeLayer(AudioProbe.AudioProbe.Default),
+          Stream.provideService(RunContext.RunContext, context)
         )
-      }))
+      })).pipe(Stream.provideContext(services))
       return Outcome.Planned({ planned, outputRoot })
     }
     const credentials = yield* provider.credentials.resolve(options.apiKey)

@@ -26,22 +26,30 @@ const locationOf = (item: AudioItem.AudioItem): string => {
 
 /**
  * Whether local files exist, by listing each directory once: ten thousand rows in one folder cost one
- * listing, not ten thousand `stat`s. What a file holds is the run's probe's business.
+ * listing, not ten thousand `stat`s. What a file holds is the run's probe's business. Rows are checked
+ * a chunk at a time, and only a directory not seen yet costs an effect.
  */
-const existence = (fs: FileSystem.FileSystem, path: Path.Path) =>
-  Effect.map(
-    Effect.cachedFunction((directory: string) =>
-      fs.readDirectory(directory).pipe(
-        Effect.map((names) => new Set(names)),
-        Effect.orElseSucceed(() => new Set<string>())
+const existence = (fs: FileSystem.FileSystem, path: Path.Path) => {
+  const listings = new Map<string, ReadonlySet<string>>()
+  const listing = (directory: string) =>
+    Effect.suspend(() => {
+      const known = listings.get(directory)
+      if (known !== undefined) return Effect.succeed(known)
+      return fs.readDirectory(directory).pipe(
+        Effect.map((names): ReadonlySet<string> => new Set(names)),
+        Effect.orElseSucceed((): ReadonlySet<string> => new Set()),
+        Effect.tap((names) => Effect.sync(() => listings.set(directory, names)))
       )
-    ),
-    (listing) => (item: AudioItem.AudioItem) =>
-      item.kind !== "file" ? Effect.succeed(undefined) : Effect.map(
-        listing(path.dirname(item.source)),
-        (names) => names.has(path.basename(item.source)) ? undefined : `${item.source} does not exist`
-      )
-  )
+    })
+  return (item: AudioItem.AudioItem): string | undefined | Effect.Effect<string | undefined> => {
+    if (item.kind !== "file") return undefined
+    const directory = path.dirname(item.source)
+    const problem = (names: ReadonlySet<string>) =>
+      names.has(path.basename(item.source)) ? undefined : `${item.source} does not exist`
+    const known = listings.get(directory)
+    return known !== undefined ? problem(known) : Effect.map(listing(directory), problem)
+  }
+}
 
 /**
  * @since 0.2.0
@@ -73,20 +81,29 @@ export const validate = (options: {
       runId: "validate",
       startedAt: checkedAt
     })
-    const fileProblem = yield* existence(fs, path)
+    const fileProblem = existence(fs, path)
     const sources = yield* Effect.forEach(config.sources, (source, index) =>
       Effect.gen(function*() {
-        const entries = yield* Stream.runCollect(Pipeline.entries({ ...config, sources: [source] }, registries))
+        // streamed: only the count and the rejected rows are kept
+        let listed = 0
         const rejected: Array<string> = []
-        for (const entry of entries) {
-          if (Either.isLeft(entry)) {
-            rejected.push(entry.left.message)
-            continue
-          }
-          const problem = yield* fileProblem(entry.right)
-          if (problem !== undefined) rejected.push(`${locationOf(entry.right)}: ${problem}`)
-        }
-        return { index, source, items: entries.length - rejected.length, rejected }
+        yield* Stream.runForEachChunk(
+          Pipeline.entries({ ...config, sources: [source] }, registries),
+          (chunk) =>
+            Effect.gen(function*() {
+              for (const entry of chunk) {
+                listed++
+                if (Either.isLeft(entry)) {
+                  rejected.push(entry.left.message)
+                  continue
+                }
+                const found = fileProblem(entry.right)
+                const problem = Effect.isEffect(found) ? yield* found : found
+                if (problem !== undefined) rejected.push(`${locationOf(entry.right)}: ${problem}`)
+              }
+            })
+        )
+        return { index, source, items: listed - rejected.length, rejected }
       }).pipe(Effect.provideService(RunContext.RunContext, context)))
     const rejected = sources.flatMap((source) => source.rejected)
     const empty = sources.filter((source) => source.items === 0 && source.rejected.length === 0)

@@ -38,6 +38,23 @@ export const id3Size = (bytes: Uint8Array): number => {
   return 10 + size + footer
 }
 
+/**
+ * A FLAC file's duration in ms from its STREAMINFO block (the first after `fLaC`: 20 bits of sample rate,
+ * 36 of total samples), as music-metadata computes it; `undefined` when the block does not say.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const flacDurationMs = (bytes: Uint8Array): number | undefined => {
+  // `fLaC`, a block header whose type (low 7 bits) is 0, then STREAMINFO from byte 8
+  if (!ascii(bytes, 0, "fLaC") || bytes.length < 26 || (bytes[4]! & 0x7f) !== 0) return undefined
+  const sampleRate = (bytes[18]! << 12) | (bytes[19]! << 4) | (bytes[20]! >> 4)
+  const low = ((bytes[22]! << 24) | (bytes[23]! << 16) | (bytes[24]! << 8) | bytes[25]!) >>> 0
+  const totalSamples = (bytes[21]! & 0x0f) * 2 ** 32 + low
+  if (sampleRate === 0 || totalSamples === 0) return undefined
+  return Math.round((totalSamples / sampleRate) * 1000)
+}
+
 /** MPEG audio frame sync, a valid version and layer, and neither the reserved bitrate nor sample rate. */
 const isMpegFrame = (bytes: Uint8Array, at: number): boolean => {
   if (bytes.length < at + 3 || bytes[at] !== 0xff || (bytes[at + 1]! & 0xe0) !== 0xe0) return false

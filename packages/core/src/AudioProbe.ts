@@ -42,6 +42,12 @@ const supported = "wav, mp3, flac, ogg (Vorbis or Opus), m4a/mp4, webm, amr, aac
  */
 const smallFile = 1024 * 1024
 
+/**
+ * What `probe` reads whole rather than its first bytes: one read instead of a handle opened, read and
+ * closed (which costs an item more than the read), and no more than the kernel's readahead brings in.
+ */
+const tinyFile = 64 * 1024
+
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
 const corrupt = (announcedMs: number, actualMs: number): string =>
@@ -80,20 +86,22 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     const fs = yield* FileSystem.FileSystem
     const executor = yield* Effect.serviceOption(CommandExecutor.CommandExecutor)
 
-    // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too; a small
-    // file is read whole, which costs less than opening, reading and closing a handle
+    // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too
+    const readHead = (file: string, size: number) =>
+      Effect.scoped(Effect.gen(function*() {
+        const handle = yield* fs.open(file, { flag: "r" })
+        const head = Option.getOrElse(yield* handle.readAlloc(AudioFormat.headerBytes), () => new Uint8Array())
+        const id3 = AudioFormat.id3Size(head)
+        if (id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size) return { head, afterId3: undefined }
+        yield* handle.seek(FileSystem.Size(id3), "start")
+        const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
+        return { head, afterId3: after }
+      }))
+    // a small file is read whole, which costs less than opening, reading and closing a handle
     const readHeader = (file: string, size: number) =>
-      size <= smallFile ?
-        Effect.map(fs.readFile(file), (head) => ({ head, afterId3: undefined })) :
-        Effect.scoped(Effect.gen(function*() {
-          const handle = yield* fs.open(file, { flag: "r" })
-          const head = Option.getOrElse(yield* handle.readAlloc(AudioFormat.headerBytes), () => new Uint8Array())
-          const id3 = AudioFormat.id3Size(head)
-          if (id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size) return { head, afterId3: undefined }
-          yield* handle.seek(FileSystem.Size(id3), "start")
-          const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
-          return { head, afterId3: after }
-        }))
+      size <= smallFile
+        ? Effect.map(fs.readFile(file), (head) => ({ head, afterId3: undefined }))
+        : readHead(file, size)
 
     // a small file is parsed from memory; a WAV's length is in its header, so only its first MiB is read
     // (reading past it only leaves the whole file in buffers to collect)
@@ -138,10 +146,13 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         )
       })
 
-    // the probed item, the whole file when the probe read it whole (so the hash need not read it again), and
-    // the file's stamp (size, mtime, inode), under which the ledger remembers what the probe found
-    const inspect = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
-      if (item.kind !== "file") return { item, bytes: undefined, stamp: undefined }
+    /**
+     * The probed item, and the whole file when it was read whole (`whole`: a small file is, so the hash
+     * need not read it again). `header` reads only the first bytes and answers from them what they
+     * tell (a WAV's or FLAC's duration, a file no larger than them); otherwise `undefined`, and the
+     * caller probes the file whole.
+     */
+    const examine = Effect.fnUntraced(function*(item: AudioItem, mode: "whole" | "header") {
       const file = item.source
       const fail = (reason: ProbeError["reason"], description: string, cause?: unknown) =>
         new ProbeError({ item, reason, description, cause })
@@ -157,14 +168,18 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       }
       const size = Number(info.size)
       if (size === 0) return yield* fail("Empty", "the file is empty (0 bytes); re-export or remove it")
-      const { afterId3, head } = yield* readHeader(file, size).pipe(
-        Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
-      )
+      const { afterId3, head } =
+        yield* (mode === "header" && size > tinyFile ? readHead(file, size) : readHeader(file, size)).pipe(
+          Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
+        )
+      // a small file read in part may tell less than read whole: what the header cannot settle is probed whole
+      const partial = mode === "header" && size <= smallFile && head.length < size
       const extension = Keys.extensionOf(file)
       const sniffed = yield* AudioFormat.detect(afterId3 ?? head)
       // audio behind a large ID3 tag that is no known container is still the MP3 the tag announces
       const container: Container | undefined = sniffed ?? (afterId3 !== undefined ? "mp3" : undefined) ??
         (extension === "pcm" ? "pcm" : undefined)
+      if (partial && (sniffed === undefined || afterId3 !== undefined)) return undefined
       if (container === undefined) {
         return yield* fail(
           "NotAudio",
@@ -179,8 +194,11 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       if (wav !== undefined && AudioIntegrity.isShort(wav.announcedMs, wav.actualMs)) {
         return yield* fail("Corrupt", corrupt(wav.announcedMs, wav.actualMs))
       }
-      const whole = size <= smallFile ? head : undefined
-      const duration = wav?.announcedMs ?? (yield* durationMs(file, size, container, mime, whole))
+      const announced = wav?.announcedMs ??
+        (mode === "header" && container === "flac" ? AudioFormat.flacDurationMs(head) : undefined)
+      if (partial && announced === undefined) return undefined
+      const whole = size <= smallFile && !partial ? head : undefined
+      const duration = announced ?? (yield* durationMs(file, size, container, mime, whole))
       // the fields are known to be valid: skipping the schema check keeps a plan of many items fast
       return {
         item: new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true),
@@ -190,7 +208,26 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
           : undefined
       }
     })
-    const probe = (item: AudioItem) => Effect.map(inspect(item), (inspected) => inspected.item)
+
+    // the probed item, the whole file when the probe read it whole (so the hash need not read it again), and
+    // the file's stamp (size, mtime, inode), under which the ledger remembers what the probe found
+    const inspect = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
+      if (item.kind !== "file") return { item, bytes: undefined, stamp: undefined }
+      return (yield* examine(item, "whole"))!
+    })
+
+    /**
+     * The probed item from the file's first bytes where they tell enough (what a plan needs: container,
+     * size, duration), else from the whole file as `inspect` reads it; the same answer either way.
+     */
+    const probe = (item: AudioItem): Effect.Effect<AudioItem, ProbeError> =>
+      item.kind !== "file" ? Effect.succeed(item) : Effect.flatMap(
+        examine(item, "header"),
+        (examined) =>
+          examined === undefined
+            ? Effect.map(inspect(item), (inspected) => inspected.item)
+            : Effect.succeed(examined.item)
+      )
 
     /**
      * Before an item is sent: a compressed file whose readable audio falls short of the duration its

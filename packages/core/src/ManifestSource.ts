@@ -83,12 +83,10 @@ const isUrlLike = (audio: string): boolean => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.te
 const toPosix = (p: string): string => p.split("\\").join("/")
 
 /**
- * Lists every entry of a manifest, in file order.
- *
- * @since 0.1.0
- * @category constructors
+ * Every entry of a manifest, in file order, made as it is read: each row's item is built when the
+ * stream reaches it, and what the row kept is let go then (a plan of many rows stays flat).
  */
-export const list = Effect.fnUntraced(function*(config: Config) {
+const entriesOf = Effect.fnUntraced(function*(config: Config) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const { baseDir } = yield* RunContext
@@ -167,7 +165,8 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     readonly fallback: string
     readonly fixed: boolean
   }
-  const entries: Array<Either.Either<Candidate, SourceError>> = []
+  // an entry is let go (undefined) once the stream has taken its item
+  const entries: Array<Either.Either<Candidate, SourceError> | undefined> = []
   const explicit = new Map<string, number>()
   const ids = new Set<string>()
   for (const { line, row } of rows) {
@@ -237,28 +236,41 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     entries.push(Either.right({ line, row: value, id, source, kind, key, fallback, fixed }))
   }
 
-  const candidates = entries.flatMap((entry) => (Either.isRight(entry) ? [entry.right] : []))
-  const keys = new Map(
-    Keys.unique(candidates).map((key, index) => [candidates[index], key] as const)
-  )
-  const items = entries.map((entry): SourceEntry =>
-    Either.map(entry, (candidate) => {
-      const { context, language_hints, metadata, model } = candidate.row
-      const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
-      // unchecked: every field was decoded from the row just above
-      return new AudioItem({
-        id: candidate.id,
-        source: candidate.source,
-        kind: candidate.kind,
-        outputKey: keys.get(candidate) ?? candidate.key,
-        origin: `manifest ${display}:${candidate.line}`,
-        overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
-        metadata
-      }, true)
-    })
-  )
-  return [...problems, ...items]
+  const candidates = entries.flatMap((entry) => (entry !== undefined && Either.isRight(entry) ? [entry.right] : []))
+  const keys = Keys.unique(candidates)
+  const itemOf = (candidate: Candidate, key: string): AudioItem => {
+    const { context, language_hints, metadata, model } = candidate.row
+    const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
+    // unchecked: every field was decoded from the row just above
+    return new AudioItem({
+      id: candidate.id,
+      source: candidate.source,
+      kind: candidate.kind,
+      outputKey: key,
+      origin: `manifest ${display}:${candidate.line}`,
+      overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
+      metadata
+    }, true)
+  }
+  candidates.length = 0
+  return (function*(): Generator<SourceEntry> {
+    yield* problems
+    let index = 0
+    for (let at = 0; at < entries.length; at++) {
+      const entry = entries[at]!
+      entries[at] = undefined
+      yield Either.isLeft(entry) ? Either.left(entry.left) : Either.right(itemOf(entry.right, keys[index++]!))
+    }
+  })()
 })
+
+/**
+ * Lists every entry of a manifest, in file order.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const list = (config: Config) => Effect.map(entriesOf(config), (entries) => Array.from(entries))
 
 /**
  * @since 0.1.0
@@ -270,5 +282,5 @@ export const component: SourceComponent<Config, FileSystem.FileSystem | Path.Pat
   description:
     "A CSV or JSONL list of recordings with per-item overrides (model, language_hints, context, output_key, metadata).",
   config: Config,
-  make: (config) => Stream.unwrap(Effect.map(list(config), Stream.fromIterable))
+  make: (config) => Stream.unwrap(Effect.map(entriesOf(config), Stream.fromIterable))
 }

@@ -15,6 +15,7 @@ import type * as Component from "./Component.js"
 import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
+import * as OrderedWorkers from "./internal/orderedWorkers.js"
 import * as KnownFiles from "./KnownFiles.js"
 import { Ledger } from "./Ledger.js"
 import type { PipelineConfig, Registries } from "./PipelineConfig.js"
@@ -23,6 +24,7 @@ import * as RateController from "./RateController.js"
 import { RunContext } from "./RunContext.js"
 import * as SharedRun from "./SharedRun.js"
 import type { Sink, SinkError } from "./Sink.js"
+import { emptySource, nothingMatched } from "./SourceWarnings.js"
 import { Summary } from "./Summary.js"
 import { Transcriber } from "./Transcriber.js"
 import type { Plan, TranscriptionError } from "./Transcriber.js"
@@ -99,28 +101,9 @@ export const entries = (
   ))
 
 /**
- * The warning for a source that yielded nothing: which one, and what it was given.
- *
  * @since 0.2.0
- * @category utils
  */
-export const emptySource = (index: number, source: Component.Typed): string => {
-  const { type, ...fields } = source as Component.Typed & Record<string, unknown>
-  const given = Object.entries(fields).filter(([, value]) =>
-    value !== undefined && !(Array.isArray(value) && value.length === 0)
-  )
-    .map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(", ")
-  return `sources[${index}] (${type}) matched nothing${given === "" ? "" : ` (${given})`}; check its paths and globs`
-}
-
-/**
- * The summary's error when no source yielded anything: a run that transcribed nothing is not a success.
- *
- * @since 0.2.0
- * @category utils
- */
-export const nothingMatched =
-  "no source matched any recording, so nothing was transcribed; check the sources' paths and globs"
+export { emptySource, nothingMatched } from "./SourceWarnings.js"
 
 /**
  * The pipeline's provider as a `Transcriber` layer, with the given key or, without one, the key the
@@ -347,8 +330,51 @@ export interface PlannedItem {
   readonly outputs: ReadonlyArray<string>
 }
 
+/** How many items are planned at a time: the chunks of the plan's stream (a printer writes one per chunk). */
+const planChunk = 256
+
 /**
- * Lists and probes every item and asks the provider for its route, without transcribing anything.
+ * Lists, probes and routes the items one chunk after the other, in the order the sources list them,
+ * without transcribing anything: nothing is kept once emitted, so a plan of any size runs in flat memory.
+ * A file is probed from its first bytes where they tell its duration (`AudioProbe.probe`).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const planned = (
+  config: PipelineConfig,
+  registries: Registries,
+  credentials?: Credentials.Resolved | undefined
+): Stream.Stream<
+  PlannedItem,
+  SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
+  Environment
+> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const probe = yield* AudioProbe
+    const transcriber = yield* Transcriber
+    const built = yield* sinks(config, registries)
+    // one effect per row: the probe, then the route and the outputs computed from its answer
+    const planOne = (entry: SourceEntry): Effect.Effect<PlannedItem> =>
+      entry._tag === "Left"
+        ? Effect.succeed({
+          item: PipelineRunner.itemForSourceError(entry.left),
+          rejected: entry.left.message,
+          outputs: []
+        })
+        : Effect.match(probe.probe(entry.right), {
+          onFailure: (error): PlannedItem => ({ item: entry.right, rejected: error.message, outputs: [] }),
+          onSuccess: (item): PlannedItem => ({ item, plan: transcriber.plan(item), outputs: outputsOf(built, item) })
+        })
+    // 16 rows in flight, by 16 workers per chunk: a fiber per row would cost more than its probe
+    const planRows = (chunk: Chunk.Chunk<SourceEntry>) =>
+      Effect.map(OrderedWorkers.mapInOrder(Chunk.toReadonlyArray(chunk), 16, planOne), Chunk.unsafeFromArray)
+    return entries(config, registries).pipe(Stream.rechunk(planChunk), Stream.mapChunksEffect(planRows))
+  })).pipe(Stream.provideSomeLayer(transcriberLayer(config, registries, credentials)))
+
+/**
+ * Lists and probes every item and asks the provider for its route, without transcribing anything: the
+ * whole plan at once (`planned` streams it).
  *
  * @since 0.1.0
  * @category constructors
@@ -361,32 +387,4 @@ export const plan = (
   ReadonlyArray<PlannedItem>,
   SinkError | TranscriptionError | Credentials.CredentialsError | ConfigError.ConfigError,
   Environment
-> =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const probe = yield* AudioProbe
-      const transcriber = yield* Transcriber
-      const built: ReadonlyArray<Sink.Service> = yield* sinks(config, registries)
-      // the files a successful transcription of the item would produce
-
-      // the rows are listed first, then probed 16 at a time (cheaper per item than a concurrent stream)
-      const listed = yield* Stream.runCollect(entries(config, registries))
-      return yield* Effect.forEach(listed, (entry) =>
-        entry._tag === "Left"
-          ? Effect.succeed<PlannedItem>({
-            item: PipelineRunner.itemForSourceError(entry.left),
-            rejected: entry.left.message,
-            outputs: []
-          })
-          : probe.probe(entry.right).pipe(
-            Effect.map((item): PlannedItem => ({
-              item,
-              plan: transcriber.plan(item),
-              outputs: outputsOf(built, item)
-            })),
-            Effect.catchAll((error) =>
-              Effect.succeed<PlannedItem>({ item: entry.right, rejected: error.message, outputs: [] })
-            )
-          ), { concurrency: 16 })
-    })
-  ).pipe(Effect.provide(transcriberLayer(config, registries, credentials)))
+> => Effect.map(Stream.runCollect(planned(config, registries, credentials)), Chunk.toReadonlyArray)

@@ -1,7 +1,7 @@
 import { Command, FileSystem, Path } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import * as AudioFormat from "../src/AudioFormat.js"
 import { AudioItem } from "../src/AudioItem.js"
 import * as AudioProbe from "../src/AudioProbe.js"
@@ -175,6 +175,75 @@ layer(TestLayer, { timeout: 120_000 })("AudioProbe", (it) => {
       const inspected = yield* AudioProbe.AudioProbe.inspect(fileItem(audio.files.wav))
       assert.strictEqual(inspected.item.container, "wav")
       assert.deepStrictEqual(inspected.bytes, yield* fs.readFile(audio.files.wav))
+    }))
+
+  it.scoped("answers a plan from the first bytes as the whole-file probe does, for every container, short or long", () =>
+    Effect.gen(function*() {
+      const audio = yield* TestAudio.TestAudio
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* fs.makeTempDirectoryScoped()
+      // 40 s of tone: above the 64 KiB a plan reads whole (a WAV above 1 MiB, which even `inspect` reads in part)
+      const long: Record<string, string> = { wav: path.join(dir, "long.wav") }
+      yield* Command.make("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=40", long.wav!)
+        .pipe(Command.exitCode)
+      for (const [name, [file, ...args]] of Object.entries(TestAudio.formats)) {
+        if (name in audio.skipped) continue
+        const out = path.join(dir, `long-${file}`)
+        yield* Command.make("ffmpeg", "-v", "error", "-i", long.wav!, ...args, out).pipe(Command.exitCode)
+        long[name] = out
+      }
+      const fields = (item: AudioItem) => [item.container, item.mime, item.sizeBytes, item.durationMs]
+      const compared: Array<string> = []
+      for (const [set, files] of [["short", audio.files], ["long", long]] as const) {
+        for (const [name, file] of Object.entries(files)) {
+          const planned = yield* AudioProbe.AudioProbe.probe(fileItem(file))
+          const whole = yield* AudioProbe.AudioProbe.inspect(fileItem(file))
+          assert.deepStrictEqual(fields(planned), fields(whole.item), `${set} ${name}`)
+          assert.isDefined(planned.durationMs, `${set} ${name}`)
+          compared.push(`${set} ${name}`)
+        }
+      }
+      assert.includeMembers(compared, ["short wav", "short flac", "long wav", "long mp3", "long flac", "long m4a"])
+      assert.isAbove(Number((yield* fs.stat(long.flac!)).size), 64 * 1024)
+    }))
+
+  it.scoped("reads a long WAV or FLAC for a plan from its first bytes only, not whole", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const path = yield* Path.Path
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const wav = path.join(dir, "long.wav")
+      const flac = path.join(dir, "long.flac")
+      yield* Command.make("sox", "-n", "-r", "16000", "-c", "1", "-b", "16", wav, "synth", "20", "sine", "300-900")
+        .pipe(Command.exitCode)
+      yield* Command.make("sox", wav, flac).pipe(Command.exitCode)
+      // every read through the file system is counted: whole-file reads and streamed ones by path
+      const whole: Array<string> = []
+      const counting = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (real) =>
+          FileSystem.FileSystem.of({
+            ...real,
+            readFile: (file) => Effect.zipRight(Effect.sync(() => whole.push(file)), real.readFile(file)),
+            stream: (file, options) => Stream.ensuring(real.stream(file, options), Effect.sync(() => whole.push(file)))
+          }))
+      )
+      const probe = AudioProbe.AudioProbe.Default.pipe(
+        Layer.provide(counting),
+        Layer.provide(NodeContext.layer)
+      )
+      const [wavItem, flacItem] = yield* Effect.all([
+        AudioProbe.AudioProbe.probe(fileItem(wav)),
+        AudioProbe.AudioProbe.probe(fileItem(flac))
+      ]).pipe(Effect.provide(probe))
+      assert.deepStrictEqual(whole, [], "a plan reads neither file whole")
+      assert.strictEqual(wavItem.durationMs, 20_000)
+      assert.strictEqual(flacItem.durationMs, 20_000)
+      // the whole-file probe of the run reads the FLAC (under 1 MiB) whole and finds the same duration
+      const inspected = yield* AudioProbe.AudioProbe.inspect(fileItem(flac)).pipe(Effect.provide(probe))
+      assert.deepStrictEqual(whole, [flac])
+      assert.strictEqual(inspected.item.durationMs, 20_000)
     }))
 
   it.effect("reads durations with ffprobe when asked directly", () =>

@@ -52,8 +52,24 @@ export const MAX_KEY_BYTES = 1024
 // Keys
 // =============================================================================
 
-const encoder = new TextEncoder()
-const byteLength = (input: string): number => encoder.encode(input).length
+/** The UTF-8 length of a string, counted without encoding it (every item's key is measured). */
+const byteLength = (input: string): number => {
+  let bytes = 0
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < input.length) {
+      const next = input.charCodeAt(i + 1)
+      // a surrogate pair is one character of 4 bytes; a lone surrogate encodes as U+FFFD (3 bytes)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3
+  }
+  return bytes
+}
 
 const shortHash = (input: string): string => createHash("sha256").update(input, "utf8").digest("hex").slice(0, 8)
 
@@ -120,24 +136,25 @@ export const normalizeKey = (key: string, ext = ""): string | undefined => {
     segments.push(segment)
   }
   if (segments.length === 0) return undefined
-  const suffix = `~${shortHash(key)}`
+  // a lossy key ends in `~` and 8 hex digits of its hash, taken only when it is used
+  const suffixBytes = 9
   const extBytes = byteLength(ext)
   const cut = segments.map((segment, index) => {
-    const budget = MAX_SEGMENT_BYTES - (index === segments.length - 1 ? extBytes + suffix.length : 0)
+    const budget = MAX_SEGMENT_BYTES - (index === segments.length - 1 ? extBytes + suffixBytes : 0)
     if (byteLength(segment) <= MAX_SEGMENT_BYTES - (index === segments.length - 1 ? extBytes : 0)) return segment
     lossy = true
     return truncateBytes(segment, budget)
   })
   let joined = cut.join("/")
-  if (byteLength(joined) > MAX_KEY_BYTES - suffix.length) {
+  if (byteLength(joined) > MAX_KEY_BYTES - suffixBytes) {
     lossy = true
-    joined = truncateBytes(joined, MAX_KEY_BYTES - suffix.length).replace(/\/+$/, "")
+    joined = truncateBytes(joined, MAX_KEY_BYTES - suffixBytes).replace(/\/+$/, "")
   }
   if (!lossy) return joined
   const parts = joined.split("/")
   const last = parts.pop()!
-  const budget = MAX_SEGMENT_BYTES - extBytes - suffix.length
-  return [...parts, `${truncateBytes(last, budget)}${suffix}`].join("/")
+  const budget = MAX_SEGMENT_BYTES - extBytes - suffixBytes
+  return [...parts, `${truncateBytes(last, budget)}~${shortHash(key)}`].join("/")
 }
 
 /**

@@ -41,7 +41,13 @@ const unclosedQuoteLine = (text: string): number | undefined => {
   return quoted ? openedAt : undefined
 }
 
-const parseRecords = (text: string, header: { names: Array<string> }, skipped: Array<RawRow>) =>
+// each record becomes its raw row as the parser emits it: no parser bookkeeping is kept per row
+const parseRecords = (
+  text: string,
+  header: { names: Array<string> },
+  skipped: Array<RawRow>,
+  toRow: (record: Record<string, string>, line: number) => RawRow
+) =>
   parseCsv(text, {
     columns: (names: Array<string>) => {
       header.names = names.map((name) => name.trim())
@@ -50,9 +56,9 @@ const parseRecords = (text: string, header: { names: Array<string> }, skipped: A
     bom: true,
     skip_empty_lines: true,
     trim: true,
-    info: true,
     relax_column_count: true,
     skip_records_with_error: true,
+    on_record: (record: Record<string, string>, info: { readonly lines: number }) => toRow(record, info.lines),
     on_skip: (error) => {
       if (error !== undefined) {
         skipped.push({
@@ -62,7 +68,7 @@ const parseRecords = (text: string, header: { names: Array<string> }, skipped: A
       }
       return undefined
     }
-  }) as unknown as Array<{ readonly record: Record<string, string>; readonly info: { readonly lines: number } }>
+  }) as unknown as Array<RawRow>
 
 /**
  * Parses a CSV manifest: the header's column names and one raw row per line, with each cell under its
@@ -77,7 +83,7 @@ export const csvRows = (
   const header = { names: [] as Array<string> }
   const opened = unclosedQuoteLine(text)
   // the rows before an unclosed quote are fine: read them, and report the rest as one problem
-  const lines = text.split("\n")
+  const lines = opened === undefined ? [] : text.split("\n")
   const readable = opened === undefined ? text : lines.slice(0, opened - 1).join("\n")
   const swallowed: Array<RawRow> = opened === undefined ? [] : [{
     line: opened,
@@ -89,18 +95,7 @@ export const csvRows = (
       }; close the quote (a quote inside a cell is written twice: "")`
     )
   }]
-  const parsed = Either.try(() => parseRecords(readable, header, skipped))
-  if (Either.isLeft(parsed)) {
-    const error = parsed.left as { readonly message?: unknown; readonly lines?: unknown }
-    return {
-      header: header.names,
-      rows: [{
-        line: typeof error.lines === "number" ? error.lines : 1,
-        row: Either.left(`invalid CSV: ${String(error.message)}`)
-      }, ...swallowed]
-    }
-  }
-  const rows = parsed.right.map(({ info, record }): RawRow => {
+  const toRow = (record: Record<string, string>, line: number): RawRow => {
     const out: Record<string, unknown> = {}
     const metadata: Record<string, unknown> = {}
     for (const [name, cell] of Object.entries(record)) {
@@ -111,7 +106,7 @@ export const csvRows = (
         const json = Either.try(() => JSON.parse(cell) as unknown)
         if (Either.isLeft(json) || typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
           return {
-            line: info.lines,
+            line,
             row: Either.left("column `metadata` must hold a JSON object, e.g. {\"speaker\":\"A\"}")
           }
         }
@@ -123,9 +118,25 @@ export const csvRows = (
       }
     }
     if (Object.keys(metadata).length > 0) out.metadata = metadata
-    return { line: info.lines, row: Either.right(out) }
-  })
-  return { header: header.names, rows: [...rows, ...skipped, ...swallowed].sort((a, b) => a.line - b.line) }
+    return { line, row: Either.right(out) }
+  }
+  const parsed = Either.try(() => parseRecords(readable, header, skipped, toRow))
+  if (Either.isLeft(parsed)) {
+    const error = parsed.left as { readonly message?: unknown; readonly lines?: unknown }
+    return {
+      header: header.names,
+      rows: [{
+        line: typeof error.lines === "number" ? error.lines : 1,
+        row: Either.left(`invalid CSV: ${String(error.message)}`)
+      }, ...swallowed]
+    }
+  }
+  return {
+    header: header.names,
+    rows: skipped.length + swallowed.length === 0
+      ? parsed.right
+      : [...parsed.right, ...skipped, ...swallowed].sort((a, b) => a.line - b.line)
+  }
 }
 
 /** Parses a JSONL manifest: one JSON object per line; blank lines are skipped. */
