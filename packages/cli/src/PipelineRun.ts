@@ -4,7 +4,16 @@
  *
  * @since 0.1.0
  */
-import { AudioProbe, OutputCheck, OutputRoot, Pipeline, Redact, RunContext, StopSignal } from "@asrflow/core"
+import {
+  AudioProbe,
+  OutputCheck,
+  OutputRoot,
+  Pipeline,
+  Redact,
+  RunContext,
+  SourceCount,
+  StopSignal
+} from "@asrflow/core"
 import type { Credentials, PipelineConfig, PipelineLoader, Summary } from "@asrflow/core"
 import { RunSummary } from "@asrflow/sinks"
 import { FileSystem } from "@effect/platform"
@@ -190,9 +199,9 @@ export const execute = (loaded: PipelineLoader.Loaded, options: Options) =>
               "async tasks stay recorded for the next run (send it again to exit at once)"
           ))))
       }
-      // the total for the progress: the sources are listed once more, alongside the run (nothing is kept)
+      // the total for the progress, counted alongside the run (a files source keeps nothing to count)
       const counting = yield* Effect.forkScoped(
-        Effect.flatMap(Stream.runCount(Pipeline.entries(config, options.registries)), progress.setTotal)
+        Effect.flatMap(SourceCount.count(config, options.registries), progress.setTotal)
       )
       const summary = yield* progress.displaying(Pipeline.run(config, options.registries, {
         concurrency: options.concurrency,

@@ -30,6 +30,8 @@ export interface SourceComponent<C extends Typed = any, R = any> {
   readonly description: string
   readonly config: Schema.Schema<C, any>
   readonly make: (config: C) => Entries<R>
+  /** How many entries `make` gives, when the source can tell without keeping them (a progress total). */
+  readonly count?: ((config: C) => Effect.Effect<number, never, R>) | undefined
 }
 
 /**

@@ -79,7 +79,8 @@ const toPosix = (p: string): string => p.split("\\").join("/")
 const listInclude = Effect.fnUntraced(function*(
   pattern: string,
   baseDir: string,
-  isExcluded: (absolute: string) => boolean
+  isExcluded: (absolute: string) => boolean,
+  onFound: (found: Found) => void
 ) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -100,31 +101,28 @@ const listInclude = Effect.fnUntraced(function*(
   const rootInfo = yield* Effect.either(fs.stat(root))
   if (Either.isLeft(rootInfo)) {
     const missing = rootInfo.left._tag === "SystemError" && rootInfo.left.reason === "NotFound"
-    if (scan.isGlob && missing) return { root, found: [] as Array<Found> }
-    return {
-      root,
-      found: [{
-        rel: "",
-        entry: fail(
-          root,
-          missing ? "NotFound" : "Unreadable",
-          missing ?
-            `\`${pattern}\` does not exist (relative paths start at ${baseDir})` :
-            `cannot read \`${pattern}\`: ${rootInfo.left.message}`,
-          rootInfo.left
-        )
-      }]
-    }
+    if (scan.isGlob && missing) return root
+    onFound({
+      rel: "",
+      entry: fail(
+        root,
+        missing ? "NotFound" : "Unreadable",
+        missing ?
+          `\`${pattern}\` does not exist (relative paths start at ${baseDir})` :
+          `cannot read \`${pattern}\`: ${rootInfo.left.message}`,
+        rootInfo.left
+      )
+    })
+    return root
   }
   if (!scan.isGlob && rootInfo.right.type !== "Directory") {
     const name = path.basename(root)
     if (rootInfo.right.type !== "File") {
-      return {
-        root: path.dirname(root),
-        found: [{ rel: name, entry: fail(root, "Unreadable", `not a regular file (${rootInfo.right.type})`) }]
-      }
+      onFound({ rel: name, entry: fail(root, "Unreadable", `not a regular file (${rootInfo.right.type})`) })
+    } else if (!isExcluded(root)) {
+      onFound({ rel: name, entry: Either.right(root) })
     }
-    return { root: path.dirname(root), found: isExcluded(root) ? [] : [{ rel: name, entry: Either.right(root) }] }
+    return path.dirname(root)
   }
 
   const byExtension = (rel: string) => audioExtensions.includes(Keys.extensionOf(rel))
@@ -138,7 +136,6 @@ const listInclude = Effect.fnUntraced(function*(
   const inside = (real: string) =>
     real === rootReal || real.startsWith(rootReal.endsWith(path.sep) ? rootReal : rootReal + path.sep)
   const visited = new Set<string>([rootReal])
-  const found: Array<Found> = []
 
   // with the platform's typed listing, a file or directory costs no call of its own; otherwise each name is
   // "Unknown" and its type is read below
@@ -156,7 +153,7 @@ const listInclude = Effect.fnUntraced(function*(
         const real = yield* Effect.option(fs.realPath(absolute))
         if (Option.isNone(real)) {
           if (accept(rel, absolute)) {
-            found.push({ rel, entry: fail(absolute, "NotFound", `broken symlink (points to ${link.value})`) })
+            onFound({ rel, entry: fail(absolute, "NotFound", `broken symlink (points to ${link.value})`) })
           }
           return undefined
         }
@@ -164,7 +161,7 @@ const listInclude = Effect.fnUntraced(function*(
           const info = yield* Effect.option(fs.stat(absolute))
           const isDirectory = Option.isSome(info) && info.value.type === "Directory"
           if (isDirectory ? canDescend(rel) && !isExcluded(absolute) : accept(rel, absolute)) {
-            found.push({
+            onFound({
               rel,
               entry: fail(
                 absolute,
@@ -179,7 +176,7 @@ const listInclude = Effect.fnUntraced(function*(
       const info = yield* Effect.either(fs.stat(absolute))
       if (Either.isLeft(info)) {
         if (accept(rel, absolute)) {
-          found.push({ rel, entry: fail(absolute, "Unreadable", `cannot stat: ${info.left.message}`, info.left) })
+          onFound({ rel, entry: fail(absolute, "Unreadable", `cannot stat: ${info.left.message}`, info.left) })
         }
         return undefined
       }
@@ -190,7 +187,7 @@ const listInclude = Effect.fnUntraced(function*(
     Effect.gen(function*() {
       const listed = yield* Effect.either(entries(directory))
       if (Either.isLeft(listed)) {
-        found.push({
+        onFound({
           rel: prefix,
           entry: fail(directory, "Unreadable", `cannot list the directory: ${listed.left.message}`, listed.left)
         })
@@ -214,12 +211,12 @@ const listInclude = Effect.fnUntraced(function*(
             break
           }
           case "File": {
-            if (accept(rel, absolute)) found.push({ rel, entry: Either.right(absolute) })
+            if (accept(rel, absolute)) onFound({ rel, entry: Either.right(absolute) })
             break
           }
           default: {
             if (accept(rel, absolute)) {
-              found.push({ rel, entry: fail(absolute, "Unreadable", `not a regular file (${type})`) })
+              onFound({ rel, entry: fail(absolute, "Unreadable", `not a regular file (${type})`) })
             }
           }
         }
@@ -227,11 +224,26 @@ const listInclude = Effect.fnUntraced(function*(
     })
 
   yield* walk(root, "")
-  return { root, found }
+  return root
 })
+
+/** The test of the `exclude` globs, against absolute paths. */
+const excluder = (config: Config, path: Path.Path, baseDir: string) => {
+  const excludes = config.exclude.map((pattern) => {
+    const isMatch = picomatch(toPosix(pattern))
+    return path.isAbsolute(pattern) ?
+      (absolute: string) => isMatch(toPosix(absolute)) :
+      (absolute: string) => isMatch(toPosix(path.relative(baseDir, absolute)))
+  })
+  return (absolute: string) => excludes.some((test) => test(absolute))
+}
 
 /**
  * Lists every entry of a `files` source, in order, with unique output keys.
+ *
+ * What is kept for the run is compact (a source of 100,000 files is a few MB): each file's path relative to
+ * its walk's root and which `include` found it; its output key only where a clash changed it; the rare
+ * errors aside. Each item is made only when the run reaches it, and is not kept.
  *
  * @since 0.1.0
  * @category constructors
@@ -239,53 +251,108 @@ const listInclude = Effect.fnUntraced(function*(
 export const list = Effect.fnUntraced(function*(config: Config) {
   const path = yield* Path.Path
   const { baseDir } = yield* RunContext
-  const excludes = config.exclude.map((pattern) => {
-    const isMatch = picomatch(toPosix(pattern))
-    return path.isAbsolute(pattern) ?
-      (absolute: string) => isMatch(toPosix(absolute)) :
-      (absolute: string) => isMatch(toPosix(path.relative(baseDir, absolute)))
-  })
-  const isExcluded = (absolute: string) => excludes.some((test) => test(absolute))
-  const seen = new Set<string>()
-  const files: Array<{ readonly absolute: string; readonly rel: string; readonly pattern: string }> = []
-  const entries: Array<Either.Either<number, SourceError>> = []
-  for (const pattern of config.include) {
-    const { found } = yield* listInclude(pattern, baseDir, isExcluded)
-    for (const { entry, rel } of [...found].sort((a, b) => compare(a.rel, b.rel))) {
-      if (Either.isLeft(entry)) {
-        entries.push(Either.left(entry.left))
-      } else if (!seen.has(entry.right)) {
-        seen.add(entry.right)
-        entries.push(Either.right(files.length))
-        files.push({ absolute: entry.right, rel, pattern })
+  const isExcluded = excluder(config, path, baseDir)
+  // one walk never finds a path twice (each directory is walked once): only several patterns need the set
+  const seen = config.include.length > 1 ? new Set<string>() : undefined
+  const roots: Array<string> = []
+  const rels: Array<string> = []
+  const patternOf: Array<number> = []
+  const errors: Array<SourceError> = []
+  // the entries in order: a file's index, or -(error index + 1)
+  const order: Array<number> = []
+  for (const [patternIndex, pattern] of config.include.entries()) {
+    const files: Array<string> = []
+    const failed: Array<{ readonly rel: string; readonly error: SourceError }> = []
+    const root = yield* listInclude(pattern, baseDir, isExcluded, ({ entry, rel }) => {
+      if (Either.isLeft(entry)) failed.push({ rel, error: entry.left })
+      else files.push(rel)
+    })
+    roots.push(root)
+    files.sort(compare)
+    failed.sort((a, b) => compare(a.rel, b.rel))
+    // files and errors merged in the order of their paths
+    for (let file = 0, error = 0; file < files.length || error < failed.length;) {
+      if (error < failed.length && (file >= files.length || compare(failed[error]!.rel, files[file]!) < 0)) {
+        order.push(-(errors.push(failed[error++]!.error)))
+        continue
       }
+      const rel = files[file++]!
+      if (seen !== undefined) {
+        const absolute = path.join(root, rel)
+        if (seen.has(absolute)) continue
+        seen.add(absolute)
+      }
+      order.push(rels.push(rel) - 1)
+      patternOf.push(patternIndex)
     }
   }
+  const absoluteOf = (index: number) => path.join(roots[patternOf[index]!]!, rels[index]!)
   // clashes are settled in the order of the files' absolute paths, not of `include`: reordering the
-  // patterns must not move outputs (or re-bill them under new fingerprints)
-  const byPath = files.map((_, index) => index).sort((a, b) => compare(files[a]!.absolute, files[b]!.absolute))
+  // patterns must not move outputs (or re-bill them under new fingerprints); one pattern's files are in that
+  // order already
+  const byPath = rels.map((_, index) => index)
+  if (config.include.length > 1) {
+    const absolutes = byPath.map(absoluteOf)
+    byPath.sort((a, b) => compare(absolutes[a]!, absolutes[b]!))
+  }
   const settled = Keys.unique(byPath.map((index) => ({
-    key: Keys.stripExtension(files[index]!.rel),
-    fallback: files[index]!.rel
+    key: Keys.stripExtension(rels[index]!),
+    fallback: rels[index]!
   })))
-  const keys: Array<string> = []
-  byPath.forEach((index, position) => (keys[index] = settled[position]!))
-  // the walk keeps paths and keys; each item is made only when the run reaches it, and is not kept
+  const changedKeys = new Map<number, string>()
+  byPath.forEach((index, position) => {
+    if (settled[position] !== Keys.stripExtension(rels[index]!)) changedKeys.set(index, settled[position]!)
+  })
+  const origins = config.include.map((pattern) => `files ${pattern}`)
   return {
     *[Symbol.iterator]() {
-      for (const entry of entries) {
-        yield Either.map(entry, (index) =>
-          // strings from the walk: valid by construction, so not validated again (100,000 items stay cheap)
+      for (const entry of order) {
+        if (entry < 0) {
+          yield Either.left(errors[-entry - 1]!)
+          continue
+        }
+        const absolute = absoluteOf(entry)
+        // strings from the walk: valid by construction, so not validated again (100,000 items stay cheap)
+        yield Either.right(
           new AudioItem({
-            id: files[index].absolute,
-            source: files[index].absolute,
+            id: absolute,
+            source: absolute,
             kind: "file",
-            outputKey: keys[index],
-            origin: `files ${files[index].pattern}`
-          }, true))
+            outputKey: changedKeys.get(entry) ?? Keys.stripExtension(rels[entry]!),
+            origin: origins[patternOf[entry]!]!
+          }, true)
+        )
       }
     }
   } satisfies Iterable<SourceEntry>
+})
+
+/**
+ * How many entries `list` gives, without keeping them: a progress total that costs no second listing's
+ * memory (only several patterns keep the paths, to count a file found twice once).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const count = Effect.fnUntraced(function*(config: Config) {
+  const path = yield* Path.Path
+  const { baseDir } = yield* RunContext
+  const isExcluded = excluder(config, path, baseDir)
+  const seen = config.include.length > 1 ? new Set<string>() : undefined
+  let entries = 0
+  for (const pattern of config.include) {
+    const found: Array<string> = []
+    const root = yield* listInclude(pattern, baseDir, isExcluded, ({ entry, rel }) => {
+      if (Either.isLeft(entry) || seen === undefined) entries += 1
+      else found.push(rel)
+    })
+    for (const rel of found) {
+      const absolute = path.join(root, rel)
+      if (!seen!.has(absolute)) entries += 1
+      seen!.add(absolute)
+    }
+  }
+  return entries
 })
 
 /**
@@ -297,5 +364,6 @@ export const component: SourceComponent<Config, FileSystem.FileSystem | Path.Pat
   type: "files",
   description: "Local audio files found by glob, directory or path.",
   config: Config,
-  make: (config) => Stream.unwrap(Effect.map(list(config), Stream.fromIterable))
+  make: (config) => Stream.unwrap(Effect.map(list(config), Stream.fromIterable)),
+  count
 }

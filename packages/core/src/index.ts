@@ -99,6 +99,11 @@ export * as Redact from "./Redact.js"
 export * as Fingerprint from "./Fingerprint.js"
 
 /**
+ * @since 0.3.0
+ */
+export * as SourceCount from "./SourceCount.js"
+
+/**
  * @since 0.1.0
  */
 export * as Ledger from "./Ledger.js"

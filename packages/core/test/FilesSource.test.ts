@@ -5,7 +5,8 @@ import { Effect, Either, Layer, Schema } from "effect"
 import { readdir } from "node:fs/promises"
 import { DirectoryEntries } from "../src/DirectoryEntries.js"
 import * as FilesSource from "../src/FilesSource.js"
-import { collect, summarize } from "./utils/sources.js"
+import { RunContext } from "../src/RunContext.js"
+import { collect, runContext, summarize } from "./utils/sources.js"
 
 /**
  * A real tree:
@@ -194,6 +195,29 @@ for (
           "x.wav <- audio/b/x.wav",
           "x.wav~2 <- audio/c/x.wav"
         ])
+      }))
+
+    it.scoped("counts as many entries as it lists, a file found by two patterns once, without keeping them", () =>
+      Effect.gen(function*() {
+        const base = yield* makeTree
+        const configs = [
+          config(["audio/**/*.{wav,mp3}"], ["**/drafts/**"]),
+          config(["audio"]),
+          config([
+            "single.mp3",
+            "missing.wav",
+            "nothing/**/*.wav",
+            "audio/b/*.wav",
+            "audio/**/x.wav",
+            `${base}/outside`
+          ]),
+          config(["audio/b/*.wav", "audio/c/*.{wav,mp3}", "audio"])
+        ]
+        for (const source of configs) {
+          const entries = yield* collect(FilesSource.component.make(source), base)
+          const counted = yield* FilesSource.count(source).pipe(Effect.provideService(RunContext, runContext(base)))
+          assert.strictEqual(counted, entries.length, source.include.join(", "))
+        }
       }))
   })
 }
