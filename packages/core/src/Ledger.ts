@@ -133,6 +133,8 @@ export declare namespace Ledger {
     readonly rememberHash: (stamp: FileStamp, sha256: string) => Effect.Effect<void>
     /** The hash and probe facts recorded for a local file, if its size, mtime and inode are still the same. */
     readonly knownFile: (stamp: FileStamp) => Effect.Effect<Option.Option<KnownFile>>
+    /** Whether any local file's probe facts are remembered (a first run has none to look up). */
+    readonly remembersFiles: Effect.Effect<boolean>
     /** Records a local file's hash, and what the probe found it to be, with the stamp they were read with. */
     readonly rememberFile: (stamp: FileStamp, sha256: string, facts?: FileFacts | undefined) => Effect.Effect<void>
   }

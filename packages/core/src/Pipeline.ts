@@ -289,8 +289,8 @@ export const run = (
           ),
         isDone: ledger === undefined ? undefined : isDone,
         // an unchanged file the ledger has done is skipped before it is opened (not with --force: its outputs
-        // are checked then)
-        knownDone: ledger === undefined || options.force === true
+        // are checked then; not when the ledger remembers no file: nothing to look up)
+        knownDone: ledger === undefined || options.force === true || !(yield* ledger.remembersFiles)
           ? undefined
           : (item) => KnownFiles.knownDone(ledger, transcriber.requestKey)(item).pipe(Effect.provide(environment)),
         outputPath: (relative) => path.resolve(context.outputRoot, relative),

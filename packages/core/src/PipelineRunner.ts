@@ -294,6 +294,15 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         options.knownDone(entry.right),
         (known) => Option.isNone(known) ? Effect.succeed(true) : Effect.as(skipKnown(entry.right, known.value), false)
       )
+  // several entries are checked at once, in order: a check waits on a `stat`, which waits behind the file reads
+  // of the items in flight, and the entries after it must not wait for it to be admitted
+  const unlessKnownDone = (entries: Stream.Stream<SourceEntry>): Stream.Stream<SourceEntry> =>
+    options.knownDone === undefined ? entries : entries.pipe(
+      Stream.mapEffect((entry) => Effect.map(notKnownDone(entry), (on) => on ? Option.some(entry) : Option.none()), {
+        concurrency: 32
+      }),
+      Stream.filterMap((entry) => entry)
+    )
 
   const processEntry = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) =>
     Either.isLeft(entry)
@@ -347,8 +356,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     )
 
   const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
-  const aborted = yield* listed.pipe(
-    Stream.filterEffect(notKnownDone),
+  const aborted = yield* unlessKnownDone(listed).pipe(
     // admission is sequential, so the source is read only as fast as items are admitted
     Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
     Stream.mapEffect(([entry, slot]) => admitted(entry, slot), { concurrency: "unbounded", unordered: true }),

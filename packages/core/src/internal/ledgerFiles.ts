@@ -56,8 +56,15 @@ export const make = Effect.gen(function*() {
         inode = ${stamp.inode}, sha256 = ${sha256}, updated_at = ${updatedAt}, probe = ${probe}`
     }).pipe(Effect.asVoid, Effect.orDie)
 
+  const remembersFiles: Effect.Effect<boolean> =
+    sql`SELECT 1 AS found FROM asrflow_files WHERE probe IS NOT NULL LIMIT 1`.pipe(
+      Effect.map((rows) => rows.length > 0),
+      Effect.orDie
+    )
+
   return {
     knownFile,
+    remembersFiles,
     rememberFile,
     knownHash: (stamp: FileStamp) => Effect.map(knownFile(stamp), Option.map((known) => known.sha256)),
     rememberHash: (stamp: FileStamp, sha256: string) => rememberFile(stamp, sha256)

@@ -44,7 +44,7 @@ const toNullableNumber = (value: number | bigint | string | null): number | null
  * @category constructors
  */
 export const make: Effect.Effect<
-  Omit<Ledger.Service, "knownHash" | "rememberHash" | "knownFile" | "rememberFile">,
+  Omit<Ledger.Service, "knownHash" | "rememberHash" | "knownFile" | "rememberFile" | "remembersFiles">,
   never,
   SqlClient.SqlClient
 > = Effect.gen(function*() {
