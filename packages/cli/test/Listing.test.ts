@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { speak } from "./utils/Audio.js"
-import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, folderPipeline, runCli, tempDir } from "./utils/Cli.js"
 
 // The binary lists folders with Node's typed readdir (cli/src/NodeDirectoryEntries.ts): files and folders
 // need no call of their own, links are still followed and guarded, and other entries are still reported.
@@ -27,24 +27,11 @@ describe("asrflow run: listing a folder", () => {
     "transcribes the files and links inside it, and reports the link outside, the broken link and the FIFO",
     async () => {
       const out = path.join(work, "out")
-      const pipeline = path.join(work, "pipeline.yaml")
-      fs.writeFileSync(
-        pipeline,
-        [
-          "version: 1",
-          `output_dir: ${out}`,
-          "sources:",
-          "  - type: files",
-          `    include: ["${audio}"]`,
-          "provider:",
-          "  type: qwen",
-          "  model: qwen3-asr-flash",
-          "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
-          "sinks:",
-          "  - type: text",
-          ""
-        ].join("\n")
-      )
+      const pipeline = folderPipeline(path.join(work, "pipeline.yaml"), {
+        output: out,
+        include: audio,
+        sinks: ["text"]
+      })
       const emulator = await startEmulator({ rate_limits: { enabled: false } })
       try {
         const result = await runCli(["run", pipeline], { cwd: work, env: emulatorEnv(emulator) })

@@ -3,7 +3,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { speak } from "./utils/Audio.js"
-import { emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
+import { emulatorEnv, folderPipeline, runCli, tempDir } from "./utils/Cli.js"
 
 // A resumed run skips a done item whose file is unchanged (same size, mtime and inode) from the ledger alone:
 // the file is not opened. A file whose stamp moved takes the whole path again (probe, hash, ledger).
@@ -27,24 +27,7 @@ const newestRunLog = (out: string) => {
 describe("asrflow run: resuming from the ledger", () => {
   it("skips unchanged done files without opening them, and probes a file whose mtime moved", async () => {
     const out = path.join(work, "out")
-    const pipeline = path.join(work, "pipeline.yaml")
-    fs.writeFileSync(
-      pipeline,
-      [
-        "version: 1",
-        `output_dir: ${out}`,
-        "sources:",
-        "  - type: files",
-        `    include: ["${audio}"]`,
-        "provider:",
-        "  type: qwen",
-        "  model: qwen3-asr-flash",
-        "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
-        "sinks:",
-        "  - type: text",
-        ""
-      ].join("\n")
-    )
+    const pipeline = folderPipeline(path.join(work, "pipeline.yaml"), { output: out, include: audio, sinks: ["text"] })
     const emulator = await startEmulator({ rate_limits: { enabled: false } })
     try {
       const run = () => runCli(["run", pipeline], { cwd: work, env: emulatorEnv(emulator) })

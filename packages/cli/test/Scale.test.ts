@@ -3,7 +3,7 @@ import { assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { speak } from "./utils/Audio.js"
-import { binary, emulatorEnv, runCli, tempDir } from "./utils/Cli.js"
+import { binary, emulatorEnv, folderPipeline, runCli, tempDir } from "./utils/Cli.js"
 
 // A batch of 2,000 items in a process whose heap is capped: nothing per item may outlive the item (the
 // source makes its items as the run reaches them, the summary lists a bounded number of failures, the JSONL
@@ -26,27 +26,12 @@ describe("asrflow run: a large batch in a capped heap", () => {
     // the same clip under 2,000 names (hard links: the folder costs nothing)
     for (let i = 0; i < items; i++) fs.linkSync(clip, path.join(audio, `clip-${String(i).padStart(4, "0")}.wav`))
     const out = path.join(work, "out")
-    const pipeline = path.join(work, "pipeline.yaml")
-    fs.writeFileSync(
-      pipeline,
-      [
-        "version: 1",
-        `output_dir: ${out}`,
-        "sources:",
-        "  - type: files",
-        `    include: ["${audio}"]`,
-        "concurrency: 32",
-        "provider:",
-        "  type: qwen",
-        "  model: qwen3-asr-flash",
-        // the emulator's limits are off: pacing is not what this test is about
-        "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
-        "sinks:",
-        "  - type: text",
-        "  - type: jsonl",
-        ""
-      ].join("\n")
-    )
+    const pipeline = folderPipeline(path.join(work, "pipeline.yaml"), {
+      output: out,
+      include: audio,
+      sinks: ["text", "jsonl"],
+      concurrency: 32
+    })
     const emulator = await startEmulator({ rate_limits: { enabled: false } })
     try {
       const run = () =>

@@ -35,6 +35,37 @@ export const emulatorEnv = (
   ...(output === undefined ? {} : { OUTPUT_DIR: output })
 })
 
+/**
+ * Writes a pipeline over one folder to qwen's sync model, with the emulator's limits off and the client's pacing
+ * pinned far above them (pacing is not what such a test is about).
+ */
+export const folderPipeline = (file: string, options: {
+  readonly output: string
+  readonly include: string
+  readonly sinks: ReadonlyArray<string>
+  readonly concurrency?: number
+}): string => {
+  fs.writeFileSync(
+    file,
+    [
+      "version: 1",
+      `output_dir: ${options.output}`,
+      "sources:",
+      "  - type: files",
+      `    include: ["${options.include}"]`,
+      ...(options.concurrency === undefined ? [] : [`concurrency: ${options.concurrency}`]),
+      "provider:",
+      "  type: qwen",
+      "  model: qwen3-asr-flash",
+      "  rate_limit: { requests_per_minute: 1000000, adaptive: false }",
+      "sinks:",
+      ...options.sinks.map((sink) => `  - type: ${sink}`),
+      ""
+    ].join("\n")
+  )
+  return file
+}
+
 export interface CliOptions {
   readonly cwd?: string
   readonly env?: Record<string, string | undefined>
