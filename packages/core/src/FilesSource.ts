@@ -138,7 +138,8 @@ const listInclude = Effect.fnUntraced(function*(
   const visited = new Set<string>([rootReal])
 
   // with the platform's typed listing, a file or directory costs no call of its own; otherwise each name is
-  // "Unknown" and its type is read below
+  // "Unknown" and its type is read below. A listed file that cannot be read (a directory that can be listed but
+  // not searched) then fails when it is probed, not as a source entry
   const entries = Option.match(yield* Effect.serviceOption(DirectoryEntries), {
     onNone: () => (directory: string) =>
       Effect.map(fs.readDirectory(directory), (names) => names.map((name): Entry => ({ name, type: "Unknown" }))),

@@ -3,6 +3,9 @@
  * found it to be, under the file's size, mtime and inode; while those are unchanged, a file is the same
  * item it was, so whether it is done is one `stat` and two lookups away: no open, no read, no hash.
  *
+ * The facts are those of the probe that read the file: a later probe that would measure the same bytes
+ * differently (ffprobe installed since, say) is not asked while the stamp holds.
+ *
  * @since 0.3.0
  */
 import { FileSystem } from "@effect/platform"
