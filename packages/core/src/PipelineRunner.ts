@@ -11,6 +11,7 @@
  */
 import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
 import * as Admission from "./Admission.js"
+import * as AdmittedFibers from "./internal/admittedFibers.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
 import * as PhaseSpan from "./PhaseSpan.js"
@@ -348,20 +349,16 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     return Effect.flatMap(stop.value.poll, (requested) => Option.isSome(requested) ? Effect.void : started)
   }
 
-  const admitted = (entry: SourceEntry, admittedSlot: Admission.Slot) =>
-    Effect.flatMap(
-      Ref.make(admittedSlot),
-      (slot) => stoppable(entry, slot).pipe(Effect.ensuring(Effect.flatMap(Ref.get(slot), gate.release)))
-    )
-
   const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
-  const aborted = yield* listed.pipe(
+  const aborted = yield* AdmittedFibers.forEachAdmitted({
     // one entry after another: checking several at once costs a fiber each (100,000 done items: 63 s, not 50 s)
-    Stream.filterEffect(notKnownDone),
-    // admission is sequential, so the source is read only as fast as items are admitted
-    Stream.mapEffect((entry) => Effect.map(gate.admit, (slot) => [entry, slot] as const)),
-    Stream.mapEffect(([entry, slot]) => admitted(entry, slot), { concurrency: "unbounded", unordered: true }),
-    Stream.runDrain,
+    stream: Stream.filterEffect(listed, notKnownDone),
+    // admission is sequential, so the source is read only as fast as items are admitted; an item's slot
+    // changes with its rounds
+    admit: Effect.flatMap(gate.admit, Ref.make),
+    release: (slot) => Effect.flatMap(Ref.get(slot), gate.release),
+    work: stoppable
+  }).pipe(
     Effect.as(Option.none<string>()),
     Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`))),
     Effect.provideService(RunEvents.RunEvents, events)
