@@ -11,9 +11,9 @@
  */
 import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
 import * as Admission from "./Admission.js"
-import * as AdmittedFibers from "./internal/admittedFibers.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
+import * as AdmittedFibers from "./internal/admittedFibers.js"
 import * as PhaseSpan from "./PhaseSpan.js"
 import { RateController } from "./RateController.js"
 import * as RetryPolicy from "./RetryPolicy.js"

@@ -20,16 +20,22 @@ import { tempPathFor } from "./AtomicFile.js"
  * @category utils
  */
 export const keyOf = (text: string, index: number): string => {
+  const key = outputKeyOf(text)
+  return key === undefined ? `#${index}` : `k:${key}`
+}
+
+/** A line's output key, or undefined for a line that is not such JSON (it is kept at its place). */
+const outputKeyOf = (text: string): string | undefined => {
   try {
     const parsed: unknown = JSON.parse(text)
     if (typeof parsed === "object" && parsed !== null && "output_key" in parsed) {
       const key = (parsed as { readonly output_key: unknown }).output_key
-      if (typeof key === "string") return `k:${key}`
+      if (typeof key === "string") return key
     }
   } catch {
-    // not JSON: kept as it is, at its place
+    // not JSON
   }
-  return `#${index}`
+  return undefined
 }
 
 /**
@@ -86,7 +92,12 @@ export const mergeInto = (
     for (const generation of generations) {
       yield* eachLine(fs, generation, (lines) =>
         Effect.sync(() => {
-          for (const line of lines) newest.set(keyOf(line, index), index++)
+          // only keyed lines are remembered (the key itself, nothing added to it): any other line is kept
+          for (const line of lines) {
+            const key = outputKeyOf(line)
+            if (key !== undefined) newest.set(key, index)
+            index++
+          }
         }))
     }
     const run = yield* Effect.serviceOption(RunContext)
@@ -101,7 +112,8 @@ export const mergeInto = (
         yield* eachLine(fs, generation, (lines) =>
           Effect.suspend(() => {
             for (const line of lines) {
-              if (newest.get(keyOf(line, position)) === position) block += `${line}\n`
+              const key = outputKeyOf(line)
+              if (key === undefined || newest.get(key) === position) block += `${line}\n`
               position++
             }
             if (block.length < blockChars) return Effect.void

@@ -127,12 +127,17 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
         const leftovers = (yield* fs.readDirectory(dir)).filter((entry) =>
           entry.startsWith(`.${name}.`) && entry.endsWith(".partial") && path.join(dir, entry) !== partial
         )
-        // streamed, oldest first: the previous file, partials of crashed runs, this run's lines
-        yield* JsonlMerge.mergeInto(target, [
-          ...((yield* fs.exists(target)) ? [{ file: target, keepUnterminated: true }] : []),
-          ...leftovers.map((entry) => ({ file: path.join(dir, entry), keepUnterminated: false })),
-          { file: partial, keepUnterminated: false }
-        ])
+        const unchanged = counts.written === 0 && counts.failed === 0 && leftovers.length === 0 &&
+          (yield* fs.exists(target))
+        // streamed, oldest first: the previous file, partials of crashed runs, this run's lines; with nothing
+        // new (a resumed run that skipped every item) the file stays as the last merge wrote it
+        if (!unchanged) {
+          yield* JsonlMerge.mergeInto(target, [
+            ...((yield* fs.exists(target)) ? [{ file: target, keepUnterminated: true }] : []),
+            ...leftovers.map((entry) => ({ file: path.join(dir, entry), keepUnterminated: false })),
+            { file: partial, keepUnterminated: false }
+          ])
+        }
         yield* fs.remove(partial)
         for (const entry of leftovers) yield* fs.remove(path.join(dir, entry)).pipe(Effect.ignore)
         yield* Effect.logDebug(`wrote ${target}`).pipe(Effect.annotateLogs(counts))

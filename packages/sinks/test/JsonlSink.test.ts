@@ -74,6 +74,22 @@ layer(NodeContext.layer)("JsonlSink", (it) => {
       ])
     }))
 
+  it.scoped("leaves the file as it is (not rewritten) after a run that wrote nothing to it", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, [fixtures.chinese, fixtures.failed]))
+      const file = `${outputRoot}/transcripts.jsonl`
+      const before = yield* fs.stat(file)
+      const text = yield* fs.readFileString(file)
+      // a resumed run whose items were all skipped: the sink opens and closes without a line
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, []))
+      const after = yield* fs.stat(file)
+      assert.deepStrictEqual(after.ino, before.ino, "the same file, not a merged copy renamed onto it")
+      assert.strictEqual(yield* fs.readFileString(file), text)
+      assert.deepStrictEqual((yield* fs.readDirectory(outputRoot)).sort(), ["transcripts.jsonl"], "no partial left")
+    }))
+
   it.scoped("recovers the complete lines a crashed run left in its partial file", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
