@@ -23,6 +23,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import { describe } from "./AtomicFile.js"
+import * as GroupAppend from "./internal/groupAppend.js"
 import { redactError } from "./ItemSink.js"
 import * as JsonlMerge from "./JsonlMerge.js"
 import * as JsonSink from "./JsonSink.js"
@@ -89,8 +90,6 @@ export const merge = (...generations: ReadonlyArray<ReadonlyArray<string>>): Arr
   return [...byKey.values()]
 }
 
-const encoder = new TextEncoder()
-
 /**
  * @since 0.1.0
  * @category components
@@ -120,7 +119,7 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
       const handle = yield* fs.open(partial, { flag: "a" }).pipe(
         Effect.mapError((cause) => fail("Open", `cannot open ${partial}: ${describe(cause)}`, cause))
       )
-      const lock = yield* Effect.makeSemaphore(1)
+      const append = GroupAppend.make((bytes) => handle.writeAll(bytes))
       const counts = { written: 0, failed: 0 }
 
       const finish = Effect.gen(function*() {
@@ -167,9 +166,7 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
           catch: (cause) => fail("Encode", String(cause), cause)
         }).pipe(
           Effect.flatMap((text) =>
-            lock.withPermits(1)(handle.writeAll(encoder.encode(text))).pipe(
-              Effect.mapError((cause) => fail("Write", describe(cause), cause))
-            )
+            append(text).pipe(Effect.mapError((cause) => fail("Write", describe(cause), cause)))
           ),
           Effect.tap(() => {
             counts.written += 1

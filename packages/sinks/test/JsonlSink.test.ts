@@ -74,6 +74,33 @@ layer(NodeContext.layer)("JsonlSink", (it) => {
       ])
     }))
 
+  it.scoped("writes every line whole when many items write at once, each in the file before its write returns", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      const scope = yield* Scope.make()
+      const sink = yield* JsonlSink.component.make(config).pipe(Scope.extend(scope), Effect.provide(runContext(dir)))
+      const results = Array.from({ length: 200 }, (_, i) => fixtures.withKey(fixtures.chinese, `item/${i}`))
+      const partialLines = Effect.gen(function*() {
+        const partial = (yield* fs.readDirectory(outputRoot)).find((name) => name.endsWith(".partial"))!
+        return readLines(yield* fs.readFileString(`${outputRoot}/${partial}`)).map((line) => line.output_key)
+      })
+      // 32 at a time, as a run's items do; each write finds its own line in the file once it returns
+      yield* Effect.forEach(
+        results,
+        (result) =>
+          Effect.zipRight(
+            sink.write(result),
+            Effect.map(partialLines, (keys) => assert.include(keys, result.item.outputKey))
+          ),
+        { concurrency: 32, discard: true }
+      )
+      yield* Scope.close(scope, Exit.void)
+      const keys = readLines(yield* fs.readFileString(`${outputRoot}/transcripts.jsonl`)).map((line) => line.output_key)
+      assert.strictEqual(keys.length, 200)
+      assert.deepStrictEqual([...keys].sort(), results.map((result) => result.item.outputKey).sort())
+    }))
+
   it.scoped("leaves the file as it is (not rewritten) after a run that wrote nothing to it", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
