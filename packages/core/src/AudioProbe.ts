@@ -210,8 +210,9 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
     })
 
     // the probed item, the whole file when the probe read it whole (so the hash need not read it again), and
-    // the file's stamp (size, mtime, inode), under which the ledger remembers what the probe found
-    const inspect = Effect.fn("AudioProbe.probe")(function*(item: AudioItem) {
+    // the file's stamp (size, mtime, inode), under which the ledger remembers what the probe found; untraced,
+    // as `verify`: the run's `asrflow.probe` span covers both, and a traced function captures a stack per call
+    const inspect = Effect.fnUntraced(function*(item: AudioItem) {
       if (item.kind !== "file") return { item, bytes: undefined, stamp: undefined }
       return (yield* examine(item, "whole"))!
     })
@@ -233,7 +234,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
      * Before an item is sent: a compressed file whose readable audio falls short of the duration its
      * header announced is corrupt (needs ffmpeg; skipped without it). WAV was checked by `probe`.
      */
-    const verify = Effect.fn("AudioProbe.verify")(function*(item: AudioItem) {
+    const verify = Effect.fnUntraced(function*(item: AudioItem) {
       if (
         item.kind !== "file" || item.durationMs === undefined || item.container === "wav" ||
         item.container === "pcm" || Option.isNone(executor)

@@ -9,11 +9,12 @@
  *
  * @since 0.1.0
  */
-import { Clock, Deferred, Duration, Effect, Either, FiberId, Option, Ref, Schema, Stream } from "effect"
+import { Clock, Duration, Effect, Either, Option, Ref, Schema, Stream } from "effect"
 import * as Admission from "./Admission.js"
 import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
 import * as AdmittedFibers from "./internal/admittedFibers.js"
+import * as ItemStops from "./internal/itemStops.js"
 import * as PhaseSpan from "./PhaseSpan.js"
 import { RateController } from "./RateController.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -122,13 +123,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   /** Items waiting for their next round, with the failure that sent them back: failed if the run stops. */
   const waiting = new Map<string, { readonly item: AudioItem; readonly error: TranscriptionError }>()
   // items whose remote task runs on its own, or that wait for a round: a stop need not wait for them
-  const idle = new Set<string>()
-  const nowIdle = new Map<string, Deferred.Deferred<void>>()
-  const markIdle = (item: string) => {
-    idle.add(item)
-    const signal = nowIdle.get(item)
-    if (signal !== undefined) Deferred.unsafeDone(signal, Effect.void)
-  }
+  const stops = Option.isNone(stop) ? undefined : yield* ItemStops.make(stop.value)
+  const markIdle = (item: string) => stops?.idle(item)
   const events = RunEvents.RunEvents.of({
     emit: (event) =>
       Effect.suspend(() => {
@@ -160,7 +156,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         yield* Effect.sleep(delay)
         yield* Ref.set(slot, yield* gate.admit)
         waiting.delete(item.id)
-        idle.delete(item.id)
+        stops?.busy(item.id)
       }
     })
 
@@ -319,34 +315,15 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         })
       )
 
-  // after a stop: an item waiting on a remote task or a round is let go at once, any other after the grace period
-  const letGo = (stopSignal: StopSignal["Type"], item: string) =>
-    Effect.zipRight(
-      stopSignal.requested,
-      Effect.suspend(() => {
-        if (idle.has(item)) return Effect.void
-        const signal = Deferred.unsafeMake<void>(FiberId.none)
-        nowIdle.set(item, signal)
-        return Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(stopSignal.graceMs)))
-      })
-    )
-
   const stoppable = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) => {
-    if (Option.isNone(stop)) return processEntry(entry, slot)
+    if (stops === undefined) return processEntry(entry, slot)
     const item = Either.isLeft(entry) ? entry.left.location : entry.right.id
-    const started = Effect.raceFirst(
-      Effect.as(processEntry(entry, slot), false),
-      Effect.as(letGo(stop.value, item), true)
-    ).pipe(
-      // an item let go while waiting for a round is written failed below, not counted unfinished
-      Effect.flatMap((letGoOf) => letGoOf && !waiting.has(item) ? Ref.update(tally, Summary.leave) : Effect.void),
-      Effect.ensuring(Effect.sync(() => {
-        idle.delete(item)
-        nowIdle.delete(item)
-      }))
+    // an item let go while waiting for a round is written failed at the end, not counted unfinished
+    return stops.guard(
+      item,
+      processEntry(entry, slot),
+      Effect.suspend(() => waiting.has(item) ? Effect.void : Ref.update(tally, Summary.leave))
     )
-    // sources list in chunks: an entry already listed when the stop came is not started
-    return Effect.flatMap(stop.value.poll, (requested) => Option.isSome(requested) ? Effect.void : started)
   }
 
   const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
@@ -363,6 +340,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     Effect.catchAll((error) => Effect.succeed(Option.some(`${error.message}. The run was stopped.`))),
     Effect.provideService(RunEvents.RunEvents, events)
   )
+  if (stops !== undefined) yield* stops.close
   // a stopped run's items that were waiting for another round failed with their last failure
   yield* Effect.forEach([...waiting.values()], ({ error, item }) => write(failedFromTranscription(item, error)), {
     discard: true
