@@ -219,6 +219,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   const fs = yield* FileSystem.FileSystem
   const hasCompatible = client.baseUrls.compatible !== undefined
   const timeoutMs = config.timeout_secs * 1000
+  const observeSync = QwenLongAudio.syncSampler()
 
   const fail = (item: AudioItem, reason: TranscriptionError["reason"], description: string, cause?: unknown) =>
     new TranscriptionError({
@@ -306,7 +307,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
   ) => {
     // each try is paced by the model's lane and tells it how the request ended
     const observe = (startedAt: number) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => QwenLongAudio.observeSync(route.model, now - startedAt, audioMs))
+      Effect.flatMap(Clock.currentTimeMillis, (now) => observeSync(route.model, now, now - startedAt, audioMs))
     const once = Effect.flatMap(
       prepare,
       (ready) =>

@@ -155,6 +155,22 @@ const observe = (name: string, state: unknown) =>
 export const observeSync = (model: string, latencyMs: number, audioMs: number | undefined) =>
   audioMs === undefined ? Effect.void : observe(`sync:${model}`, { latencyMs, audioMs })
 
+/**
+ * `observeSync` at most once a second per model (`now` from the caller's `Clock`): the route estimate reads
+ * the newest samples only, and a sample for every request cost a ledger transaction per item of a batch.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const syncSampler = () => {
+  const observedAt = new Map<string, number>()
+  return (model: string, now: number, latencyMs: number, audioMs: number | undefined): Effect.Effect<void> => {
+    if (audioMs === undefined || now - (observedAt.get(model) ?? Number.NEGATIVE_INFINITY) < 1000) return Effect.void
+    observedAt.set(model, now)
+    return observeSync(model, latencyMs, audioMs)
+  }
+}
+
 /** DashScope task times: `YYYY-MM-DD HH:mm:ss.SSS` in UTC+8. */
 const taskTime = (text: string | undefined): number | undefined => {
   if (text === undefined) return undefined

@@ -123,6 +123,30 @@ describe("QwenLongAudio", () => {
       }).pipe(Effect.provide(ledger))
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.scoped("samples sync latencies at most once a second per model, not once per request", () =>
+    Effect.gen(function*() {
+      const dir = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "asrflow-long-audio-" })
+      const ledger = Ledger.layer([]).pipe(
+        Layer.provide(SqliteClient.layer({ filename: path.join(dir, "ledger.sqlite") })),
+        Layer.orDie
+      )
+      yield* Effect.gen(function*() {
+        const store = yield* Ledger.Ledger
+        const observe = QwenLongAudio.syncSampler()
+        // requests answered at these times (ms): the first of each second per model is kept
+        for (const [model, now] of [["a", 0], ["a", 200], ["b", 300], ["a", 999], ["a", 1000], ["a", 2500]] as const) {
+          yield* observe(model, now, 4_000 + now, 10_000)
+        }
+        const latencies = (model: string) =>
+          Effect.map(
+            store.observations("qwen", `sync:${model}`, 10),
+            (states) => states.map((state) => (state as { readonly latencyMs: number }).latencyMs)
+          )
+        assert.deepStrictEqual(yield* latencies("a"), [6_500, 5_000, 4_000], "newest first")
+        assert.deepStrictEqual(yield* latencies("b"), [4_300])
+      }).pipe(Effect.provide(ledger))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it("estimates split by chunk starts at the lane's rate plus one sync call", () => {
     const hour = 3_600_000
     const at100 = RouteEstimate.splitMs({ durationMs: hour, maxChunkMs: 180_000, requestsPerMinute: 100, sync: [] })
