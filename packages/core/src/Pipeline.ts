@@ -6,7 +6,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { CommandExecutor, HttpClient } from "@effect/platform"
-import { Chunk, Context, Effect, Layer, Option, Ref, Stream, Tracer } from "effect"
+import { Chunk, Context, Effect, Layer, Option, Stream, Tracer } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
@@ -90,11 +90,16 @@ export const entries = (
       Stream.unwrap(Effect.gen(function*() {
         const component = yield* componentFor(registries.sources, source)
         if (options.warnEmpty !== true) return component.make(source)
-        const seen = yield* Ref.make(0)
+        // counted a chunk at a time: an effect per entry costs dearly under the runner's `interruptWhen`
+        let seen = 0
         return component.make(source).pipe(
-          Stream.tap(() => Ref.update(seen, (n) => n + 1)),
-          Stream.concat(Stream.drain(Stream.fromEffect(Effect.flatMap(Ref.get(seen), (count) =>
-            count > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))))))
+          Stream.mapChunks((chunk) => {
+            seen += chunk.length
+            return chunk
+          }),
+          Stream.concat(Stream.drain(Stream.fromEffect(Effect.suspend(() =>
+            seen > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))
+          ))))
         )
       }))
     )
