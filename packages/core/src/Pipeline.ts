@@ -297,7 +297,7 @@ export const run = (
         // are checked then; not when the ledger remembers no file: nothing to look up)
         knownDone: ledger === undefined || options.force === true || !(yield* ledger.remembersFiles)
           ? undefined
-          : (item) => KnownFiles.knownDone(ledger, transcriber.requestKey)(item).pipe(Effect.provide(environment)),
+          : (items) => KnownFiles.knownDone(ledger, transcriber.requestKey)(items).pipe(Effect.provide(environment)),
         outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
