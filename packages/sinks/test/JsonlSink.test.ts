@@ -74,6 +74,21 @@ layer(NodeContext.layer)("JsonlSink", (it) => {
       ])
     }))
 
+  it.scoped("leaves the file as it was after a run that wrote nothing (every item skipped)", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const { dir, outputRoot } = yield* tempRoot
+      const file = `${outputRoot}/transcripts.jsonl`
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, [fixtures.chinese, fixtures.failed]))
+      const before = yield* fs.stat(file)
+      const text = yield* fs.readFileString(file)
+      assertAllRight(yield* runSink(JsonlSink.component, config, dir, []))
+      assert.strictEqual(yield* fs.readFileString(file), text)
+      // not merged into a new file renamed over it: the same file
+      assert.deepStrictEqual((yield* fs.stat(file)).ino, before.ino)
+      assert.deepStrictEqual((yield* fs.readDirectory(outputRoot)).sort(), ["transcripts.jsonl"], "no partial left")
+    }))
+
   it.scoped("recovers the complete lines a crashed run left in its partial file", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
