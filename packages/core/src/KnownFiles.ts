@@ -9,9 +9,10 @@
  *
  * @since 0.3.0
  */
-import { FileSystem } from "@effect/platform"
-import { Effect, Option } from "effect"
+import type { FileSystem } from "@effect/platform"
+import { Effect } from "effect"
 import { AudioItem } from "./AudioItem.js"
+import * as FileStamps from "./FileStamps.js"
 import * as Fingerprint from "./Fingerprint.js"
 import type { Ledger } from "./Ledger.js"
 import type { FileFacts, FileStamp } from "./LedgerRecords.js"
@@ -43,34 +44,6 @@ export const remember = (
     : ledger.rememberFile(stamp, item.sha256, factsOf(item))
 
 /**
- * How many files' stamps are read at once: one at a time, each waits a round trip through the platform's
- * thread pool of its own.
- *
- * @since 0.3.0
- * @category constants
- */
-export const statsAtOnce = 16
-
-/** The stamp of each path, in order; undefined for what is not a regular file, or cannot be read. */
-const stampsOf = (paths: ReadonlyArray<string>): Effect.Effect<
-  ReadonlyArray<FileStamp | undefined>,
-  never,
-  FileSystem.FileSystem
-> =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    Effect.forEach(paths, (path) =>
-      Effect.match(fs.stat(path), {
-        onFailure: () => undefined,
-        onSuccess: ({ ino, mtime, size, type }): FileStamp | undefined =>
-          type !== "File" || Option.isNone(mtime) || Option.isNone(ino) ? undefined : {
-            path,
-            sizeBytes: Number(size),
-            mtimeMs: mtime.value.getTime(),
-            inode: String(ino.value)
-          }
-      }), { concurrency: statsAtOnce }))
-
-/**
  * For each item, in order: the item as the probe and the fingerprint would make it, when its file is unchanged
  * since the ledger remembered it and the ledger has it done; undefined otherwise (the item then takes the whole
  * path). A chunk of items costs a `stat` per file and a few ledger statements, whatever its size.
@@ -85,7 +58,7 @@ export const knownDone = (
 (items: ReadonlyArray<AudioItem>): Effect.Effect<ReadonlyArray<AudioItem | undefined>, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const local = items.flatMap((item, index) => item.isLocal ? [index] : [])
-    const stamps = yield* stampsOf(local.map((index) => items[index]!.source))
+    const stamps = yield* FileStamps.stampsOf(local.map((index) => items[index]!.source))
     const stamped = local.flatMap((index, at) => {
       const stamp = stamps[at]
       return stamp === undefined ? [] : [{ index, stamp }]
