@@ -20,6 +20,7 @@ import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicat
 import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
+import * as NodeFileStamps from "./NodeFileStamps.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import { builtIn as registries } from "./Registries.js"
@@ -86,7 +87,12 @@ const runPromise = <A, E>(
     effect.pipe(
       Effect.provide(KeylessMode.layer(options.emulator ?? false, registries, { quiet: true })),
       Effect.provide(
-        Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici, NodeDirectoryEntries.layer)
+        Layer.mergeAll(
+          PipelineLoader.PipelineLoader.Default,
+          NodeHttpClient.layerUndici,
+          NodeDirectoryEntries.layer,
+          NodeFileStamps.layer
+        )
           .pipe(
             Layer.provideMerge(NodeContext.layer)
           )

@@ -70,4 +70,59 @@ describe("asrflow run: resuming from the ledger", () => {
       await emulator.close()
     }
   }, 240_000)
+
+  // the check goes a chunk of the listing at a time (512 entries: core/src/internal/knownSkips.ts); three chunks
+  it(
+    "checks a long listing by chunks: a file replaced mid-listing is transcribed again, the rest skipped in order",
+    async () => {
+      const dir = path.join(work, "long")
+      const folder = path.join(dir, "audio")
+      fs.mkdirSync(folder, { recursive: true })
+      const clip = path.join(audio, "c.wav")
+      // the same clip under 1,100 names (hard links: the folder costs nothing)
+      const files = Array.from({ length: 1100 }, (_, i) => path.join(folder, `clip-${String(i).padStart(4, "0")}.wav`))
+      for (const file of files) fs.linkSync(clip, file)
+      const out = path.join(dir, "out")
+      const pipeline = folderPipeline(path.join(dir, "pipeline.yaml"), {
+        output: out,
+        include: folder,
+        sinks: ["text", "jsonl"],
+        concurrency: 32
+      })
+      const emulator = await startEmulator({ rate_limits: { enabled: false } })
+      try {
+        const run = () => runCli(["run", pipeline], { cwd: dir, env: emulatorEnv(emulator), timeoutMs: 600_000 })
+        const first = await run()
+        assert.strictEqual(first.code, 0, first.stderr.slice(-2000))
+        assert.strictEqual((await emulator.report()).counts["compatible 200"], 1100)
+
+        // in the second chunk, a file replaced by another recording: a new inode, size and mtime
+        const replaced = files[700]!
+        fs.rmSync(replaced)
+        speak(replaced, "Another recording altogether.")
+        const second = await run()
+        assert.strictEqual(second.code, 0, second.stderr.slice(-2000))
+        assert.include(second.stderr, "1 done, 0 failed, 1099 skipped of 1100 item(s)")
+        assert.strictEqual((await emulator.report()).counts["compatible 200"], 1101, "only the replaced file was sent")
+
+        const events = newestRunLog(out)
+        const phasesOf = new Map<string, Array<string>>()
+        for (const event of events) phasesOf.set(event.item, [...(phasesOf.get(event.item) ?? []), event.phase])
+        assert.deepStrictEqual(phasesOf.get(replaced), ["planned", "probed", "transcribed", "written"])
+        const kept = files.filter((file) => file !== replaced)
+        // every other file skipped, in the listing's order, each with its three events and what it is
+        assert.deepStrictEqual(events.filter((event) => event.phase === "skipped").map((event) => event.item), kept)
+        assert.isTrue(kept.every((file) => phasesOf.get(file)?.join() === "planned,probed,skipped"))
+        const probed = events.filter((event) => event.phase === "probed" && event.item !== replaced)
+        assert.isTrue(
+          probed.every((event) => event.data.container === "wav" && event.data.bytes === fs.statSync(clip).size)
+        )
+        const lines = fs.readFileSync(path.join(out, "transcripts.jsonl"), "utf8").trimEnd().split("\n")
+        assert.strictEqual(lines.length, 1100)
+      } finally {
+        await emulator.close()
+      }
+    },
+    900_000
+  )
 })

@@ -1,16 +1,18 @@
 /**
  * A resumed run's cheap check. The ledger remembers, per local file, its content hash and what the probe
  * found it to be, under the file's size, mtime and inode; while those are unchanged, a file is the same
- * item it was, so whether it is done is one `stat` and two lookups away: no open, no read, no hash.
+ * item it was, so whether it is done is one `stat` and two lookups away: no open, no read, no hash. A chunk of
+ * the listing is checked at once (its stats together, two ledger statements for the whole chunk).
  *
  * The facts are those of the probe that read the file: a later probe that would measure the same bytes
  * differently (ffprobe installed since, say) is not asked while the stamp holds.
  *
  * @since 0.3.0
  */
-import { FileSystem } from "@effect/platform"
-import { Effect, Option } from "effect"
+import type { FileSystem } from "@effect/platform"
+import { Effect } from "effect"
 import { AudioItem } from "./AudioItem.js"
+import * as FileStamps from "./FileStamps.js"
 import * as Fingerprint from "./Fingerprint.js"
 import type { Ledger } from "./Ledger.js"
 import type { FileFacts, FileStamp } from "./LedgerRecords.js"
@@ -42,8 +44,9 @@ export const remember = (
     : ledger.rememberFile(stamp, item.sha256, factsOf(item))
 
 /**
- * The item as the probe and the fingerprint would make it, when its file is unchanged since the ledger
- * remembered it and the ledger has it done; `None` otherwise (the item then takes the whole path).
+ * For each item, in order: the item as the probe and the fingerprint would make it, when its file is unchanged
+ * since the ledger remembered it and the ledger has it done; undefined otherwise (the item then takes the whole
+ * path). A chunk of items costs a `stat` per file and a few ledger statements, whatever its size.
  *
  * @since 0.3.0
  * @category constructors
@@ -52,23 +55,26 @@ export const knownDone = (
   ledger: Ledger["Type"],
   requestKey: (item: AudioItem) => string
 ) =>
-(item: AudioItem): Effect.Effect<Option.Option<AudioItem>, never, FileSystem.FileSystem> =>
-  !item.isLocal ? Effect.succeed(Option.none()) : Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const info = yield* Effect.option(fs.stat(item.source))
-    if (Option.isNone(info) || info.value.type !== "File") return Option.none()
-    const { ino, mtime, size } = info.value
-    if (Option.isNone(mtime) || Option.isNone(ino)) return Option.none()
-    const known = yield* ledger.knownFile({
-      path: item.source,
-      sizeBytes: Number(size),
-      mtimeMs: mtime.value.getTime(),
-      inode: String(ino.value)
+(items: ReadonlyArray<AudioItem>): Effect.Effect<ReadonlyArray<AudioItem | undefined>, never, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const local = items.flatMap((item, index) => item.isLocal ? [index] : [])
+    const stamps = yield* FileStamps.stampsOf(local.map((index) => items[index]!.source))
+    const stamped = local.flatMap((index, at) => {
+      const stamp = stamps[at]
+      return stamp === undefined ? [] : [{ index, stamp }]
     })
-    if (Option.isNone(known) || known.value.facts === undefined) return Option.none()
-    // the fields come from an earlier probe of these very bytes: not validated again
-    const probed = new AudioItem({ ...item, sizeBytes: Number(size), ...known.value.facts }, true)
-    const fingerprinted = Fingerprint.withSha256(probed, requestKey(probed), known.value.sha256)
-    const done = yield* ledger.isDone(fingerprinted.fingerprint!)
-    return done ? Option.some(fingerprinted) : Option.none()
+    const files = stamped.length === 0 ? [] : yield* ledger.knownFiles(stamped.map(({ stamp }) => stamp))
+    const candidates = stamped.flatMap(({ index, stamp }, at) => {
+      const file = files[at]
+      if (file?.facts === undefined) return []
+      // the fields come from an earlier probe of these very bytes: not validated again
+      const probed = new AudioItem({ ...items[index]!, sizeBytes: stamp.sizeBytes, ...file.facts }, true)
+      return [{ index, item: Fingerprint.withSha256(probed, requestKey(probed), file.sha256) }]
+    })
+    const done = candidates.length === 0
+      ? new Set<string>()
+      : yield* ledger.doneAmong(candidates.map(({ item }) => item.fingerprint!))
+    const known: Array<AudioItem | undefined> = items.map(() => undefined)
+    for (const { index, item } of candidates) if (done.has(item.fingerprint!)) known[index] = item
+    return known
   })

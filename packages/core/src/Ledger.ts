@@ -61,6 +61,8 @@ export declare namespace Ledger {
   export interface Service {
     readonly item: (fingerprint: string) => Effect.Effect<Option.Option<ItemRecord>>
     readonly isDone: (fingerprint: string) => Effect.Effect<boolean>
+    /** Those of the fingerprints whose items are done (a few statements for any number of them). */
+    readonly doneAmong: (fingerprints: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>
     /**
      * Called once every sink has written the item. A job whose items are then all done ends `done`: it is
      * no longer open, so it is neither cancelled nor re-attached.
@@ -133,6 +135,8 @@ export declare namespace Ledger {
     readonly rememberHash: (stamp: FileStamp, sha256: string) => Effect.Effect<void>
     /** The hash and probe facts recorded for a local file, if its size, mtime and inode are still the same. */
     readonly knownFile: (stamp: FileStamp) => Effect.Effect<Option.Option<KnownFile>>
+    /** `knownFile` for many files at once, in their order (undefined where nothing matching is recorded). */
+    readonly knownFiles: (stamps: ReadonlyArray<FileStamp>) => Effect.Effect<ReadonlyArray<KnownFile | undefined>>
     /** Whether any local file's probe facts are remembered (a first run has none to look up). */
     readonly remembersFiles: Effect.Effect<boolean>
     /** Records a local file's hash, and what the probe found it to be, with the stamp they were read with. */

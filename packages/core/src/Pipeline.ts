@@ -6,7 +6,7 @@
  */
 import { FileSystem, Path } from "@effect/platform"
 import type { CommandExecutor, HttpClient } from "@effect/platform"
-import { Chunk, Context, Effect, Layer, Option, Ref, Stream, Tracer } from "effect"
+import { Chunk, Context, Effect, Layer, Option, Stream, Tracer } from "effect"
 import type { ConfigError, Scope } from "effect"
 import type { AudioItem } from "./AudioItem.js"
 import { AudioProbe } from "./AudioProbe.js"
@@ -90,11 +90,16 @@ export const entries = (
       Stream.unwrap(Effect.gen(function*() {
         const component = yield* componentFor(registries.sources, source)
         if (options.warnEmpty !== true) return component.make(source)
-        const seen = yield* Ref.make(0)
+        // counted a chunk at a time: an effect per entry costs dearly under the runner's `interruptWhen`
+        let seen = 0
         return component.make(source).pipe(
-          Stream.tap(() => Ref.update(seen, (n) => n + 1)),
-          Stream.concat(Stream.drain(Stream.fromEffect(Effect.flatMap(Ref.get(seen), (count) =>
-            count > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))))))
+          Stream.mapChunks((chunk) => {
+            seen += chunk.length
+            return chunk
+          }),
+          Stream.concat(Stream.drain(Stream.fromEffect(Effect.suspend(() =>
+            seen > 0 ? Effect.void : Effect.logWarning(emptySource(index, source))
+          ))))
         )
       }))
     )
@@ -292,7 +297,7 @@ export const run = (
         // are checked then; not when the ledger remembers no file: nothing to look up)
         knownDone: ledger === undefined || options.force === true || !(yield* ledger.remembersFiles)
           ? undefined
-          : (item) => KnownFiles.knownDone(ledger, transcriber.requestKey)(item).pipe(Effect.provide(environment)),
+          : (items) => KnownFiles.knownDone(ledger, transcriber.requestKey)(items).pipe(Effect.provide(environment)),
         outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)

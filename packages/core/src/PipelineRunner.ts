@@ -15,6 +15,7 @@ import { AudioItem } from "./AudioItem.js"
 import type { SourceEntry, SourceError } from "./AudioSource.js"
 import * as AdmittedFibers from "./internal/admittedFibers.js"
 import * as ItemStops from "./internal/itemStops.js"
+import * as KnownSkips from "./internal/knownSkips.js"
 import * as PhaseSpan from "./PhaseSpan.js"
 import { RateController } from "./RateController.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -52,10 +53,13 @@ export interface Options {
   readonly concurrency: number
   readonly probe: (item: AudioItem) => Effect.Effect<AudioItem, ItemFailure>
   /**
-   * The probed and fingerprinted item when the ledger has it done and its file is unchanged: it is then
-   * skipped before it takes a slot, without being probed.
+   * For each item of a chunk of the listing, in order: the probed and fingerprinted item when the ledger has it
+   * done and its file is unchanged (it is then skipped before it takes a slot, without being probed), or
+   * undefined.
    */
-  readonly knownDone?: ((item: AudioItem) => Effect.Effect<Option.Option<AudioItem>>) | undefined
+  readonly knownDone?:
+    | ((items: ReadonlyArray<AudioItem>) => Effect.Effect<ReadonlyArray<AudioItem | undefined>>)
+    | undefined
   /** True when the ledger already has this (probed) item done; it is then skipped. */
   readonly isDone?: ((item: AudioItem) => Effect.Effect<boolean>) | undefined
   /** Called once every sink has written the item. */
@@ -262,44 +266,6 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       }
     })
 
-  // the events and count of a skipped item, as `transcribeItem` gives them, for one known done before its slot
-  const skipKnown = (item: AudioItem, probed: AudioItem) =>
-    Effect.gen(function*() {
-      yield* RunEvents.emit("planned", item.id, { data: { output_key: item.outputKey, origin: item.origin } })
-      yield* RunEvents.emit("probed", item.id, {
-        durationMs: 0,
-        data: {
-          audio_seconds: probed.durationMs === undefined ? undefined : probed.durationMs / 1000,
-          bytes: probed.sizeBytes,
-          container: probed.container
-        }
-      })
-      yield* Effect.annotateCurrentSpan(PhaseSpan.attributes.route, transcriber.plan(probed).route)
-      yield* Ref.update(tally, Summary.skip)
-      yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
-    }).pipe(
-      PhaseSpan.item(item.id, {
-        [PhaseSpan.attributes.outputKey]: item.outputKey,
-        [PhaseSpan.attributes.provider]: transcriber.provider
-      })
-    )
-  /**
-   * False for an item skipped here; true for one that goes on to a slot. After a stop an entry is not checked
-   * (nor counted): it goes on, and is not started (`stoppable`), as the whole path would have it.
-   */
-  const notKnownDone = (entry: SourceEntry): Effect.Effect<boolean> =>
-    Either.isLeft(entry) || options.knownDone === undefined
-      ? Effect.succeed(true)
-      : Effect.flatMap(
-        Option.isNone(stop) ? Effect.succeedNone : stop.value.poll,
-        (stopped) =>
-          Option.isSome(stopped) ? Effect.succeed(true) : Effect.flatMap(
-            options.knownDone!(entry.right),
-            (known) =>
-              Option.isNone(known) ? Effect.succeed(true) : Effect.as(skipKnown(entry.right, known.value), false)
-          )
-      )
-
   const processEntry = (entry: SourceEntry, slot: Ref.Ref<Admission.Slot>) =>
     Either.isLeft(entry)
       ? write(failedFromSource(entry.left))
@@ -326,10 +292,21 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     )
   }
 
-  const listed = Option.isNone(stop) ? options.entries : Stream.interruptWhen(options.entries, stop.value.requested)
+  const interruptible = Option.isNone(stop)
+    ? options.entries
+    : Stream.interruptWhen(options.entries, stop.value.requested)
+  const listed = options.knownDone === undefined ? interruptible : interruptible.pipe(
+    Stream.rechunk(KnownSkips.checkedAtOnce),
+    Stream.mapChunksEffect(KnownSkips.make({
+      knownDone: options.knownDone,
+      stop,
+      tally,
+      provider: transcriber.provider,
+      route: (item) => transcriber.plan(item).route
+    }))
+  )
   const aborted = yield* AdmittedFibers.forEachAdmitted({
-    // one entry after another: checking several at once costs a fiber each (100,000 done items: 63 s, not 50 s)
-    stream: Stream.filterEffect(listed, notKnownDone),
+    stream: listed,
     // admission is sequential, so the source is read only as fast as items are admitted; an item's slot
     // changes with its rounds
     admit: Effect.flatMap(gate.admit, Ref.make),

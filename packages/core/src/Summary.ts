@@ -199,12 +199,16 @@ export const leave = (tally: Tally): Tally => ({ ...tally, unfinished: (tally.un
 export const requeue = (tally: Tally): Tally => ({ ...tally, secondRound: (tally.secondRound ?? 0) + 1 })
 
 /**
- * Counts one item the ledger already has done.
+ * Counts one item the ledger already has done (or `count` of them).
  *
  * @since 0.2.0
  * @category combinators
  */
-export const skip = (tally: Tally): Tally => ({ ...tally, total: tally.total + 1, skipped: tally.skipped + 1 })
+export const skip = (tally: Tally, count: number = 1): Tally => ({
+  ...tally,
+  total: tally.total + count,
+  skipped: tally.skipped + count
+})
 
 /**
  * @since 0.1.0

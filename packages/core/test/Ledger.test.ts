@@ -203,6 +203,51 @@ const suite = (engine: Engine) => {
       assert.deepStrictEqual(reopened.map((run) => run.runId), ["r2"])
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.scoped("answers for many files and fingerprints at once, in order, past one statement's worth of values", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        // 1,200 files: three statements of at most 500 paths each
+        const stamps = Array.from({ length: 1200 }, (_, i) => ({
+          path: `/audio/${String(i).padStart(4, "0")}.wav`,
+          sizeBytes: 1000 + i,
+          mtimeMs: 5_000 + i,
+          inode: String(90_000 + i)
+        }))
+        for (const [i, stamp] of stamps.entries()) {
+          if (i % 7 === 0) continue
+          yield* ledger.rememberFile(stamp, `sha-${i}`, i % 5 === 0 ? undefined : { container: "wav", durationMs: i })
+          if (i % 3 === 0) yield* ledger.markDone(`fp-${i}`, stamp.path)
+          if (i % 3 === 1) yield* ledger.markFailed(`fp-${i}`, stamp.path, "no")
+        }
+        // asked in another order, one path twice, one stamp moved since
+        const asked = [...stamps].reverse()
+        asked.push(stamps[1]!, { ...stamps[2]!, mtimeMs: 1 })
+        const known = yield* ledger.knownFiles(asked)
+        assert.strictEqual(known.length, asked.length)
+        for (const [at, stamp] of asked.entries()) {
+          assert.deepStrictEqual(known[at], Option.getOrUndefined(yield* ledger.knownFile(stamp)), stamp.path)
+        }
+        assert.strictEqual(known.at(-2)?.sha256, "sha-1")
+        assert.isUndefined(known.at(-1), "a moved stamp")
+        const answerFor = (i: number) => known[stamps.length - 1 - i]
+        assert.strictEqual(answerFor(3)?.facts?.durationMs, 3)
+        assert.isUndefined(answerFor(7), "a file never remembered")
+        assert.isDefined(answerFor(5))
+        assert.isUndefined(answerFor(5)?.facts, "a file remembered without facts")
+
+        const done = yield* ledger.doneAmong(Array.from({ length: 1200 }, (_, i) => `fp-${i}`).concat("fp-none"))
+        assert.deepStrictEqual(
+          [...done].sort(),
+          Array.from({ length: 1200 }, (_, i) => i).filter((i) => i % 7 !== 0 && i % 3 === 0).map((i) => `fp-${i}`)
+            .sort()
+        )
+        assert.strictEqual((yield* ledger.knownFiles([])).length, 0)
+        assert.strictEqual((yield* ledger.doneAmong([])).size, 0)
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.scoped("keeps the newest observations of each name across reopenings, newest first", () =>
     Effect.gen(function*() {
       const file = yield* engine.location

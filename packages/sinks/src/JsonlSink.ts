@@ -9,7 +9,7 @@
  *   are merged, one line per output key (the newest wins), and the result replaces the target with an
  *   atomic rename. So a reader never sees a half-written file, a resumed run (whose finished items are
  *   skipped) keeps the lines of the earlier runs, and a crash loses nothing: the next run picks the
- *   partial up.
+ *   partial up. A run that appended nothing, with no partial to take in, leaves the file as it was.
  * - Two runs writing the same output root at the same time are not supported.
  *
  * @since 0.1.0
@@ -126,17 +126,17 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
         const leftovers = (yield* fs.readDirectory(dir)).filter((entry) =>
           entry.startsWith(`.${name}.`) && entry.endsWith(".partial") && path.join(dir, entry) !== partial
         )
-        const unchanged = counts.written === 0 && counts.failed === 0 && leftovers.length === 0 &&
-          (yield* fs.exists(target))
-        // streamed, oldest first: the previous file, partials of crashed runs, this run's lines; with nothing
-        // new (a resumed run that skipped every item) the file stays as the last merge wrote it
-        if (!unchanged) {
-          yield* JsonlMerge.mergeInto(target, [
-            ...((yield* fs.exists(target)) ? [{ file: target, keepUnterminated: true }] : []),
-            ...leftovers.map((entry) => ({ file: path.join(dir, entry), keepUnterminated: false })),
-            { file: partial, keepUnterminated: false }
-          ])
+        const previous = yield* fs.exists(target)
+        // nothing to take in (a resumed run whose items were all done): the file stays as it is, not rewritten
+        if (counts.written === 0 && counts.failed === 0 && leftovers.length === 0 && previous) {
+          return yield* fs.remove(partial)
         }
+        // streamed, oldest first: the previous file, partials of crashed runs, this run's lines
+        yield* JsonlMerge.mergeInto(target, [
+          ...(previous ? [{ file: target, keepUnterminated: true }] : []),
+          ...leftovers.map((entry) => ({ file: path.join(dir, entry), keepUnterminated: false })),
+          { file: partial, keepUnterminated: false }
+        ])
         yield* fs.remove(partial)
         for (const entry of leftovers) yield* fs.remove(path.join(dir, entry)).pipe(Effect.ignore)
         yield* Effect.logDebug(`wrote ${target}`).pipe(Effect.annotateLogs(counts))

@@ -14,6 +14,40 @@ import type { FileStamp, KnownFile } from "../LedgerRecords.js"
 const decodeFacts = Schema.decodeUnknownOption(Schema.parseJson(FileFacts))
 const encodeFacts = Schema.encodeSync(Schema.parseJson(FileFacts))
 
+type Row = Readonly<Record<string, unknown>>
+
+/** The row's hash and facts, if it was recorded with this very stamp. */
+const matching = (row: Row | undefined, stamp: FileStamp): Option.Option<KnownFile> => {
+  if (
+    row === undefined || Number(row.size_bytes) !== stamp.sizeBytes || Number(row.mtime_ms) !== stamp.mtimeMs ||
+    String(row.inode) !== stamp.inode
+  ) return Option.none()
+  const facts = typeof row.probe === "string" ? Option.getOrUndefined(decodeFacts(row.probe)) : undefined
+  return Option.some({ sha256: String(row.sha256), facts })
+}
+
+/**
+ * The most values one statement binds: far below SQLite's and PostgreSQL's limits on bound parameters.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const pathsPerStatement = 500
+
+/**
+ * Values cut into statements of at most `pathsPerStatement`.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const batches = <A>(values: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let start = 0; start < values.length; start += pathsPerStatement) {
+    out.push(values.slice(start, start + pathsPerStatement))
+  }
+  return out
+}
+
 /**
  * The queries, over the edge's `SqlClient`.
  *
@@ -26,17 +60,27 @@ export const make = Effect.gen(function*() {
   /** What is recorded for the file, if its size, mtime and inode are still those it was recorded with. */
   const knownFile = (stamp: FileStamp): Effect.Effect<Option.Option<KnownFile>> =>
     sql`SELECT size_bytes, mtime_ms, inode, sha256, probe FROM asrflow_files WHERE path = ${stamp.path}`.pipe(
-      Effect.map((rows) => {
-        const row = rows[0]
-        if (
-          row === undefined || Number(row.size_bytes) !== stamp.sizeBytes || Number(row.mtime_ms) !== stamp.mtimeMs ||
-          String(row.inode) !== stamp.inode
-        ) return Option.none()
-        const facts = typeof row.probe === "string" ? Option.getOrUndefined(decodeFacts(row.probe)) : undefined
-        return Option.some({ sha256: String(row.sha256), facts })
-      }),
+      Effect.map((rows) => matching(rows[0], stamp)),
       Effect.orDie
     )
+
+  /**
+   * `knownFile` for many files, in their order: a statement per `pathsPerStatement` paths instead of one per
+   * file (a resumed run asks this for each chunk of its listing).
+   */
+  const knownFiles = (stamps: ReadonlyArray<FileStamp>): Effect.Effect<ReadonlyArray<KnownFile | undefined>> =>
+    Effect.map(
+      Effect.forEach(
+        batches(stamps.map((stamp) => stamp.path)),
+        (paths) =>
+          sql`SELECT path, size_bytes, mtime_ms, inode, sha256, probe FROM asrflow_files WHERE ${sql.in("path", paths)}`
+      ),
+      (results) => {
+        const rows = new Map<string, Row>()
+        for (const batch of results) for (const row of batch) rows.set(String(row.path), row)
+        return stamps.map((stamp) => Option.getOrUndefined(matching(rows.get(stamp.path), stamp)))
+      }
+    ).pipe(Effect.orDie)
 
   /** Records the file's hash (and what it is, when known) with its stamp; facts of an older stamp go. */
   const rememberFile = (stamp: FileStamp, sha256: string, facts?: FileFacts | undefined): Effect.Effect<void> =>
@@ -64,6 +108,7 @@ export const make = Effect.gen(function*() {
 
   return {
     knownFile,
+    knownFiles,
     remembersFiles,
     rememberFile,
     knownHash: (stamp: FileStamp) => Effect.map(knownFile(stamp), Option.map((known) => known.sha256)),

@@ -9,6 +9,7 @@ import { Clock, Effect, Option, Schema } from "effect"
 import type { Ledger } from "../Ledger.js"
 import type { ItemStatus } from "../LedgerRecords.js"
 import { ItemRecord, JobItem, JobRecord, LaneRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
+import { batches } from "./ledgerFiles.js"
 
 const decodeItem = Schema.decodeUnknownSync(ItemRecord)
 const decodeStage = Schema.decodeUnknownSync(StageRecord)
@@ -44,7 +45,7 @@ const toNullableNumber = (value: number | bigint | string | null): number | null
  * @category constructors
  */
 export const make: Effect.Effect<
-  Omit<Ledger.Service, "knownHash" | "rememberHash" | "knownFile" | "rememberFile" | "remembersFiles">,
+  Omit<Ledger.Service, "knownHash" | "rememberHash" | "knownFile" | "knownFiles" | "rememberFile" | "remembersFiles">,
   never,
   SqlClient.SqlClient
 > = Effect.gen(function*() {
@@ -284,6 +285,15 @@ export const make: Effect.Effect<
     isDone: (fingerprint) =>
       sql`SELECT status FROM asrflow_items WHERE fingerprint = ${fingerprint}`.pipe(
         Effect.map((rows) => rows[0]?.status === "done"),
+        Effect.orDie
+      ),
+    // a resumed run asks for a chunk of its listing at once
+    doneAmong: (fingerprints) =>
+      Effect.forEach(
+        batches(fingerprints),
+        (batch) => sql`SELECT fingerprint FROM asrflow_items WHERE status = 'done' AND ${sql.in("fingerprint", batch)}`
+      ).pipe(
+        Effect.map((results) => new Set(results.flatMap((rows) => rows.map((row) => String(row.fingerprint))))),
         Effect.orDie
       ),
     markDone: (fingerprint, itemId) =>
