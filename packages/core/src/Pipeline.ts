@@ -289,8 +289,7 @@ export const run = (
                   // a failed item is not asked about again: nothing of it stays behind
                   Effect.onError(() => Effect.sync(() => answered.delete(fingerprinted.fingerprint!)))
                 ))
-            ),
-            Effect.provide(environment)
+            )
           ),
         isDone: ledger === undefined ? undefined : isDone,
         // an unchanged file the ledger has done is skipped before it is opened (not with --force: its outputs

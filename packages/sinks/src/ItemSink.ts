@@ -10,7 +10,7 @@ import { RunContext } from "@asrflow/core/RunContext"
 import { type Sink, SinkError } from "@asrflow/core/Sink"
 import type { TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Context, Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
 import { writeFileAtomic } from "./AtomicFile.js"
 import * as OutputLayout from "./OutputLayout.js"
@@ -72,6 +72,8 @@ export const make = (
     const counts = { written: 0, skipped: 0, failed: 0 }
     // the directories this sink made: not made again for every item
     const madeDirs = new Set<string>()
+    // what a write needs, provided at once (each provide is a step of its own for every item)
+    const services = Context.make(FileSystem.FileSystem, fs).pipe(Context.add(Path.Path, path))
     const component = `sink.${options.name}`
     yield* Effect.addFinalizer(() =>
       Effect.logDebug("sink closed").pipe(
@@ -106,8 +108,7 @@ export const make = (
           return Effect.logWarning(redactor.string(error.message))
         }),
         Effect.mapError((error) => redactError(redactor, error)),
-        Effect.provideService(FileSystem.FileSystem, fs),
-        Effect.provideService(Path.Path, path),
+        Effect.provide(services),
         Effect.annotateLogs({ component, item: result.item.id })
       )
 
