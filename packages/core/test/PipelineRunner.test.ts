@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Fiber, Layer, Ref, Stream, TestClock } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Ref, Stream, TestClock } from "effect"
 import * as Admission from "../src/Admission.js"
 import type { AudioItem } from "../src/AudioItem.js"
 import { SourceError } from "../src/AudioSource.js"
@@ -89,6 +89,27 @@ describe("PipelineRunner", () => {
       assert.strictEqual(yield* Ref.get(calls), 1)
       assert.strictEqual((yield* Ref.get(written)).length, 0)
       assert.match(summary.aborted ?? "", /Unauthorized/)
+    }))
+
+  it.effect("dies with a defect of one item's work instead of dropping the item (a bug is not a result)", () =>
+    Effect.gen(function*() {
+      const { sink } = yield* memorySink()
+      const exit = yield* PipelineRunner.run({
+        runId: "r-defect",
+        entries: entries(...Array.from({ length: 5 }, (_, i) => ok(item(`f${i}.wav`)))),
+        sinks: [sink],
+        concurrency: 2,
+        probe: probeOk
+      }).pipe(
+        Effect.provide(
+          withTranscriber((input) =>
+            input.id.endsWith("f3.wav") ? Effect.dieMessage("a bug in f3") : Effect.succeed(transcript(input.id))
+          )
+        ),
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause), String(exit))
+      assert.include(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "", "a bug in f3")
     }))
 
   it.effect("never runs more transcriptions at once than the concurrency", () =>

@@ -5,13 +5,13 @@
  *
  * @internal
  */
-import { Deferred, Effect, FiberSet, Option, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberSet, Option, Stream } from "effect"
 
 /**
  * Takes the stream's elements one after another, waits for `admit` before each, and runs `work` for it in a
  * fiber of its own, then `release` for its slot; returns once the stream has ended and every element's work
- * has finished. The first failure of any element's work ends the stream (no element starts after it) and
- * interrupts the work still running.
+ * has finished. The first failure (or defect) of any element's work ends the stream (no element starts after
+ * it) and interrupts the work still running; the whole fails with it.
  */
 export const forEachAdmitted = <A, S, E, R, E2, R2>(options: {
   readonly stream: Stream.Stream<A, E, R>
@@ -27,9 +27,16 @@ export const forEachAdmitted = <A, S, E, R, E2, R2>(options: {
         stopped ? options.release(slot) : FiberSet.run(
           running,
           options.work(element, slot).pipe(
-            // failed before the slot goes back: an element admitted with that slot does not start
-            Effect.catchAll((error) => Deferred.fail(failed, error)),
-            Effect.ensuring(options.release(slot))
+            // failed (or died) before the slot goes back: an element admitted with that slot does not start
+            Effect.onExit((exit) =>
+              Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+                ? Deferred.failCause(failed, exit.cause)
+                : Effect.void
+            ),
+            Effect.ensuring(options.release(slot)),
+            // the outcome goes on through `failed`
+            Effect.exit,
+            Effect.asVoid
           )
         ).pipe(
           // the element runs up to its first wait before the next is admitted: admission counts the waiting
