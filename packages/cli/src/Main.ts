@@ -20,6 +20,7 @@ import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Option } from "e
 import * as Cli from "./Cli.js"
 import * as CliExit from "./CliExit.js"
 import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
+import * as NodeFileHeads from "./NodeFileHeads.js"
 
 // One line per log entry on stderr (stdout stays clean for --json, --print-response and schema output),
 // written through the Console, so that a live progress region can keep it above itself.
@@ -33,7 +34,7 @@ const stderrLogger = Logger.withConsoleError(Logger.make(({ annotations, logLeve
 }))
 
 const MainLive = Layer.mergeAll(
-  NodeDirectoryEntries.layer.pipe(Layer.provideMerge(NodeContext.layer)),
+  Layer.merge(NodeDirectoryEntries.layer, NodeFileHeads.layer).pipe(Layer.provideMerge(NodeContext.layer)),
   Logger.replace(Logger.defaultLogger, stderrLogger)
 )
 

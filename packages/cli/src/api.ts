@@ -20,6 +20,7 @@ import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicat
 import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
+import * as NodeFileHeads from "./NodeFileHeads.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
 import { builtIn as registries } from "./Registries.js"
@@ -86,10 +87,12 @@ const runPromise = <A, E>(
     effect.pipe(
       Effect.provide(KeylessMode.layer(options.emulator ?? false, registries, { quiet: true })),
       Effect.provide(
-        Layer.mergeAll(PipelineLoader.PipelineLoader.Default, NodeHttpClient.layerUndici, NodeDirectoryEntries.layer)
-          .pipe(
-            Layer.provideMerge(NodeContext.layer)
-          )
+        Layer.mergeAll(
+          PipelineLoader.PipelineLoader.Default,
+          NodeHttpClient.layerUndici,
+          NodeDirectoryEntries.layer,
+          NodeFileHeads.layer
+        ).pipe(Layer.provideMerge(NodeContext.layer))
       ),
       options.verbose === true
         ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))
