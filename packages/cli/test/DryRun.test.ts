@@ -88,4 +88,56 @@ describe("asrflow run --dry-run on a manifest of many rows", () => {
     )
     assert.isFalse(fs.existsSync(path.join(dir, "out")), "a plan writes no file")
   }, 120_000)
+
+  it("rejects rows naming a FIFO, a folder or an empty file, and does not wait for the FIFO's writer", async () => {
+    const dir = fs.mkdtempSync(path.join(work, "case-"))
+    execFileSync("sox", [
+      "-n",
+      "-r",
+      "16000",
+      "-c",
+      "1",
+      "-b",
+      "16",
+      path.join(dir, "good.wav"),
+      "synth",
+      "0.5",
+      "sine"
+    ])
+    execFileSync("mkfifo", [path.join(dir, "pipe.wav")])
+    fs.mkdirSync(path.join(dir, "folder.wav"))
+    fs.writeFileSync(path.join(dir, "empty.wav"), "")
+    fs.writeFileSync(path.join(dir, "inputs.csv"), "audio\npipe.wav\nfolder.wav\nempty.wav\ngood.wav\n")
+    fs.writeFileSync(
+      path.join(dir, "pipeline.yaml"),
+      [
+        "version: 1",
+        "sources:",
+        "  - type: manifest",
+        "    path: inputs.csv",
+        "provider:",
+        "  type: qwen",
+        "sinks:",
+        "  - type: text",
+        ""
+      ]
+        .join("\n")
+    )
+    const { code, stderr, stdout } = await runCli(["run", path.join(dir, "pipeline.yaml"), "--dry-run"], {
+      cwd: dir,
+      env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") }
+    })
+    assert.strictEqual(code, 0, stderr)
+    const printed = stdout.trimEnd().split("\n")
+    const file = (name: string) => path.join(dir, name)
+    assert.deepStrictEqual(printed.slice(0, 3), [
+      `reject  ${file("pipe.wav")}  ${file("pipe.wav")}: not a regular file (FIFO); point the source at audio files`,
+      `reject  ${file("folder.wav")}  ${
+        file("folder.wav")
+      }: not a regular file (Directory); point the source at audio files`,
+      `reject  ${file("empty.wav")}  ${file("empty.wav")}: the file is empty (0 bytes); re-export or remove it`
+    ])
+    assert.match(printed[3]!, /^sync\/compatible {2}\S+ {2}model=qwen3-asr-flash ~1 s/)
+    assert.match(printed[4]!, /^dry run: 4 item\(s\), ~1 s of audio/)
+  }, 120_000)
 })
