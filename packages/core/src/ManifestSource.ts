@@ -204,7 +204,7 @@ const entriesOf = (config: Config) =>
     const counted = yield* Effect.either(Effect.suspend(() => {
       const candidateOf = candidates()
       return Effect.zipRight(
-        Stream.runForEach(fs.stream(file), (bytes) =>
+        Stream.runForEach(fs.stream(file, { chunkSize: FileSystem.KiB(16) }), (bytes) =>
           Effect.sync(() => {
             scanner?.feed(bytes)
             count(counting.feed(bytes), candidateOf)
@@ -265,7 +265,7 @@ const entriesOf = (config: Config) =>
     if (fatal !== undefined) return Stream.fromIterable([...problems, ...[fatal, ...tail].map(entryOf)])
     const emitting = reader()
     const bytes = unclosed === undefined
-      ? fs.stream(file)
+      ? fs.stream(file, { chunkSize: FileSystem.KiB(16) })
       : unclosed.lineStart === 0
       ? Stream.empty
       : fs.stream(file, { bytesToRead: FileSystem.Size(unclosed.lineStart) })
