@@ -10,12 +10,39 @@ const work = tempDir("asrflow-dry-run-")
 const kindOf = (i: number): "sync" | "async" | "missing" | "bad" =>
   i % 50 === 49 ? "bad" : i % 10 === 7 ? "missing" : i % 10 === 3 ? "async" : "sync"
 
+/** Half a second of tone: a short WAV the plan reads whole. */
+const tone = (file: string) =>
+  execFileSync("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", file, "synth", "0.5", "sine", "440"])
+
+/** The dry run of `dir`'s `inputs.csv`, planned for qwen's sync model with text outputs. */
+const planManifest = (dir: string) => {
+  fs.writeFileSync(
+    path.join(dir, "pipeline.yaml"),
+    [
+      "version: 1",
+      "sources:",
+      "  - type: manifest",
+      "    path: inputs.csv",
+      "provider:",
+      "  type: qwen",
+      "  model: qwen3-asr-flash",
+      "sinks:",
+      "  - type: text",
+      ""
+    ].join("\n")
+  )
+  return runCli(["run", path.join(dir, "pipeline.yaml"), "--dry-run"], {
+    cwd: dir,
+    env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") }
+  })
+}
+
 describe("asrflow run --dry-run on a manifest of many rows", () => {
   it("prints every row in the manifest's order, with its route or why it was rejected, then the totals", async () => {
     const dir = fs.mkdtempSync(path.join(work, "case-"))
     const rows = 700 // more than two of the plan's chunks
     const clip = path.join(dir, "clip.wav")
-    execFileSync("sox", ["-n", "-r", "16000", "-c", "1", "-b", "16", clip, "synth", "0.5", "sine", "440"])
+    tone(clip)
     fs.mkdirSync(path.join(dir, "clips"))
     const lines = ["audio,model"]
     for (let i = 0; i < rows; i++) {
@@ -25,26 +52,7 @@ describe("asrflow run --dry-run on a manifest of many rows", () => {
       lines.push(kind === "bad" ? "," : `${name},${kind === "async" ? "qwen3-asr-flash-filetrans" : ""}`)
     }
     fs.writeFileSync(path.join(dir, "inputs.csv"), lines.join("\n") + "\n")
-    fs.writeFileSync(
-      path.join(dir, "pipeline.yaml"),
-      [
-        "version: 1",
-        "sources:",
-        "  - type: manifest",
-        "    path: inputs.csv",
-        "provider:",
-        "  type: qwen",
-        "  model: qwen3-asr-flash",
-        "sinks:",
-        "  - type: text",
-        ""
-      ].join("\n")
-    )
-
-    const { code, stderr, stdout } = await runCli(["run", path.join(dir, "pipeline.yaml"), "--dry-run"], {
-      cwd: dir,
-      env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") }
-    })
+    const { code, stderr, stdout } = await planManifest(dir)
     assert.strictEqual(code, 0, stderr)
     const printed = stdout.trimEnd().split("\n")
     assert.strictEqual(printed.length, rows + 1, "one line per row, then the totals")
@@ -91,42 +99,12 @@ describe("asrflow run --dry-run on a manifest of many rows", () => {
 
   it("rejects rows naming a FIFO, a folder or an empty file, and does not wait for the FIFO's writer", async () => {
     const dir = fs.mkdtempSync(path.join(work, "case-"))
-    execFileSync("sox", [
-      "-n",
-      "-r",
-      "16000",
-      "-c",
-      "1",
-      "-b",
-      "16",
-      path.join(dir, "good.wav"),
-      "synth",
-      "0.5",
-      "sine"
-    ])
+    tone(path.join(dir, "good.wav"))
     execFileSync("mkfifo", [path.join(dir, "pipe.wav")])
     fs.mkdirSync(path.join(dir, "folder.wav"))
     fs.writeFileSync(path.join(dir, "empty.wav"), "")
     fs.writeFileSync(path.join(dir, "inputs.csv"), "audio\npipe.wav\nfolder.wav\nempty.wav\ngood.wav\n")
-    fs.writeFileSync(
-      path.join(dir, "pipeline.yaml"),
-      [
-        "version: 1",
-        "sources:",
-        "  - type: manifest",
-        "    path: inputs.csv",
-        "provider:",
-        "  type: qwen",
-        "sinks:",
-        "  - type: text",
-        ""
-      ]
-        .join("\n")
-    )
-    const { code, stderr, stdout } = await runCli(["run", path.join(dir, "pipeline.yaml"), "--dry-run"], {
-      cwd: dir,
-      env: { HOME: dir, OUTPUT_DIR: path.join(dir, "out") }
-    })
+    const { code, stderr, stdout } = await planManifest(dir)
     assert.strictEqual(code, 0, stderr)
     const printed = stdout.trimEnd().split("\n")
     const file = (name: string) => path.join(dir, name)
