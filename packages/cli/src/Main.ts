@@ -20,6 +20,7 @@ import { Cause, Effect, Exit, HashMap, Layer, Logger, LogLevel, Option } from "e
 import * as Cli from "./Cli.js"
 import * as CliExit from "./CliExit.js"
 import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
+import * as NodeFileHeads from "./NodeFileHeads.js"
 import * as NodeFileStamps from "./NodeFileStamps.js"
 
 // One line per log entry on stderr (stdout stays clean for --json, --print-response and schema output),
@@ -34,7 +35,9 @@ const stderrLogger = Logger.withConsoleError(Logger.make(({ annotations, logLeve
 }))
 
 const MainLive = Layer.mergeAll(
-  Layer.merge(NodeDirectoryEntries.layer, NodeFileStamps.layer).pipe(Layer.provideMerge(NodeContext.layer)),
+  Layer.mergeAll(NodeDirectoryEntries.layer, NodeFileStamps.layer, NodeFileHeads.layer).pipe(
+    Layer.provideMerge(NodeContext.layer)
+  ),
   Logger.replace(Logger.defaultLogger, stderrLogger)
 )
 

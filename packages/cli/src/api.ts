@@ -20,6 +20,7 @@ import { Cause, Console, Effect, Exit, Layer, Logger, LogLevel, Option, Predicat
 import type * as ApiModels from "./ApiModels.js"
 import * as KeylessMode from "./KeylessMode.js"
 import * as NodeDirectoryEntries from "./NodeDirectoryEntries.js"
+import * as NodeFileHeads from "./NodeFileHeads.js"
 import * as NodeFileStamps from "./NodeFileStamps.js"
 import * as OneShot from "./OneShot.js"
 import * as PipelineRun from "./PipelineRun.js"
@@ -91,11 +92,9 @@ const runPromise = <A, E>(
           PipelineLoader.PipelineLoader.Default,
           NodeHttpClient.layerUndici,
           NodeDirectoryEntries.layer,
-          NodeFileStamps.layer
-        )
-          .pipe(
-            Layer.provideMerge(NodeContext.layer)
-          )
+          NodeFileStamps.layer,
+          NodeFileHeads.layer
+        ).pipe(Layer.provideMerge(NodeContext.layer))
       ),
       options.verbose === true
         ? Effect.provide(Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ stderr: true })))

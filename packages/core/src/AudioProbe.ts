@@ -9,12 +9,14 @@
  * @since 0.1.0
  */
 import { Command, CommandExecutor, FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option, Schema, Stream } from "effect"
 import { parseBuffer, parseWebStream } from "music-metadata"
 import * as AudioFormat from "./AudioFormat.js"
 import * as AudioIntegrity from "./AudioIntegrity.js"
 import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
+import { FileHeads } from "./FileHeads.js"
 import * as Keys from "./internal/keys.js"
 
 /**
@@ -85,6 +87,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
   effect: Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const executor = yield* Effect.serviceOption(CommandExecutor.CommandExecutor)
+    const heads = Option.getOrUndefined(yield* Effect.serviceOption(FileHeads))
 
     // the first bytes, and when an ID3 tag is larger than them, the bytes after the tag too
     const readHead = (file: string, size: number) =>
@@ -97,6 +100,15 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
         return { head, afterId3: after }
       }))
+    // what a plan reads of a file: a tiny one whole, else its header
+    const planBytes = (size: number) => size <= tinyFile ? size : AudioFormat.headerBytes
+    // the bytes a plan read, and when an ID3 tag is larger than them, the bytes after the tag too
+    const withTag = (file: string, size: number, head: Uint8Array) => {
+      const id3 = AudioFormat.id3Size(head)
+      return id3 === 0 || id3 + 4 <= head.length || id3 + 4 > size
+        ? Effect.succeed({ head, afterId3: undefined })
+        : readHead(file, size)
+    }
     // a small file is read whole, which costs less than opening, reading and closing a handle
     const readHeader = (file: string, size: number) =>
       size <= smallFile
@@ -156,22 +168,28 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       const file = item.source
       const fail = (reason: ProbeError["reason"], description: string, cause?: unknown) =>
         new ProbeError({ item, reason, description, cause })
-      const info = yield* fs.stat(file).pipe(
-        Effect.mapError((error) =>
-          error._tag === "SystemError" && error.reason === "NotFound" ?
-            fail("Unreadable", "the file does not exist (was it moved or deleted?)", error) :
-            fail("Unreadable", `cannot read the file (${error.message}); check its permissions`, error)
-        )
-      )
-      if (info.type !== "File") {
-        return yield* fail("Unreadable", `not a regular file (${info.type}); point the source at audio files`)
+      const unreadable = (error: PlatformError) =>
+        error._tag === "SystemError" && error.reason === "NotFound" ?
+          fail("Unreadable", "the file does not exist (was it moved or deleted?)", error) :
+          fail("Unreadable", `cannot read the file (${error.message}); check its permissions`, error)
+      // a plan takes the type, size and first bytes in one call where the edge gives one
+      const found = mode === "header" && heads !== undefined
+        ? yield* heads.read(file, planBytes).pipe(Effect.mapError(unreadable))
+        : undefined
+      const info = found === undefined ? yield* fs.stat(file).pipe(Effect.mapError(unreadable)) : undefined
+      const type = found?.type ?? info!.type
+      if (type !== "File") {
+        return yield* fail("Unreadable", `not a regular file (${type}); point the source at audio files`)
       }
-      const size = Number(info.size)
+      const size = found?.size ?? Number(info!.size)
       if (size === 0) return yield* fail("Empty", "the file is empty (0 bytes); re-export or remove it")
-      const { afterId3, head } =
-        yield* (mode === "header" && size > tinyFile ? readHead(file, size) : readHeader(file, size)).pipe(
-          Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error))
-        )
+      const { afterId3, head } = yield* (
+        found !== undefined
+          ? withTag(file, size, found.bytes)
+          : mode === "header" && size > tinyFile
+          ? readHead(file, size)
+          : readHeader(file, size)
+      ).pipe(Effect.mapError((error) => fail("Unreadable", `cannot read the file (${error.message})`, error)))
       // a small file read in part may tell less than read whole: what the header cannot settle is probed whole
       const partial = mode === "header" && size <= smallFile && head.length < size
       const extension = Keys.extensionOf(file)
@@ -203,7 +221,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       return {
         item: new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true),
         bytes: whole,
-        stamp: Option.isSome(info.mtime) && Option.isSome(info.ino)
+        stamp: info !== undefined && Option.isSome(info.mtime) && Option.isSome(info.ino)
           ? { path: file, sizeBytes: size, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
           : undefined
       }

@@ -18,7 +18,8 @@
  * @since 0.1.0
  */
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, Schema, Stream } from "effect"
+import type { PlatformError } from "@effect/platform/Error"
+import { Chunk, Effect, Either, Schema, Stream } from "effect"
 import { AudioItem, ItemOverrides } from "./AudioItem.js"
 import { SourceError } from "./AudioSource.js"
 import type { SourceEntry } from "./AudioSource.js"
@@ -82,187 +83,199 @@ const isUrlLike = (audio: string): boolean => /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.te
 
 const toPosix = (p: string): string => p.split("\\").join("/")
 
+interface Candidate extends Keys.KeyEntry {
+  readonly line: number
+  readonly row: Row
+  readonly source: string
+  readonly kind: "file" | "url"
+}
+
+/** What a row reader gives: rows as the bytes arrive, the rest at the end. */
+interface RowReader {
+  readonly feed: (bytes: Uint8Array) => ReadonlyArray<ManifestRows.RawRow>
+  readonly end: () => ReadonlyArray<ManifestRows.RawRow>
+}
+
 /**
- * Every entry of a manifest, in file order, made as it is read: each row's item is built when the
- * stream reaches it, and what the row kept is let go then (a plan of many rows stays flat).
+ * Every entry of a manifest, in file order, made as it is read, in two passes over the file: the first
+ * counts the output keys (a derived key is changed when any other row, even the last, has it too), the
+ * second builds each row's item when the stream reaches it. Only the keys and the sources are kept (for
+ * their uniqueness), never the rows: a plan of many rows runs in flat memory, and its first rows come out
+ * after one read of the file instead of after all its items are built.
  */
-const entriesOf = Effect.fnUntraced(function*(config: Config) {
-  const fs = yield* FileSystem.FileSystem
-  const path = yield* Path.Path
-  const { baseDir } = yield* RunContext
-  const file = path.resolve(baseDir, config.path)
-  const display = toPosix(config.path)
-  const rowBase = config.base_dir === undefined ? path.dirname(file) : path.resolve(baseDir, config.base_dir)
-  const error = (location: string, reason: SourceError["reason"], description: string, cause?: unknown) =>
-    new SourceError({ source: "manifest", location, reason, description, cause })
+const entriesOf = (config: Config) =>
+  Stream.unwrap(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const { baseDir } = yield* RunContext
+    const file = path.resolve(baseDir, config.path)
+    const display = toPosix(config.path)
+    const rowBase = config.base_dir === undefined ? path.dirname(file) : path.resolve(baseDir, config.base_dir)
+    const error = (location: string, reason: SourceError["reason"], description: string, cause?: unknown) =>
+      new SourceError({ source: "manifest", location, reason, description, cause })
+    const only = (entry: SourceError) => Stream.make<[SourceEntry]>(Either.left(entry))
 
-  const extension = Keys.extensionOf(file)
-  const format = config.format ??
-    (extension === "csv" ? "csv" : extension === "jsonl" || extension === "ndjson" ? "jsonl" : undefined)
-  if (format === undefined) {
-    return [
-      Either.left(
-        error(
-          display,
-          "InvalidPath",
-          "cannot tell the manifest's format from its extension; set `format: csv` or `format: jsonl`"
-        )
-      )
-    ] satisfies Array<SourceEntry>
-  }
-  const text = yield* Effect.either(fs.readFileString(file))
-  if (Either.isLeft(text)) {
-    const missing = text.left._tag === "SystemError" && text.left.reason === "NotFound"
-    return [
-      Either.left(
-        error(
-          display,
-          missing ? "NotFound" : "Unreadable",
-          missing ? `the manifest ${file} does not exist` : `cannot read the manifest: ${text.left.message}`,
-          text.left
-        )
-      )
-    ] satisfies Array<SourceEntry>
-  }
-
-  const problems: Array<SourceEntry> = []
-  let rows: ReadonlyArray<ManifestRows.RawRow>
-  if (format === "csv") {
-    const csv = ManifestRows.csvRows(text.right, columns)
-    if (csv.header.length > 0 && !csv.header.includes("audio")) {
-      return [
-        Either.left(
-          error(`${display}:1`, "InvalidRow", `the header has no \`audio\` column (columns: ${csv.header.join(", ")})`)
-        )
-      ] satisfies Array<SourceEntry>
+    const extension = Keys.extensionOf(file)
+    const format = config.format ??
+      (extension === "csv" ? "csv" : extension === "jsonl" || extension === "ndjson" ? "jsonl" : undefined)
+    if (format === undefined) {
+      return only(error(
+        display,
+        "InvalidPath",
+        "cannot tell the manifest's format from its extension; set `format: csv` or `format: jsonl`"
+      ))
     }
-    for (const name of csv.header) {
-      const near = columns.includes(name) ? undefined : DidYouMean.closest(name, columns)
-      if (near !== undefined) {
-        problems.push(
-          Either.left(
-            error(
-              `${display}:1`,
-              "InvalidRow",
-              `column \`${name}\` looks like a misspelling of \`${near}\`; rename it (unknown columns go to metadata)`
-            )
+    const unreadable = (cause: PlatformError) => {
+      const missing = cause._tag === "SystemError" && cause.reason === "NotFound"
+      return error(
+        display,
+        missing ? "NotFound" : "Unreadable",
+        missing ? `the manifest ${file} does not exist` : `cannot read the manifest: ${cause.message}`,
+        cause
+      )
+    }
+
+    // a row as a candidate item, or why it is not one; an explicit key used twice is refused the second time
+    const candidates = () => {
+      const explicit = new Map<string, number>()
+      return ({ line, row }: ManifestRows.RawRow): Either.Either<Candidate, SourceError> => {
+        const location = `${display}:${line}`
+        if (Either.isLeft(row)) return Either.left(error(location, "InvalidRow", row.left))
+        const decoded = decodeRow(row.right)
+        if (Either.isLeft(decoded)) {
+          return Either.left(
+            error(location, "InvalidRow", ManifestRows.rowProblems(format, Row, row.right, decoded.left, columns))
           )
-        )
-      }
-    }
-    rows = csv.rows
-  } else {
-    rows = ManifestRows.jsonlRows(text.right)
-  }
-
-  interface Candidate {
-    readonly line: number
-    readonly row: Row
-    readonly id: string
-    readonly source: string
-    readonly kind: "file" | "url"
-    readonly key: string
-    readonly fallback: string
-    readonly fixed: boolean
-  }
-  // an entry is let go (undefined) once the stream has taken its item
-  const entries: Array<Either.Either<Candidate, SourceError> | undefined> = []
-  const explicit = new Map<string, number>()
-  const ids = new Set<string>()
-  for (const { line, row } of rows) {
-    const location = `${display}:${line}`
-    if (Either.isLeft(row)) {
-      entries.push(Either.left(error(location, "InvalidRow", row.left)))
-      continue
-    }
-    const decoded = decodeRow(row.right)
-    if (Either.isLeft(decoded)) {
-      entries.push(
-        Either.left(
-          error(location, "InvalidRow", ManifestRows.rowProblems(format, Row, row.right, decoded.left, columns))
-        )
-      )
-      continue
-    }
-    const value = decoded.right
-    let source: string
-    let kind: "file" | "url"
-    let key: string
-    let fallback: string
-    if (isUrlLike(value.audio)) {
-      const url = UrlKey.parse(value.audio)
-      if (url._tag === "Invalid") {
-        entries.push(Either.left(error(location, "InvalidPath", url.message)))
-        continue
-      }
-      source = url.url.href
-      kind = "url"
-      key = UrlKey.keyOf(url.url)
-      fallback = UrlKey.fallbackOf(url.url)
-    } else {
-      source = path.resolve(rowBase, value.audio)
-      kind = "file"
-      const relative = path.relative(rowBase, source)
-      const rel = relative.startsWith("..") || path.isAbsolute(relative) ? path.basename(source) : toPosix(relative)
-      key = Keys.sanitize(Keys.stripExtension(rel)) ?? "audio"
-      fallback = Keys.sanitize(rel) ?? "audio"
-    }
-    let fixed = false
-    if (value.output_key !== undefined) {
-      const requested = toPosix(value.output_key)
-      const clean = Keys.sanitize(requested)
-      if (clean === undefined || requested.startsWith("/") || requested.split("/").includes("..")) {
-        entries.push(
-          Either.left(error(location, "InvalidRow", "`output_key` must be a relative path without `..` segments"))
-        )
-        continue
-      }
-      const previous = explicit.get(clean)
-      if (previous !== undefined) {
-        entries.push(
-          Either.left(
+        }
+        const value = decoded.right
+        let source: string
+        let kind: "file" | "url"
+        let key: string
+        let fallback: string
+        if (isUrlLike(value.audio)) {
+          const url = UrlKey.parse(value.audio)
+          if (url._tag === "Invalid") return Either.left(error(location, "InvalidPath", url.message))
+          source = url.url.href
+          kind = "url"
+          key = UrlKey.keyOf(url.url)
+          fallback = UrlKey.fallbackOf(url.url)
+        } else {
+          source = path.resolve(rowBase, value.audio)
+          kind = "file"
+          const relative = path.relative(rowBase, source)
+          const rel = relative.startsWith("..") || path.isAbsolute(relative) ? path.basename(source) : toPosix(relative)
+          key = Keys.sanitize(Keys.stripExtension(rel)) ?? "audio"
+          fallback = Keys.sanitize(rel) ?? "audio"
+        }
+        if (value.output_key === undefined) return Either.right({ line, row: value, source, kind, key, fallback })
+        const requested = toPosix(value.output_key)
+        const clean = Keys.sanitize(requested)
+        if (clean === undefined || requested.startsWith("/") || requested.split("/").includes("..")) {
+          return Either.left(
+            error(location, "InvalidRow", "`output_key` must be a relative path without `..` segments")
+          )
+        }
+        const previous = explicit.get(clean)
+        if (previous !== undefined) {
+          return Either.left(
             error(location, "InvalidRow", `\`output_key\` \`${clean}\` is already used at line ${previous}`)
           )
-        )
-        continue
+        }
+        explicit.set(clean, line)
+        return Either.right({ line, row: value, source, kind, key: clean, fallback: clean, fixed: true })
       }
-      explicit.set(clean, line)
-      key = clean
-      fallback = clean
-      fixed = true
     }
-    const id = ids.has(source) ? `${source}#L${line}` : source
-    ids.add(id)
-    entries.push(Either.right({ line, row: value, id, source, kind, key, fallback, fixed }))
-  }
+    const reader = (): RowReader & { readonly csv?: ReturnType<typeof ManifestRows.csvReader> } => {
+      if (format === "jsonl") return ManifestRows.jsonlReader()
+      const csv = ManifestRows.csvReader(columns)
+      return { feed: csv.feed, end: csv.end, csv }
+    }
 
-  const candidates = entries.flatMap((entry) => (entry !== undefined && Either.isRight(entry) ? [entry.right] : []))
-  const keys = Keys.unique(candidates)
-  const itemOf = (candidate: Candidate, key: string): AudioItem => {
-    const { context, language_hints, metadata, model } = candidate.row
-    const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
-    // unchecked: every field was decoded from the row just above
-    return new AudioItem({
-      id: candidate.id,
-      source: candidate.source,
-      kind: candidate.kind,
-      outputKey: key,
-      origin: `manifest ${display}:${candidate.line}`,
-      overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
-      metadata
-    }, true)
-  }
-  candidates.length = 0
-  return (function*(): Generator<SourceEntry> {
-    yield* problems
-    let index = 0
-    for (let at = 0; at < entries.length; at++) {
-      const entry = entries[at]!
-      entries[at] = undefined
-      yield Either.isLeft(entry) ? Either.left(entry.left) : Either.right(itemOf(entry.right, keys[index++]!))
+    // first pass: every key, the CSV's header, and where a quote that is never closed opened
+    const census = new Keys.KeyCensus()
+    const scanner = format === "csv" ? new ManifestRows.QuoteScanner() : undefined
+    const counting = reader()
+    const count = (rows: ReadonlyArray<ManifestRows.RawRow>, candidateOf: ReturnType<typeof candidates>) => {
+      for (const raw of rows) {
+        const candidate = candidateOf(raw)
+        if (Either.isRight(candidate)) census.add(candidate.right)
+      }
     }
-  })()
-})
+    const counted = yield* Effect.either(Effect.suspend(() => {
+      const candidateOf = candidates()
+      return Effect.zipRight(
+        Stream.runForEach(fs.stream(file, { chunkSize: FileSystem.KiB(16) }), (bytes) =>
+          Effect.sync(() => {
+            scanner?.feed(bytes)
+            count(counting.feed(bytes), candidateOf)
+          })),
+        Effect.sync(() => count(counting.end(), candidateOf))
+      )
+    }))
+    if (Either.isLeft(counted)) return only(unreadable(counted.left))
+
+    const problems: Array<SourceEntry> = []
+    const header = counting.csv?.header() ?? []
+    if (header.length > 0 && !header.includes("audio")) {
+      return only(
+        error(`${display}:1`, "InvalidRow", `the header has no \`audio\` column (columns: ${header.join(", ")})`)
+      )
+    }
+    for (const name of header) {
+      const near = columns.includes(name) ? undefined : DidYouMean.closest(name, columns)
+      if (near !== undefined) {
+        problems.push(Either.left(error(
+          `${display}:1`,
+          "InvalidRow",
+          `column \`${name}\` looks like a misspelling of \`${near}\`; rename it (unknown columns go to metadata)`
+        )))
+      }
+    }
+    // the rows before an unclosed quote are fine: read them, and report the rest as one problem
+    const unclosed = scanner?.unclosed()
+    const tail: Array<ManifestRows.RawRow> = unclosed === undefined ? [] : [ManifestRows.unclosedQuote(unclosed)]
+    // second pass: each row's item, with the key the census gives it
+    const candidateOf = candidates()
+    const keyOf = Keys.assigner(census)
+    const ids = new Set<string>()
+    const entryOf = (raw: ManifestRows.RawRow): SourceEntry => {
+      const candidate = candidateOf(raw)
+      if (Either.isLeft(candidate)) return Either.left(candidate.left)
+      const { context, language_hints, metadata, model } = candidate.right.row
+      const hasOverrides = model !== undefined || language_hints !== undefined || context !== undefined
+      const id = ids.has(candidate.right.source)
+        ? `${candidate.right.source}#L${candidate.right.line}`
+        : candidate.right.source
+      ids.add(id)
+      // unchecked: every field was decoded from the row
+      return Either.right(
+        new AudioItem({
+          id,
+          source: candidate.right.source,
+          kind: candidate.right.kind,
+          outputKey: keyOf(candidate.right),
+          origin: `manifest ${display}:${candidate.right.line}`,
+          overrides: hasOverrides ? new ItemOverrides({ model, language_hints, context }, true) : undefined,
+          metadata
+        }, true)
+      )
+    }
+    // an error that stops the parser leaves no row but itself
+    const fatal = counting.csv?.fatal()
+    if (fatal !== undefined) return Stream.fromIterable([...problems, ...[fatal, ...tail].map(entryOf)])
+    const emitting = reader()
+    const bytes = unclosed === undefined
+      ? fs.stream(file, { chunkSize: FileSystem.KiB(16) })
+      : unclosed.lineStart === 0
+      ? Stream.empty
+      : fs.stream(file, { bytesToRead: FileSystem.Size(unclosed.lineStart) })
+    return Stream.fromIterable(problems).pipe(
+      Stream.concat(bytes.pipe(Stream.mapConcat((chunk) => emitting.feed(chunk).map(entryOf)))),
+      Stream.concat(Stream.suspend(() => Stream.fromIterable([...emitting.end(), ...tail].map(entryOf)))),
+      // the file went away or changed between the passes
+      Stream.catchAll((cause) => only(unreadable(cause)))
+    )
+  }))
 
 /**
  * Lists every entry of a manifest, in file order.
@@ -270,7 +283,8 @@ const entriesOf = Effect.fnUntraced(function*(config: Config) {
  * @since 0.1.0
  * @category constructors
  */
-export const list = (config: Config) => Effect.map(entriesOf(config), (entries) => Array.from(entries))
+export const list = (config: Config) =>
+  Effect.map(Stream.runCollect(entriesOf(config)), (entries) => Chunk.toArray(entries))
 
 /**
  * @since 0.1.0
@@ -282,5 +296,5 @@ export const component: SourceComponent<Config, FileSystem.FileSystem | Path.Pat
   description:
     "A CSV or JSONL list of recordings with per-item overrides (model, language_hints, context, output_key, metadata).",
   config: Config,
-  make: (config) => Stream.unwrap(Effect.map(entriesOf(config), Stream.fromIterable))
+  make: entriesOf
 }

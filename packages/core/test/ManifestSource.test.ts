@@ -122,6 +122,84 @@ layer(NodeContext.layer)("ManifestSource", (it) => {
       ])
     }))
 
+  it.scoped("reads a manifest larger than its read chunks as one: keys, duplicates and lines hold across them", () =>
+    Effect.gen(function*() {
+      // about 300 KB: read in several chunks, with quoted cells over several lines spread through it
+      const rows = 6000
+      const lines = ["audio,context,output_key"]
+      const lineOf = new Map<number, number>()
+      let line = 1
+      for (let i = 0; i < rows; i++) {
+        const row = i === 0
+          ? "a.wav,,fixed/first"
+          : i % 997 === 0
+          ? `clips/c-${i}.wav,"spoken over\ntwo lines, with a ""quote""",`
+          : `clips/c-${i}.wav,some context for row ${i},`
+        lines.push(row)
+        // a row's line is where it ends (the parser's count), as before the manifest streamed
+        line += i % 997 === 0 && i > 0 ? 2 : 1
+        lineOf.set(i, line)
+      }
+      // at the very end: a derived key the first rows have too, an explicit key used at the top, a bad row
+      lines.push("a.mp3,,", "clips/late.wav,,fixed/first", "clips/c-1.wav,again,", ",,")
+      const base = yield* setup({ "big.csv": lines.join("\n") + "\n" })
+      const entries = yield* collect(ManifestSource.component.make(config({ path: "big.csv" })), base)
+      const summary = summarize(entries, base)
+      assert.strictEqual(summary.length, rows + 4)
+      assert.strictEqual(summary[0], "fixed/first <- a.wav")
+      // the second row's key collides with one at the very end: both keep their extension
+      assert.strictEqual(summary[1], "clips/c-1.wav <- clips/c-1.wav")
+      assert.strictEqual(summary[2], "clips/c-2 <- clips/c-2.wav")
+      const items = entries.flatMap((entry) => Either.isRight(entry) ? [entry.right] : [])
+      // every row knows its line, past each cell that took two
+      for (const i of [1, 996, 997, 998, 1994, 5999]) {
+        assert.strictEqual(items[i].origin, `manifest big.csv:${lineOf.get(i)}`, `row ${i}`)
+      }
+      assert.strictEqual(items[997].overrides?.context, "spoken over\ntwo lines, with a \"quote\"")
+      const last = lineOf.get(rows - 1)! + 1
+      assert.deepStrictEqual(summary.slice(rows), [
+        "a <- a.mp3",
+        `! InvalidRow big.csv:${last + 1}: \`output_key\` \`fixed/first\` is already used at line 2`,
+        "clips/c-1.wav~2 <- clips/c-1.wav",
+        `! InvalidRow big.csv:${last + 3}: column \`audio\` is empty`
+      ])
+      // the same file twice keeps distinct ids
+      assert.strictEqual(items[rows + 1].id, `${base}/clips/c-1.wav#L${last + 2}`)
+    }))
+
+  it.scoped("reports an unclosed quote near the end of a large manifest, and keeps every row before it", () =>
+    Effect.gen(function*() {
+      const rows = Array.from({ length: 5000 }, (_, i) => `clips/c-${i}.wav,row ${i} of a long manifest`)
+      const text = ["audio,context", ...rows, "late.wav,\"never closed", "x.wav,y", ""].join("\n")
+      const base = yield* setup({ "q.csv": text })
+      const summary = summarize(yield* collect(ManifestSource.component.make(config({ path: "q.csv" })), base), base)
+      assert.strictEqual(summary.length, 5001)
+      assert.strictEqual(summary[4999], "clips/c-4999 <- clips/c-4999.wav")
+      assert.strictEqual(
+        summary[5000],
+        "! InvalidRow q.csv:5002: a quote opened on line 5002 is never closed, so lines 5002-5003 were read as one " +
+          "cell and skipped; close the quote (a quote inside a cell is written twice: \"\")"
+      )
+    }))
+
+  it.scoped("reads a large JSONL manifest with CRLF line ends and a BOM across its chunks", () =>
+    Effect.gen(function*() {
+      const rows = Array.from(
+        { length: 4000 },
+        (_, i) => JSON.stringify({ audio: `c-${i}.wav`, context: "é".repeat(20) })
+      )
+      const text = "\uFEFF" + [...rows, "", JSON.stringify({ audio: "c-0.mp3" }), "{oops"].join("\r\n") + "\r\n"
+      const base = yield* setup({ "rows.jsonl": text })
+      const entries = yield* collect(ManifestSource.component.make(config({ path: "rows.jsonl" })), base)
+      const summary = summarize(entries, base).map((line) => line.replace(/^(.*invalid JSON):.*$/, "$1"))
+      assert.strictEqual(summary.length, 4002)
+      assert.strictEqual(summary[0], "c-0.wav <- c-0.wav", "a key another row has too takes its extension")
+      assert.strictEqual(summary[1], "c-1 <- c-1.wav")
+      assert.deepStrictEqual(summary.slice(4000), ["c-0.mp3 <- c-0.mp3", "! InvalidRow rows.jsonl:4003: invalid JSON"])
+      const items = entries.flatMap((entry) => Either.isRight(entry) ? [entry.right] : [])
+      assert.strictEqual(items[3999].overrides?.context, "é".repeat(20))
+    }))
+
   it.scoped("names a JSONL field and what it takes in words, never a schema type", () =>
     Effect.gen(function*() {
       const jsonl = [
