@@ -11,7 +11,7 @@ import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
-import { Clock, DateTime, Effect, Encoding } from "effect"
+import { Clock, DateTime, Effect } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
 import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as DataUriBody from "./internal/dataUriBody.js"
@@ -260,7 +260,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
           "unrecognised audio container (not wav, mp3, flac, ogg, opus, m4a, webm, amr or aac)"
         )
       }
-      const data = `data:${mime};base64,${Encoding.encodeBase64(bytes)}`
+      const data = DataUriBody.dataUri(mime, bytes)
       const violation = limitViolation(route.capability, route.model, { encodedBytes: data.length })
       if (violation !== undefined) return yield* fail(item, "InvalidAudio", violation)
       return { data, ossResolve: false }

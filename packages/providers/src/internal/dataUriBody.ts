@@ -19,6 +19,15 @@ export const placeholder = "asrflow-data-uri-placeholder-3f9c1e"
 
 const encoder = new TextEncoder()
 
+/**
+ * A small file's bytes as a data URI, whole. Node's native Base64 (the CLI and the library run on Node):
+ * Effect's, in JavaScript, cost about 2 % of a batch of short files.
+ *
+ * @internal
+ */
+export const dataUri = (mime: string, bytes: Uint8Array): string =>
+  `data:${mime};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")}`
+
 const ALPHABET = encoder.encode("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 const PAD = 61 // "="
 
