@@ -227,9 +227,17 @@ export const layer = (
  * SQLite in WAL mode syncs the log at checkpoints rather than at every commit: a killed process loses
  * nothing committed (only a power cut may lose the last commits, never consistency), and a run that
  * records every item does not wait on the disk once per item.
+ *
+ * The page cache is SQLite's own default, 2 MiB. better-sqlite3 builds SQLite with 16 MiB, and the ledger
+ * of a large batch grows into all of it: about 0.8 KB of the process's memory per item until 20,000 items,
+ * the largest share of a 100,000-item run's growth (bench/README.md, issue 18). An item touches only its own
+ * few rows, and the operating system's file cache keeps the rest a read away.
  */
 const tune: Effect.Effect<void, SqlError.SqlError, SqlClient.SqlClient> = Effect.flatMap(
   SqlClient.SqlClient,
   (sql) =>
-    sql.onDialectOrElse({ sqlite: () => Effect.asVoid(sql`PRAGMA synchronous = NORMAL`), orElse: () => Effect.void })
+    sql.onDialectOrElse({
+      sqlite: () => Effect.asVoid(Effect.zipRight(sql`PRAGMA synchronous = NORMAL`, sql`PRAGMA cache_size = -2000`)),
+      orElse: () => Effect.void
+    })
 )

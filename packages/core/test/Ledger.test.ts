@@ -280,6 +280,19 @@ const suite = (engine: Engine) => {
 describe("Ledger", () => {
   describe.each([sqlite, postgres])("on $name", suite)
 
+  // better-sqlite3's own build caches 16 MiB of pages, which a 100,000-item ledger grows into (issue 18)
+  it.scoped("keeps SQLite's page cache at 2 MiB and syncs at checkpoints", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* Ledger.Ledger
+        const cache = yield* sql<{ readonly cache_size: number }>`PRAGMA cache_size`
+        const synchronous = yield* sql<{ readonly synchronous: number }>`PRAGMA synchronous`
+        assert.deepStrictEqual([Number(cache[0]!.cache_size), Number(synchronous[0]!.synchronous)], [-2000, 1])
+      }).pipe(Effect.provide(Ledger.layer().pipe(Layer.provideMerge(sqlite.client(file)))))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.scoped("imports the items of a 0.1 ledger file and leaves its table as it was", () =>
     Effect.gen(function*() {
       const file = yield* tempFile
