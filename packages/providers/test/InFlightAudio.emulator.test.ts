@@ -13,7 +13,7 @@ import type { EmulatorHandle } from "@asrflow/emulator/Emulator"
 import { FileSystem } from "@effect/platform"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Layer, Logger, LogLevel, Redacted, Schema, Stream } from "effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -28,17 +28,20 @@ const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileS
 // a text per file, returned only for its exact bytes: a transcript proves what the emulator received
 const texts = Object.fromEntries(files.map((file) => [sha256(file), `the words of ${path.basename(file)}`]))
 
-/** The platform's file system, counting per path the whole-file reads and the handles opened. */
-const countingFileSystem = (reads: Map<string, number>, opens: Map<string, number>) =>
+/** The platform's file system, counting per path the whole-file reads, the streams and the handles opened. */
+const countingFileSystem = (counts: Record<"reads" | "streams" | "opens", Map<string, number>>) =>
   Layer.effect(
     FileSystem.FileSystem,
     Effect.map(FileSystem.FileSystem, (platform) => {
       const count = (counts: Map<string, number>, file: string) => counts.set(file, (counts.get(file) ?? 0) + 1)
       return {
         ...platform,
-        readFile: (file: string) => Effect.zipRight(Effect.sync(() => count(reads, file)), platform.readFile(file)),
+        readFile: (file: string) =>
+          Effect.zipRight(Effect.sync(() => count(counts.reads, file)), platform.readFile(file)),
+        stream: (file: string, options?: FileSystem.StreamOptions) =>
+          Stream.unwrap(Effect.sync(() => count(counts.streams, file)).pipe(Effect.as(platform.stream(file, options)))),
         open: (file: string, options?: FileSystem.OpenFileOptions) =>
-          Effect.zipRight(Effect.sync(() => count(opens, file)), platform.open(file, options))
+          Effect.zipRight(Effect.sync(() => count(counts.opens, file)), platform.open(file, options))
       }
     })
   ).pipe(Layer.provide(NodeContext.layer))
@@ -62,11 +65,37 @@ const memorySink = (written: Map<string, string>): Component.SinkComponent<{ rea
     })
 })
 
+/** The provider blocks under test, pointed at the emulator. */
+const providers = {
+  qwen: (emulator: EmulatorHandle) => ({
+    type: "qwen",
+    model: "qwen3-asr-flash",
+    base_url: { native: emulator.nativeBaseUrl, compatible: emulator.compatibleBaseUrl }
+  }),
+  "qwen filetrans (temporary upload)": (emulator: EmulatorHandle) => ({
+    type: "qwen",
+    model: "qwen3-asr-flash-filetrans",
+    base_url: { native: emulator.nativeBaseUrl, compatible: emulator.compatibleBaseUrl },
+    poll: { initial_interval_ms: 50, max_interval_ms: 200, timeout_secs: 120 }
+  }),
+  "funasr (temporary upload)": (emulator: EmulatorHandle) => ({
+    type: "funasr",
+    model: "paraformer-v2",
+    base_url: { native: emulator.nativeBaseUrl },
+    poll: { initial_interval_ms: 50, max_interval_ms: 200, timeout_secs: 120 },
+    batch: { linger_ms: 50 }
+  }),
+  openai: (emulator: EmulatorHandle) => ({ type: "openai", base_url: `${emulator.origin}/v1` })
+}
+
 /** `Pipeline.run` over the audio folder, to the emulator, with `retry` for the provider. */
-const runAll = (emulator: EmulatorHandle, retry: Record<string, unknown>) =>
+const runAll = (
+  emulator: EmulatorHandle,
+  retry: Record<string, unknown>,
+  provider: (emulator: EmulatorHandle) => Record<string, unknown> = providers.qwen
+) =>
   Effect.gen(function*() {
-    const reads = new Map<string, number>()
-    const opens = new Map<string, number>()
+    const counts = { reads: new Map<string, number>(), streams: new Map<string, number>(), opens: new Map() }
     const written = new Map<string, string>()
     const registries = {
       sources: Sources.registry,
@@ -76,19 +105,15 @@ const runAll = (emulator: EmulatorHandle, retry: Record<string, unknown>) =>
     const config = yield* PipelineLoader.decodeObject({
       version: 1,
       sources: [{ type: "files", include: [audioDir] }],
-      provider: {
-        type: "qwen",
-        model: "qwen3-asr-flash",
-        base_url: { native: emulator.nativeBaseUrl, compatible: emulator.compatibleBaseUrl },
-        rate_limit: { requests_per_minute: 6000 },
-        retry
-      },
+      provider: { ...provider(emulator), rate_limit: { requests_per_minute: 6000 }, retry },
       sinks: [{ type: "memory" }]
     }, registries)
     const summary = yield* Pipeline.run(config, registries, {
       concurrency: 2,
       credentials: { key: Redacted.make(emulator.apiKey), source: "test" }
     }).pipe(
+      // the retries' warnings are expected here
+      Logger.withMinimumLogLevel(LogLevel.Error),
       Effect.provide(
         Layer.mergeAll(
           AudioProbe.Default,
@@ -99,28 +124,39 @@ const runAll = (emulator: EmulatorHandle, retry: Record<string, unknown>) =>
             runId: "in-flight",
             startedAt: new Date(0)
           })
-        ).pipe(Layer.provideMerge(countingFileSystem(reads, opens)), Layer.provideMerge(NodeContext.layer))
+        ).pipe(Layer.provideMerge(countingFileSystem(counts)), Layer.provideMerge(NodeContext.layer))
       )
     )
-    return { summary, reads, opens, written, report: yield* emulator.report }
+    return { summary, ...counts, written, report: yield* emulator.report }
   })
 
 const perFile = (counts: Map<string, number>) => files.map((file) => counts.get(file) ?? 0)
 
 describe("a small file's bytes, read once (InFlightAudio)", () => {
-  it.live("each file is read whole once, and the emulator receives exactly those bytes", () =>
-    Emulated.withEmulator(
-      Emulated.fastEmulator({ api_key: "sk-emulator-in-flight-key-4c1d", transcripts: texts }),
-      (emulator) =>
-        Effect.gen(function*() {
-          const { opens, reads, report, summary, written } = yield* runAll(emulator, { attempts: 2 })
-          assert.strictEqual(summary.done, files.length)
-          assert.deepStrictEqual(perFile(reads), files.map(() => 1))
-          assert.deepStrictEqual(perFile(opens), files.map(() => 0))
-          assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
-          assert.deepStrictEqual(files.map((file) => report.submissions_per_audio[sha256(file)]), files.map(() => 1))
-        })
-    ))
+  for (const [name, provider] of Object.entries(providers)) {
+    it.live(`${name}: each file is read whole once, and the emulator receives exactly those bytes`, () =>
+      Emulated.withEmulator(
+        Emulated.fastEmulator({ api_key: "sk-emulator-in-flight-key-4c1d", transcripts: texts }),
+        (emulator) =>
+          Effect.gen(function*() {
+            const { opens, reads, report, streams, summary, written } = yield* runAll(
+              emulator,
+              { attempts: 2 },
+              provider
+            )
+            assert.strictEqual(summary.done, files.length)
+            assert.deepStrictEqual(perFile(reads), files.map(() => 1))
+            assert.deepStrictEqual(perFile(streams), files.map(() => 0))
+            assert.deepStrictEqual(perFile(opens), files.map(() => 0))
+            assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
+            // the transcripts are keyed by the bytes' hash: each file's exact bytes reached the emulator once
+            assert.deepStrictEqual(
+              files.map((file) => report.submissions_per_audio[sha256(file)]),
+              files.map(() => 1)
+            )
+          })
+      ))
+  }
 
   it.live("a request retried within the attempt sends the same bytes without reading the file again", () =>
     Emulated.withEmulator(
