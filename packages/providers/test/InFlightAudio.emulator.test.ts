@@ -132,11 +132,24 @@ const runAll = (
 
 const perFile = (counts: Map<string, number>) => files.map((file) => counts.get(file) ?? 0)
 
+const key = "sk-emulator-in-flight-key-4c1d"
+
+/** An emulator whose first sync request fails with a 500. */
+const withFirstRequestFailing = <A, E>(use: (emulator: EmulatorHandle) => Effect.Effect<A, E>) =>
+  Emulated.withEmulator(
+    Emulated.fastEmulator({
+      api_key: key,
+      transcripts: texts,
+      faults: [{ endpoint: "sync", kind: "internal_error", at: [1] }]
+    }),
+    use
+  )
+
 describe("a small file's bytes, read once (InFlightAudio)", () => {
   for (const [name, provider] of Object.entries(providers)) {
     it.live(`${name}: each file is read whole once, and the emulator receives exactly those bytes`, () =>
       Emulated.withEmulator(
-        Emulated.fastEmulator({ api_key: "sk-emulator-in-flight-key-4c1d", transcripts: texts }),
+        Emulated.fastEmulator({ api_key: key, transcripts: texts }),
         (emulator) =>
           Effect.gen(function*() {
             const { opens, reads, report, streams, summary, written } = yield* runAll(
@@ -159,46 +172,34 @@ describe("a small file's bytes, read once (InFlightAudio)", () => {
   }
 
   it.live("a request retried within the attempt sends the same bytes without reading the file again", () =>
-    Emulated.withEmulator(
-      Emulated.fastEmulator({
-        api_key: "sk-emulator-in-flight-key-4c1d",
-        transcripts: texts,
-        faults: [{ endpoint: "sync", kind: "internal_error", at: [1] }]
-      }),
-      (emulator) =>
-        Effect.gen(function*() {
-          const retry = { attempts: 2, initial_backoff_ms: 10, max_backoff_ms: 20 }
-          const { reads, report, summary, written } = yield* runAll(emulator, retry)
-          assert.strictEqual(summary.done, files.length)
-          assert.strictEqual(summary.second_round, 0)
-          assert.strictEqual(report.counts["compatible 500"], 1)
-          assert.deepStrictEqual(perFile(reads), files.map(() => 1))
-          assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
-        })
+    withFirstRequestFailing((emulator) =>
+      Effect.gen(function*() {
+        const retry = { attempts: 2, initial_backoff_ms: 10, max_backoff_ms: 20 }
+        const { reads, report, summary, written } = yield* runAll(emulator, retry)
+        assert.strictEqual(summary.done, files.length)
+        assert.strictEqual(summary.second_round, 0)
+        assert.strictEqual(report.counts["compatible 500"], 1)
+        assert.deepStrictEqual(perFile(reads), files.map(() => 1))
+        assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
+      })
     ))
 
   it.live("a later retry round reads the file again and still sends the right bytes", () =>
-    Emulated.withEmulator(
-      Emulated.fastEmulator({
-        api_key: "sk-emulator-in-flight-key-4c1d",
-        transcripts: texts,
-        faults: [{ endpoint: "sync", kind: "internal_error", at: [1] }]
-      }),
-      (emulator) =>
-        Effect.gen(function*() {
-          // no retry within the attempt: the failed item goes back for a second round
-          const retry = { attempts: 0, rounds: 1, initial_backoff_ms: 10, max_backoff_ms: 20 }
-          const { reads, report, summary, written } = yield* runAll(emulator, retry)
-          assert.strictEqual(summary.done, files.length)
-          assert.strictEqual(summary.second_round, 1)
-          assert.strictEqual(report.counts["compatible 500"], 1)
-          // the item of the failed request was read by its probe, then by its second round; the others once
-          assert.deepStrictEqual([...perFile(reads)].sort(), [1, 1, 1, 2])
-          assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
-          assert.deepStrictEqual(
-            files.map((file) => report.submissions_per_audio[sha256(file)]),
-            files.map(() => 1)
-          )
-        })
+    withFirstRequestFailing((emulator) =>
+      Effect.gen(function*() {
+        // no retry within the attempt: the failed item goes back for a second round
+        const retry = { attempts: 0, rounds: 1, initial_backoff_ms: 10, max_backoff_ms: 20 }
+        const { reads, report, summary, written } = yield* runAll(emulator, retry)
+        assert.strictEqual(summary.done, files.length)
+        assert.strictEqual(summary.second_round, 1)
+        assert.strictEqual(report.counts["compatible 500"], 1)
+        // the item of the failed request was read by its probe, then by its second round; the others once
+        assert.deepStrictEqual([...perFile(reads)].sort(), [1, 1, 1, 2])
+        assert.deepStrictEqual(files.map((file) => written.get(file)), files.map((file) => texts[sha256(file)]))
+        assert.deepStrictEqual(
+          files.map((file) => report.submissions_per_audio[sha256(file)]),
+          files.map(() => 1)
+        )
+      })
     ))
 })
