@@ -15,6 +15,7 @@ import type * as Component from "./Component.js"
 import * as ConnectionGuard from "./ConnectionGuard.js"
 import type * as Credentials from "./Credentials.js"
 import * as Fingerprint from "./Fingerprint.js"
+import * as InFlightAudio from "./InFlightAudio.js"
 import * as OrderedWorkers from "./internal/orderedWorkers.js"
 import * as KnownFiles from "./KnownFiles.js"
 import { Ledger } from "./Ledger.js"
@@ -23,12 +24,12 @@ import * as PipelineRunner from "./PipelineRunner.js"
 import * as RateController from "./RateController.js"
 import { RunContext } from "./RunContext.js"
 import * as SharedRun from "./SharedRun.js"
+import { outputsOf } from "./Sink.js"
 import type { Sink, SinkError } from "./Sink.js"
 import { emptySource, nothingMatched } from "./SourceWarnings.js"
 import { Summary } from "./Summary.js"
 import { Transcriber } from "./Transcriber.js"
 import type { Plan, TranscriptionError } from "./Transcriber.js"
-import { Transcribed, Transcript } from "./Transcript.js"
 import { WorkQueue } from "./WorkQueue.js"
 
 /**
@@ -160,17 +161,6 @@ const runController = Layer.unwrapEffect(
   )
 )
 
-const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
-
-/**
- * The files a successful transcription of the item would produce, relative to the output root. Built
- * without validation: the item is already valid, and a plan of 10,000 rows must stay fast.
- */
-const outputsOf = (built: ReadonlyArray<Sink.Service>, item: AudioItem): ReadonlyArray<string> => {
-  const result = new Transcribed({ item, transcript: placeholder }, true)
-  return built.flatMap((sink) => sink.outputsFor?.(result) ?? [])
-}
-
 /**
  * @since 0.1.0
  * @category models
@@ -253,7 +243,9 @@ export const run = (
         Effect.tap(lookUpDone(item), (done) => {
           if (item.fingerprint !== undefined) answered.set(item.fingerprint, done)
         })
-      const fingerprinted = (item: AudioItem) =>
+      // the run's small files, read once: the bytes the probe read and hashed are the bytes the provider sends
+      const inFlight = yield* InFlightAudio.make
+      const examined = (item: AudioItem) =>
         probe.inspect(item).pipe(
           Effect.mapError((error) =>
             new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
@@ -267,27 +259,36 @@ export const run = (
               // what it is, under the stamp it was read with: a resumed run knows it without reading it
               Effect.tap((fingerprinted) =>
                 ledger === undefined ? Effect.void : KnownFiles.remember(ledger, stamp, fingerprinted)
-              )
+              ),
+              Effect.map((fingerprinted) => ({ item: fingerprinted, bytes }))
             )
           ),
           Effect.provide(environment)
         )
+      const fingerprinted = (item: AudioItem) => Effect.map(examined(item), (examined) => examined.item)
       const runnerOptions: PipelineRunner.Options = {
         runId: context.runId,
         entries: Stream.provideContext(entries(config, registries, { warnEmpty: true }), environment),
         sinks: built,
         concurrency: options.concurrency ?? config.concurrency,
         probe: (item) =>
-          fingerprinted(item).pipe(
+          examined(item).pipe(
             // the whole-file integrity check only for an item about to be sent (plans and skips stay fast)
-            Effect.tap((fingerprinted) =>
+            Effect.flatMap(({ bytes, item: fingerprinted }) =>
               Effect.flatMap(probedDone(fingerprinted), (done) =>
-                done ? Effect.void : probe.verify(fingerprinted).pipe(
+                done ? Effect.succeed(fingerprinted) : probe.verify(fingerprinted).pipe(
                   Effect.mapError((error) =>
                     new PipelineRunner.ItemFailure({ reason: error.reason, description: error.message })
                   ),
                   // a failed item is not asked about again: nothing of it stays behind
-                  Effect.onError(() => Effect.sync(() => answered.delete(fingerprinted.fingerprint!)))
+                  Effect.onError(() => Effect.sync(() => answered.delete(fingerprinted.fingerprint!))),
+                  // about to be sent: its provider may take the bytes read and hashed
+                  Effect.map(() => {
+                    if (bytes !== undefined) {
+                      inFlight.hold(fingerprinted, bytes)
+                    }
+                    return fingerprinted
+                  })
                 ))
             )
           ),
@@ -296,7 +297,8 @@ export const run = (
         // are checked then; not when the ledger remembers no file: nothing to look up)
         knownDone: ledger === undefined || options.force === true || !(yield* ledger.remembersFiles)
           ? undefined
-          : (items) => KnownFiles.knownDone(ledger, transcriber.requestKey)(items).pipe(Effect.provide(environment)),
+          : (items) =>
+            KnownFiles.knownDone(ledger, transcriber.requestKey)(items).pipe(Effect.provide(environment)),
         outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
@@ -307,7 +309,10 @@ export const run = (
       const shared = queue !== undefined && ledger !== undefined
       const summary = yield* PipelineRunner.run(
         shared ? SharedRun.options(queue, ledger, runnerOptions, fingerprinted) : runnerOptions
-      ).pipe(Effect.provideService(Transcriber, shared ? SharedRun.transcriber(guarded) : guarded))
+      ).pipe(
+        Effect.provideService(Transcriber, inFlight.releasing(shared ? SharedRun.transcriber(guarded) : guarded)),
+        Effect.provideService(InFlightAudio.InFlightAudio, inFlight.service)
+      )
       // a worker of a shared run may find every item already claimed by others: that is not an empty source
       return summary.total > 0 || shared
         ? summary

@@ -5,6 +5,8 @@
  */
 import { Context, Schema } from "effect"
 import type { Effect } from "effect"
+import type { AudioItem } from "./AudioItem.js"
+import { Transcribed, Transcript } from "./Transcript.js"
 import type { TranscriptResult } from "./Transcript.js"
 
 /**
@@ -50,4 +52,18 @@ export declare namespace Sink {
     /** Paths (relative to the output root) this sink writes for a result; used by `--dry-run`. */
     readonly outputsFor?: ((result: TranscriptResult) => ReadonlyArray<string>) | undefined
   }
+}
+
+const placeholder = new Transcript({ text: "", model: "", provider: "", status: "", raw: null })
+
+/**
+ * The files a successful transcription of the item would produce, relative to the output root. Built
+ * without validation: the item is already valid, and a plan of 10,000 rows must stay fast.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const outputsOf = (sinks: ReadonlyArray<Sink.Service>, item: AudioItem): ReadonlyArray<string> => {
+  const result = new Transcribed({ item, transcript: placeholder }, true)
+  return sinks.flatMap((sink) => sink.outputsFor?.(result) ?? [])
 }

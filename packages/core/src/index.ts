@@ -262,3 +262,8 @@ export * as WorkQueue from "./WorkQueue.js"
  * @since 0.2.0
  */
 export * as RunStatus from "./RunStatus.js"
+
+/**
+ * @since 0.3.0
+ */
+export * as InFlightAudio from "./InFlightAudio.js"

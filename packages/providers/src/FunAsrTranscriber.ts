@@ -10,6 +10,7 @@
  * @since 0.2.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as InFlightAudio from "@asrflow/core/InFlightAudio"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RunEvents from "@asrflow/core/RunEvents"
 import type { Transcriber } from "@asrflow/core/Transcriber"
@@ -209,7 +210,13 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
         upload !== undefined && upload.model === model && upload.fileUrl.startsWith("oss://") &&
         TempUpload.isUsable(upload.expiresAt, now)
       ) return upload.fileUrl
-      const staged = yield* stager.stage(a.item.source, { model, mime: QwenRequest.mimeOf(a.item), input: a.item.id })
+      const bytes = yield* InFlightAudio.take(a.item)
+      const staged = yield* stager.stage(a.item.source, {
+        model,
+        mime: QwenRequest.mimeOf(a.item),
+        input: a.item.id,
+        bytes
+      })
         .pipe(PhaseSpan.phase("stage"))
       yield* journal.recordUpload({ model, fileUrl: staged.fileUrl }, staged.expiresAt)
       yield* RunEvents.emit("staged", a.item.id, {

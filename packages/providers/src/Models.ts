@@ -239,3 +239,36 @@ export const estimateCost = (capability: Capability, region: Region, seconds: nu
  */
 export const dataUriLength = (bytes: number, mime: string): number =>
   `data:${mime};base64,`.length + 4 * Math.ceil(bytes / 3)
+
+const formatDuration = (ms: number): string => {
+  const total = Math.round(ms / 1000)
+  return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, "0")}s`
+}
+
+const formatMb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+
+/**
+ * The sync-limit violation of an item, if any: duration over the model's maximum, or a data URI over the
+ * encoded size limit. The message suggests the filetrans model.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const limitViolation = (
+  capability: Capability,
+  model: string,
+  item: { readonly durationMs?: number | undefined; readonly encodedBytes?: number | undefined }
+): string | undefined => {
+  const suggestion = `use model: ${auto.async} (async, up to 12 h), model: auto, or long_audio: split`
+  if (item.durationMs !== undefined && item.durationMs > capability.maxDurationSecs * 1000) {
+    return `the audio lasts ${formatDuration(item.durationMs)}, over the ${
+      capability.maxDurationSecs / 60
+    }-minute limit of the sync model ${model}; ${suggestion}`
+  }
+  if (item.encodedBytes !== undefined && item.encodedBytes > capability.maxEncodedBytes) {
+    return `the audio is ${formatMb(item.encodedBytes)} as a Base64 data URI, over the ${
+      formatMb(capability.maxEncodedBytes)
+    } limit of the sync model ${model}; ${suggestion}`
+  }
+  return undefined
+}

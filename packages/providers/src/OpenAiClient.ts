@@ -12,7 +12,7 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { TranscriptionErrorReason } from "@asrflow/core/Transcriber"
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Option, Redacted } from "effect"
+import { Clock, Duration, Effect, Option, Redacted, Stream } from "effect"
 import { parseRetryAfter } from "./internal/errors.js"
 import { randomId } from "./internal/randomId.js"
 import { multipart } from "./TempUpload.js"
@@ -41,6 +41,8 @@ export interface Upload {
   readonly fileType: string
   readonly fileSize: number
   readonly fields: ReadonlyArray<readonly [string, string]>
+  /** The file's bytes when the run holds them (`InFlightAudio`): sent as they are, the file is not read. */
+  readonly bytes?: Uint8Array | undefined
 }
 
 const userAgent = "asrflow/0.2.0"
@@ -179,7 +181,9 @@ export const make = (options: {
       fileName: upload.fileName,
       fileType: upload.fileType,
       fileSize: upload.fileSize,
-      file: options.fs.stream(upload.file, { chunkSize: 256 * 1024 })
+      file: upload.bytes !== undefined
+        ? Stream.make(upload.bytes)
+        : options.fs.stream(upload.file, { chunkSize: 256 * 1024 })
     })
 
   /** The request's size: the server's limit applies to the whole body. */

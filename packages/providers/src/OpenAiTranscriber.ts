@@ -7,6 +7,7 @@
  * @since 0.2.0
  */
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as InFlightAudio from "@asrflow/core/InFlightAudio"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import type { Transcriber } from "@asrflow/core/Transcriber"
@@ -81,15 +82,20 @@ export const make = Effect.fnUntraced(function*(config: OpenAiConfig.OpenAiConfi
         )
       }
       const request = requestOf(config, item)
-      const info = yield* fs.stat(item.source).pipe(
-        Effect.mapError((error) => fail(item, "InvalidAudio", `cannot read ${item.source}: ${error.message}`))
+      // the bytes the run read and hashed, when it holds them: the file is not read a second time
+      const bytes = yield* InFlightAudio.take(item)
+      const fileSize = bytes?.length ?? Number(
+        (yield* fs.stat(item.source).pipe(
+          Effect.mapError((error) => fail(item, "InvalidAudio", `cannot read ${item.source}: ${error.message}`))
+        )).size
       )
       const upload = {
         file: item.source,
         fileName: path.basename(item.source),
         fileType: QwenRequest.mimeOf(item) ?? "application/octet-stream",
-        fileSize: Number(info.size),
-        fields: fieldsOf(request)
+        fileSize,
+        fields: fieldsOf(request),
+        bytes
       }
       const size = client.sizeOf(upload)
       if (size > limit) {

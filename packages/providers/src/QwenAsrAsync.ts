@@ -17,6 +17,7 @@
  */
 import * as Admission from "@asrflow/core/Admission"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as InFlightAudio from "@asrflow/core/InFlightAudio"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import * as RetryPolicy from "@asrflow/core/RetryPolicy"
 import * as RunEvents from "@asrflow/core/RunEvents"
@@ -227,7 +228,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       const staged = yield* stager.stage(a.item.source, {
         model: a.model,
         mime: QwenRequest.mimeOf(a.item),
-        input: a.input
+        input: a.input,
+        bytes: yield* InFlightAudio.take(a.item)
       }).pipe(PhaseSpan.phase("stage"))
       yield* a.journal.recordUpload({ model: a.model, fileUrl: staged.fileUrl }, staged.expiresAt)
       yield* RunEvents.emit("staged", a.item.id, {

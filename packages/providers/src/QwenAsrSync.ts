@@ -7,6 +7,7 @@
  */
 import * as AudioFormat from "@asrflow/core/AudioFormat"
 import type { AudioItem } from "@asrflow/core/AudioItem"
+import * as InFlightAudio from "@asrflow/core/InFlightAudio"
 import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
@@ -91,42 +92,11 @@ export const toNativeRequest = (
   }
 }
 
-// =============================================================================
-// Limits
-// =============================================================================
-
-const formatDuration = (ms: number): string => {
-  const total = Math.round(ms / 1000)
-  return `${Math.floor(total / 60)}m${String(total % 60).padStart(2, "0")}s`
-}
-
-const formatMb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
-
 /**
- * The sync-limit violation of an item, if any: duration over the model's maximum, or a data URI over the
- * encoded size limit. The message suggests the filetrans model.
- *
  * @since 0.2.0
  * @category utils
  */
-export const limitViolation = (
-  capability: Models.Capability,
-  model: string,
-  item: { readonly durationMs?: number | undefined; readonly encodedBytes?: number | undefined }
-): string | undefined => {
-  const suggestion = `use model: ${Models.auto.async} (async, up to 12 h), model: auto, or long_audio: split`
-  if (item.durationMs !== undefined && item.durationMs > capability.maxDurationSecs * 1000) {
-    return `the audio lasts ${formatDuration(item.durationMs)}, over the ${
-      capability.maxDurationSecs / 60
-    }-minute limit of the sync model ${model}; ${suggestion}`
-  }
-  if (item.encodedBytes !== undefined && item.encodedBytes > capability.maxEncodedBytes) {
-    return `the audio is ${formatMb(item.encodedBytes)} as a Base64 data URI, over the ${
-      formatMb(capability.maxEncodedBytes)
-    } limit of the sync model ${model}; ${suggestion}`
-  }
-  return undefined
-}
+export const limitViolation = Models.limitViolation
 
 // =============================================================================
 // Service
@@ -248,9 +218,10 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         encodedBytes: Models.dataUriLength(size, knownMime ?? "audio/wav")
       })
       if (earlyViolation !== undefined) return yield* fail(item, "InvalidAudio", earlyViolation)
-      const bytes = yield* fs.readFile(item.source).pipe(
+      // the bytes the run read and hashed, when it holds them: the file is not read a second time
+      const bytes = (yield* InFlightAudio.take(item)) ?? (yield* fs.readFile(item.source).pipe(
         Effect.mapError((cause) => fail(item, "InvalidAudio", `cannot read the file: ${cause.message}`, cause))
-      )
+      ))
       const mime = knownMime ??
         AudioFormat.mimeOf(yield* AudioFormat.detect(bytes.subarray(0, AudioFormat.headerBytes)))
       if (mime === undefined) {

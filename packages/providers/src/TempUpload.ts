@@ -58,10 +58,18 @@ export declare namespace TempUpload {
    * @category models
    */
   export interface Service {
-    /** Uploads a local file for `model` and returns its `oss://` URL. */
+    /**
+     * Uploads a local file for `model` and returns its `oss://` URL; `bytes`, when the run holds the file's
+     * (`InFlightAudio`), are sent as they are instead of reading the file.
+     */
     readonly stage: (
       file: string,
-      options: { readonly model: string; readonly mime?: string | undefined; readonly input?: string | undefined }
+      options: {
+        readonly model: string
+        readonly mime?: string | undefined
+        readonly input?: string | undefined
+        readonly bytes?: Uint8Array | undefined
+      }
     ) => Effect.Effect<Staged, TranscriptionError>
   }
 }
@@ -217,6 +225,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 
   const upload = (
     file: string,
+    bytes: Uint8Array | undefined,
     size: number,
     policy: Wire.UploadPolicyResponse["data"],
     model: string,
@@ -232,7 +241,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         fileName: path.basename(file),
         fileType: mime,
         fileSize: size,
-        file: fs.stream(file, { chunkSize: FileSystem.KiB(256) })
+        file: bytes !== undefined ? Stream.make(bytes) : fs.stream(file, { chunkSize: FileSystem.KiB(256) })
       })
       const request = HttpClientRequest.post(policy.upload_host).pipe(
         HttpClientRequest.setHeader("accept", "application/json"),
@@ -283,13 +292,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       return yield* response.status === 403 ? Effect.fail(new OssForbidden({ error })) : Effect.fail(error)
     })
 
-  const stage: TempUpload.Service["stage"] = (file, { input: label, mime, model }) => {
+  const stage: TempUpload.Service["stage"] = (file, { bytes, input: label, mime, model }) => {
     const input = label ?? file
     return Effect.gen(function*() {
-      const info = yield* fs.stat(file).pipe(
-        Effect.mapError((error) => fail(input, "InvalidAudio", `cannot read ${file}: ${error.message}`))
+      const size = bytes?.length ?? Number(
+        (yield* fs.stat(file).pipe(
+          Effect.mapError((error) => fail(input, "InvalidAudio", `cannot read ${file}: ${error.message}`))
+        )).size
       )
-      const size = Number(info.size)
       const attempt = (refresh: boolean) =>
         Effect.flatMap(policyFor(model, input, refresh), (policy) => {
           const limitMb = policy.max_file_size_mb
@@ -297,7 +307,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             ? Effect.fail(
               fail(input, "InvalidAudio", `the file is ${size} bytes; temporary uploads take at most ${limitMb} MB`)
             )
-            : upload(file, size, policy, model, mime ?? "application/octet-stream", input)
+            : upload(file, bytes, size, policy, model, mime ?? "application/octet-stream", input)
         })
       // an OSS 403 usually means the cached policy went stale: fetch a fresh one once, then give up
       return yield* attempt(false).pipe(
