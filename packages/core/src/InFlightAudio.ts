@@ -7,8 +7,8 @@
  * Promise API, a library user's own layer) or has nothing for the item (a large file, a later retry round, a
  * second request of the same attempt).
  *
- * Memory stays bounded by the items in flight: the bytes go when taken, when the first attempt ends, and
- * otherwise with the item itself (they are held weakly, by the item the run probed).
+ * Memory stays bounded by the items in flight: the bytes go when taken, when the item starts to wait on a remote
+ * task (a resumed task it re-attaches to may run for hours), and when the first attempt ends.
  *
  * @since 0.3.0
  */
@@ -40,6 +40,8 @@ export interface Holder {
   readonly service: InFlightAudio["Type"]
   /** Holds the bytes of an item about to be sent (the item the transcriber will be given). */
   readonly hold: (item: AudioItem, bytes: Uint8Array) => void
+  /** Lets the bytes of an item go: it waits on a remote task, which has the audio already. */
+  readonly letGo: (itemId: string) => void
   /**
    * The transcriber whose every attempt lets its item's bytes go when it ends: only the first attempt finds
    * them, a later round reads the file.
@@ -54,25 +56,31 @@ export interface Holder {
  * @category constructors
  */
 export const make: Effect.Effect<Holder> = Effect.sync(() => {
-  // weak: an item that ends before its attempt (a stop, a skip) takes its bytes with it
-  const held = new WeakMap<AudioItem, Uint8Array>()
-  const letGo = (item: AudioItem) => Effect.sync(() => held.delete(item))
+  // by id, with the very item held: another item of the same id (a later round's copy) finds nothing
+  const held = new Map<string, { readonly item: AudioItem; readonly bytes: Uint8Array }>()
+  const letGo = (itemId: string) => {
+    held.delete(itemId)
+  }
   return {
     service: InFlightAudio.of({
       take: (item) => {
-        const bytes = held.get(item)
-        if (bytes !== undefined) held.delete(item)
-        return bytes
+        const entry = held.get(item.id)
+        if (entry === undefined || entry.item !== item) return undefined
+        held.delete(item.id)
+        return entry.bytes
       }
     }),
     hold: (item, bytes) => {
-      held.set(item, bytes)
+      held.set(item.id, { item, bytes })
     },
+    letGo,
     releasing: (transcriber) =>
       Transcriber.of({
         ...transcriber,
         transcribe: (item) =>
-          held.has(item) ? Effect.ensuring(transcriber.transcribe(item), letGo(item)) : transcriber.transcribe(item)
+          held.has(item.id)
+            ? Effect.ensuring(transcriber.transcribe(item), Effect.sync(() => letGo(item.id)))
+            : transcriber.transcribe(item)
       })
   }
 })

@@ -243,7 +243,7 @@ export const run = (
         Effect.tap(lookUpDone(item), (done) => {
           if (item.fingerprint !== undefined) answered.set(item.fingerprint, done)
         })
-      // the run's small files, read once: the bytes the probe read and hashed are the bytes the provider sends
+      // small files read once: the bytes the probe read and hashed are sent; none held while a remote task runs
       const inFlight = yield* InFlightAudio.make
       const examined = (item: AudioItem) =>
         probe.inspect(item).pipe(
@@ -302,7 +302,8 @@ export const run = (
         outputPath: (relative) => path.resolve(context.outputRoot, relative),
         markDone: ledger
           ? (item) => item.fingerprint === undefined ? Effect.void : ledger.markDone(item.fingerprint, item.id)
-          : undefined
+          : undefined,
+        remoteWait: inFlight.letGo
       }
       // a run shared by workers: items come from the work table, and each one's records are fenced by its lease
       const queue = Option.getOrUndefined(yield* Effect.serviceOption(WorkQueue))

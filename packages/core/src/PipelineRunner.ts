@@ -68,6 +68,8 @@ export interface Options {
   readonly outputPath?: ((relative: string) => string) | undefined
   /** Called once every sink has received a failed item (or an item a sink could not write). */
   readonly markFailed?: ((result: TranscriptResult, message: string) => Effect.Effect<void>) | undefined
+  /** Called when an item starts to wait on its remote task (it was submitted, or re-attached and polled). */
+  readonly remoteWait?: ((itemId: string) => void) | undefined
 }
 
 /**
@@ -132,7 +134,10 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const events = RunEvents.RunEvents.of({
     emit: (event) =>
       Effect.suspend(() => {
-        if (event.phase === "submitted" || event.phase === "polled") markIdle(event.item)
+        if (event.phase === "submitted" || event.phase === "polled") {
+          markIdle(event.item)
+          options.remoteWait?.(event.item)
+        }
         return Option.isSome(outerEvents) ? outerEvents.value.emit(event) : Effect.void
       }),
     problems: Option.isSome(outerEvents) ? outerEvents.value.problems : undefined

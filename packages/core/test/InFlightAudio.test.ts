@@ -1,6 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
+import { Deferred, Effect, Either, Fiber, Stream } from "effect"
 import * as InFlightAudio from "../src/InFlightAudio.js"
+import * as PipelineRunner from "../src/PipelineRunner.js"
+import * as RunEvents from "../src/RunEvents.js"
 import { Transcriber, TranscriptionError } from "../src/Transcriber.js"
 import type { Transcript } from "../src/Transcript.js"
 import * as Fakes from "./utils/Fakes.js"
@@ -66,5 +68,29 @@ describe("InFlightAudio", () => {
       yield* Deferred.await(started)
       yield* Fiber.interrupt(attempt)
       assert.isUndefined(holder.service.take(item))
+    }))
+
+  it.effect("lets the bytes go once the item waits on its remote task, before the attempt ends", () =>
+    Effect.gen(function*() {
+      const holder = yield* InFlightAudio.make
+      const { sink } = yield* Fakes.memorySink()
+      const item = Fakes.item("async.wav")
+      const heldWhileWaiting: Array<boolean> = []
+      // an async provider that re-attaches to a task it submitted in an earlier run: it never takes the bytes
+      const transcriber = holder.releasing(transcriberOf(Effect.gen(function*() {
+        yield* RunEvents.emit("polled", item.id, { data: { status: "RUNNING" } })
+        heldWhileWaiting.push(holder.service.take(item) !== undefined)
+        return Fakes.transcript("later")
+      })))
+      const summary = yield* PipelineRunner.run({
+        runId: "r1",
+        entries: Stream.make(Either.right(item)),
+        sinks: [sink],
+        concurrency: 1,
+        probe: (probed) => Effect.sync(() => holder.hold(probed, bytes)).pipe(Effect.as(probed)),
+        remoteWait: holder.letGo
+      }).pipe(Effect.provideService(Transcriber, transcriber))
+      assert.strictEqual(summary.done, 1)
+      assert.deepStrictEqual(heldWhileWaiting, [false])
     }))
 })
