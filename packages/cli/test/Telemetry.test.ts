@@ -68,6 +68,34 @@ const valueOf = (value: Record<string, unknown>): unknown => {
 const attributes = (span: { readonly attributes?: ReadonlyArray<Attribute> }): Record<string, unknown> =>
   Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]))
 
+/** The spans in OTLP/JSON trace exports. */
+const spansIn = (requests: ReadonlyArray<{ readonly body: Buffer }>): ReadonlyArray<Span> =>
+  requests.flatMap((request) =>
+    JSON.parse(request.body.toString("utf8")).resourceSpans.flatMap((resource: any) =>
+      resource.scopeSpans.flatMap((scope: any) => scope.spans)
+    )
+  )
+
+/** Every data point of every metric in OTLP/JSON metric exports, by metric name, in the order exported. */
+const pointsIn = (requests: ReadonlyArray<{ readonly body: Buffer }>) => {
+  const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
+  for (const request of requests) {
+    for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
+      for (const scope of resource.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          const data = metric.sum ?? metric.gauge ?? metric.histogram
+          for (const point of data?.dataPoints ?? []) {
+            const list = points.get(metric.name) ?? []
+            list.push({ fields: attributes(point), value: Number(point.asDouble ?? point.asInt ?? point.count) })
+            points.set(metric.name, list)
+          }
+        }
+      }
+    }
+  }
+  return points
+}
+
 /** A case folder with a qwen pipeline over `include` and the text sink. */
 const casePipeline = (name: string, include: string, provider: ReadonlyArray<string>) => {
   const dir = fs.mkdtempSync(path.join(work, `${name}-`))
@@ -116,11 +144,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     const metrics = received.filter((request) => request.path === "/v1/metrics")
     assert.isNotEmpty(traces)
     assert.isNotEmpty(metrics)
-    const spans: ReadonlyArray<Span> = traces.flatMap((request) =>
-      JSON.parse(request.body.toString("utf8")).resourceSpans.flatMap((resource: any) =>
-        resource.scopeSpans.flatMap((scope: any) => scope.spans)
-      )
-    )
+    const spans = spansIn(traces)
 
     // the tree: one run, an item per file under it, the phases under each item
     const runs = spans.filter((span) => span.name === "asrflow.run")
@@ -160,21 +184,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     assert.strictEqual(items.reduce((sum, item) => sum + (attributes(item)["asrflow.retries"] as number), 0), 1)
 
     // metrics: items by outcome, audio seconds, the lanes' rate, requests and latency
-    const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
-    for (const request of metrics) {
-      for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
-        for (const scope of resource.scopeMetrics) {
-          for (const metric of scope.metrics) {
-            const data = metric.sum ?? metric.gauge ?? metric.histogram
-            for (const point of data?.dataPoints ?? []) {
-              const list = points.get(metric.name) ?? []
-              list.push({ fields: attributes(point), value: Number(point.asDouble ?? point.asInt ?? point.count) })
-              points.set(metric.name, list)
-            }
-          }
-        }
-      }
-    }
+    const points = pointsIn(metrics)
     const last = (name: string, matches: (fields: Record<string, unknown>) => boolean) =>
       points.get(name)?.filter((point) => matches(point.fields)).at(-1)?.value
     assert.strictEqual(last("asrflow_items_total", (fields) => fields.outcome === "done"), 3)
@@ -222,11 +232,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
       await own.close()
     }
     const mine = received.slice(from)
-    const spans: ReadonlyArray<Span> = mine.filter((request) => request.path === "/v1/traces").flatMap((request) =>
-      JSON.parse(request.body.toString("utf8")).resourceSpans.flatMap((resource: any) =>
-        resource.scopeSpans.flatMap((scope: any) => scope.spans)
-      )
-    )
+    const spans = spansIn(mine.filter((request) => request.path === "/v1/traces"))
     const byId = new Map(spans.map((span) => [span.spanId, span]))
     const underItem = (span: Span): Span | undefined => {
       for (let parent = byId.get(span.parentSpanId ?? ""); parent; parent = byId.get(parent.parentSpanId ?? "")) {
@@ -255,21 +261,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     // the one failed request was retried once, and counted on its item
     assert.strictEqual(items.reduce((sum, item) => sum + (attributes(item)["asrflow.retries"] as number), 0), 1)
 
-    const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
-    for (const request of mine.filter((request) => request.path === "/v1/metrics")) {
-      for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
-        for (const scope of resource.scopeMetrics) {
-          for (const metric of scope.metrics) {
-            const data = metric.sum ?? metric.gauge ?? metric.histogram
-            for (const point of data?.dataPoints ?? []) {
-              const list = points.get(metric.name) ?? []
-              list.push({ fields: attributes(point), value: Number(point.asDouble ?? point.asInt ?? point.count) })
-              points.set(metric.name, list)
-            }
-          }
-        }
-      }
-    }
+    const points = pointsIn(mine.filter((request) => request.path === "/v1/metrics"))
     const sync = (fields: Record<string, unknown>) => String(fields.lane).includes(" sync ")
     const last = (name: string, matches: (fields: Record<string, unknown>) => boolean) =>
       points.get(name)?.filter((point) => matches(point.fields)).at(-1)?.value
