@@ -131,23 +131,33 @@ export const layer = (
       yield* Effect.addFinalizer(() => redraw)
     }
 
-    const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> =>
-      Effect.gen(function*() {
-        yield* log.emit(event)
-        if (options.json === true || options.onEvent !== undefined) {
-          yield* written(RunEvents.toItemEvent(run.runId, event))
-        }
-        if (display === "none") return
+    // what an event shows, decided in plain code: an item has four to six events, and each step of an effect
+    // costs the runtime more than the little this does
+    const show = (event: RunEvents.RunEvent): Effect.Effect<void> =>
+      Effect.clockWith((clock) => {
         // the skipped items seen so far get their one line before the next line shown
-        if (event.phase === "written" || event.phase === "failed" || event.phase === "submitted") yield* flushSkips
-        state.add(event, yield* Clock.currentTimeMillis)
-        if (event.phase === "failed") return yield* say(LogLevel.Error, ProgressState.line(event, state, []))
-        if (display !== "lines") return
+        const skips = display === "lines" &&
+            (event.phase === "written" || event.phase === "failed" || event.phase === "submitted")
+          ? say(LogLevel.Info, ProgressState.skippedLine(state))
+          : Effect.void
+        state.add(event, clock.unsafeCurrentTimeMillis())
+        if (event.phase === "failed") {
+          return Effect.zipRight(skips, say(LogLevel.Error, ProgressState.line(event, state, [])))
+        }
+        if (display !== "lines") return skips
         const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
           ? (event.data.outputs as ReadonlyArray<string>).map(shown)
           : []
-        yield* say(LogLevel.Info, ProgressState.line(event, state, outputs))
+        return Effect.zipRight(skips, say(LogLevel.Info, ProgressState.line(event, state, outputs)))
       })
+    const showing = display === "none" ? undefined : show
+    const toEvents = options.json === true || options.onEvent !== undefined
+    const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> => {
+      const logged = toEvents
+        ? Effect.zipRight(log.emit(event), written(RunEvents.toItemEvent(run.runId, event)))
+        : log.emit(event)
+      return showing === undefined ? logged : Effect.zipRight(logged, showing(event))
+    }
 
     const progress = RunProgress.of({
       setTotal: (total) => Effect.sync(() => (state.total = total)),

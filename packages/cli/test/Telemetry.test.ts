@@ -68,6 +68,34 @@ const valueOf = (value: Record<string, unknown>): unknown => {
 const attributes = (span: { readonly attributes?: ReadonlyArray<Attribute> }): Record<string, unknown> =>
   Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)]))
 
+/** The spans in OTLP/JSON trace exports. */
+const spansIn = (requests: ReadonlyArray<{ readonly body: Buffer }>): ReadonlyArray<Span> =>
+  requests.flatMap((request) =>
+    JSON.parse(request.body.toString("utf8")).resourceSpans.flatMap((resource: any) =>
+      resource.scopeSpans.flatMap((scope: any) => scope.spans)
+    )
+  )
+
+/** Every data point of every metric in OTLP/JSON metric exports, by metric name, in the order exported. */
+const pointsIn = (requests: ReadonlyArray<{ readonly body: Buffer }>) => {
+  const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
+  for (const request of requests) {
+    for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
+      for (const scope of resource.scopeMetrics) {
+        for (const metric of scope.metrics) {
+          const data = metric.sum ?? metric.gauge ?? metric.histogram
+          for (const point of data?.dataPoints ?? []) {
+            const list = points.get(metric.name) ?? []
+            list.push({ fields: attributes(point), value: Number(point.asDouble ?? point.asInt ?? point.count) })
+            points.set(metric.name, list)
+          }
+        }
+      }
+    }
+  }
+  return points
+}
+
 /** A case folder with a qwen pipeline over `include` and the text sink. */
 const casePipeline = (name: string, include: string, provider: ReadonlyArray<string>) => {
   const dir = fs.mkdtempSync(path.join(work, `${name}-`))
@@ -116,11 +144,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     const metrics = received.filter((request) => request.path === "/v1/metrics")
     assert.isNotEmpty(traces)
     assert.isNotEmpty(metrics)
-    const spans: ReadonlyArray<Span> = traces.flatMap((request) =>
-      JSON.parse(request.body.toString("utf8")).resourceSpans.flatMap((resource: any) =>
-        resource.scopeSpans.flatMap((scope: any) => scope.spans)
-      )
-    )
+    const spans = spansIn(traces)
 
     // the tree: one run, an item per file under it, the phases under each item
     const runs = spans.filter((span) => span.name === "asrflow.run")
@@ -160,21 +184,7 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
     assert.strictEqual(items.reduce((sum, item) => sum + (attributes(item)["asrflow.retries"] as number), 0), 1)
 
     // metrics: items by outcome, audio seconds, the lanes' rate, requests and latency
-    const points = new Map<string, Array<{ readonly fields: Record<string, unknown>; readonly value: number }>>()
-    for (const request of metrics) {
-      for (const resource of JSON.parse(request.body.toString("utf8")).resourceMetrics) {
-        for (const scope of resource.scopeMetrics) {
-          for (const metric of scope.metrics) {
-            const data = metric.sum ?? metric.gauge ?? metric.histogram
-            for (const point of data?.dataPoints ?? []) {
-              const list = points.get(metric.name) ?? []
-              list.push({ fields: attributes(point), value: Number(point.asDouble ?? point.asInt ?? point.count) })
-              points.set(metric.name, list)
-            }
-          }
-        }
-      }
-    }
+    const points = pointsIn(metrics)
     const last = (name: string, matches: (fields: Record<string, unknown>) => boolean) =>
       points.get(name)?.filter((point) => matches(point.fields)).at(-1)?.value
     assert.strictEqual(last("asrflow_items_total", (fields) => fields.outcome === "done"), 3)
@@ -190,6 +200,76 @@ describe("OpenTelemetry over OTLP/HTTP", () => {
       1
     )
     assert.isAbove(last("asrflow_lane_request_duration", (fields) => String(fields.lane).includes("submit")) ?? 0, 0)
+  }, 120_000)
+
+  // the sync route's spans, retries and lane metrics: made only while the tracer is on (PhaseSpan.ifTracing),
+  // a retry set up only after a first failure (DashScopeClient.withRetry), the pacer's metrics recorded in
+  // plain code (RateController): the same spans, counts and metrics as through Effect's own combinators
+  it("exports the sync route's item and phase spans, its one retry and the sync lane's metrics", async () => {
+    const own = await startEmulator({
+      rate_limits: { enabled: false },
+      faults: [{ endpoint: "compatible", kind: "internal_error", at: [2] }]
+    })
+    const from = received.length
+    try {
+      const dir = casePipeline("sync", audio, [
+        "  model: qwen3-asr-flash",
+        "  rate_limit: { requests_per_minute: 6000 }",
+        "  retry: { attempts: 3, initial_backoff_ms: 20, max_backoff_ms: 100 }"
+      ])
+      const result = await runCli(["run", "pipeline.yaml"], {
+        cwd: dir,
+        env: {
+          ...emulatorEnv(own),
+          OUTPUT_DIR: path.join(dir, "out"),
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint(),
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json"
+        }
+      })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.match(result.stderr, /3 done, 0 failed, 0 skipped of 3 item/)
+    } finally {
+      await own.close()
+    }
+    const mine = received.slice(from)
+    const spans = spansIn(mine.filter((request) => request.path === "/v1/traces"))
+    const byId = new Map(spans.map((span) => [span.spanId, span]))
+    const underItem = (span: Span): Span | undefined => {
+      for (let parent = byId.get(span.parentSpanId ?? ""); parent; parent = byId.get(parent.parentSpanId ?? "")) {
+        if (parent.name === "asrflow.item") return parent
+      }
+      return undefined
+    }
+    const items = spans.filter((span) => span.name === "asrflow.item")
+    assert.strictEqual(items.length, 3)
+    for (const item of items) {
+      const phases = spans.filter((span) => underItem(span) === item)
+      for (const name of ["asrflow.probe", "asrflow.submit", "asrflow.sink.write"]) {
+        const phase = phases.find((span) => span.name === name)
+        assert.isDefined(phase, `${name} under ${JSON.stringify(attributes(item))}`)
+        assert.strictEqual(attributes(phase!)["asrflow.phase"], name.slice("asrflow.".length))
+      }
+      const submit = phases.find((span) => span.name === "asrflow.submit")!
+      assert.strictEqual(attributes(submit)["asrflow.model"], "qwen3-asr-flash")
+      const fields = attributes(item)
+      assert.strictEqual(fields["asrflow.route"], "sync/compatible")
+      assert.strictEqual(fields["asrflow.outcome"], "done")
+      assert.strictEqual(fields["asrflow.model"], "qwen3-asr-flash")
+      assert.isString(fields["asrflow.output_key"])
+      assert.isNumber(fields["asrflow.retries"])
+    }
+    // the one failed request was retried once, and counted on its item
+    assert.strictEqual(items.reduce((sum, item) => sum + (attributes(item)["asrflow.retries"] as number), 0), 1)
+
+    const points = pointsIn(mine.filter((request) => request.path === "/v1/metrics"))
+    const sync = (fields: Record<string, unknown>) => String(fields.lane).includes(" sync ")
+    const last = (name: string, matches: (fields: Record<string, unknown>) => boolean) =>
+      points.get(name)?.filter((point) => matches(point.fields)).at(-1)?.value
+    const ok = last("asrflow_lane_requests_total", (fields) => sync(fields) && fields.outcome === "Ok")
+    assert.isAtLeast(ok ?? 0, 3)
+    assert.strictEqual(last("asrflow_lane_requests_total", (fields) => sync(fields) && fields.outcome === "Other"), 1)
+    // a latency for every request that succeeded, none for the failed one
+    assert.strictEqual(last("asrflow_lane_request_duration", sync), ok)
   }, 120_000)
 
   it("loads none of its code when no endpoint is set (start-up unchanged), and loads it when one is", async () => {

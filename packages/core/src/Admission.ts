@@ -16,7 +16,7 @@
  *
  * @since 0.2.0
  */
-import { Clock, Deferred, Effect, Exit, FiberRef } from "effect"
+import { Clock, Context, Deferred, Effect, Exit, FiberRef } from "effect"
 
 const weight = 0.2
 
@@ -209,17 +209,14 @@ export const detach: Effect.Effect<void> = Effect.flatMap(
  * @category combinators
  */
 export const waiting = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(
-    FiberRef.get(currentSlot),
-    (slot) =>
-      slot === undefined ? self : Effect.flatMap(Clock.currentTimeMillis, (entered) =>
-        Effect.suspend(() => {
-          slot.enterPacer(entered)
-          return self.pipe(
-            Effect.onExit((exit) =>
-              Effect.flatMap(Clock.currentTimeMillis, (left) =>
-                Effect.sync(() => slot.leavePacer(left, Exit.isSuccess(exit))))
-            )
-          )
-        }))
-  )
+  // the slot and the clock read in one runtime step: every request waits at a pacer
+  Effect.withFiberRuntime((fiber) => {
+    const slot = fiber.getFiberRef(currentSlot)
+    if (slot === undefined) return self
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    slot.enterPacer(clock.unsafeCurrentTimeMillis())
+    return Effect.onExit(
+      self,
+      (exit) => Effect.sync(() => slot.leavePacer(clock.unsafeCurrentTimeMillis(), Exit.isSuccess(exit)))
+    )
+  })

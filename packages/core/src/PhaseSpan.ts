@@ -8,6 +8,10 @@
  * Retries are counted per item: every retry a retry schedule decides (`RetryPolicy.toSchedule`) adds one
  * to the counter of the item it runs for, and to the `asrflow.retries` attribute of the current span.
  *
+ * With the tracer off (a run without an exporter) none of this is made: no span, no attributes, no counter.
+ * Effect would still make a no-op span for each, with its `onExit` and a context change, several times per
+ * item (bench/README.md, "Per-item work outside the ledger").
+ *
  * @since 0.2.0
  */
 import { Effect, FiberRef } from "effect"
@@ -44,16 +48,30 @@ const defined = (fields: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
 
 /**
+ * `whenOn` while the tracer is on, `whenOff` otherwise: one runtime step to decide.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const ifTracing = <A, E, R, A2, E2, R2>(
+  whenOn: () => Effect.Effect<A, E, R>,
+  whenOff: Effect.Effect<A2, E2, R2>
+): Effect.Effect<A | A2, E | E2, R | R2> =>
+  Effect.withFiberRuntime<A | A2, E | E2, R | R2>((fiber) =>
+    fiber.getFiberRef(FiberRef.currentTracerEnabled) ? whenOn() : whenOff
+  )
+
+const span = <A, E, R>(self: Effect.Effect<A, E, R>, name: string, fields: () => Record<string, unknown>) =>
+  ifTracing(() => Effect.withSpan(self, name, { attributes: defined(fields()), captureStackTrace: false }), self)
+
+/**
  * Runs `self` in the span of one phase.
  *
  * @since 0.2.0
  * @category combinators
  */
 export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.withSpan(self, `asrflow.${name}`, {
-    attributes: defined({ [attributes.phase]: name, ...fields }),
-    captureStackTrace: false
-  })
+  span(self, `asrflow.${name}`, () => ({ [attributes.phase]: name, ...fields }))
 
 /**
  * Runs `self` in the span of one item.
@@ -62,19 +80,20 @@ export const phase = (name: Phase, fields: Record<string, unknown> = {}) => <A, 
  * @category combinators
  */
 export const item = (id: string, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.withSpan(self, "asrflow.item", {
-    attributes: defined({ [attributes.item]: id, ...fields }),
-    captureStackTrace: false
-  })
+  span(self, "asrflow.item", () => ({ [attributes.item]: id, ...fields }))
 
 /**
- * Annotates the current span with the attributes that have a value.
+ * Annotates the current span with the attributes that have a value (the fields are computed only while the
+ * tracer is on).
  *
  * @since 0.2.0
  * @category utils
  */
-export const annotate = (fields: Record<string, unknown>): Effect.Effect<void> =>
-  Effect.annotateCurrentSpan(defined(fields))
+export const annotate = (fields: Record<string, unknown> | (() => Record<string, unknown>)): Effect.Effect<void> =>
+  ifTracing(
+    () => Effect.annotateCurrentSpan(defined(typeof fields === "function" ? fields() : fields)),
+    Effect.void
+  )
 
 /**
  * The retry counter of the item the current fiber works for (shared by the fibers it forks).
@@ -99,7 +118,8 @@ export const countRetry: Effect.Effect<void> = Effect.flatMap(FiberRef.get(curre
 })
 
 /**
- * Runs `self` with a retry counter of its own, and gives the number of retries it took.
+ * Runs `self` with a retry counter of its own, and gives the number of retries it took. The count is a span
+ * attribute: while the tracer is off nothing is counted (it stays 0).
  *
  * @since 0.2.0
  * @category combinators
@@ -107,7 +127,7 @@ export const countRetry: Effect.Effect<void> = Effect.flatMap(FiberRef.get(curre
 export const withRetryCount = <A, E, R>(
   self: (retries: { readonly count: number }) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
+  ifTracing(() => {
     const counter = { count: 0 }
     return Effect.locally(self(counter), currentRetries, counter)
-  })
+  }, Effect.suspend(() => self({ count: 0 })))

@@ -190,7 +190,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
           container: probed.right.container
         }
       })
-      yield* Effect.annotateCurrentSpan(PhaseSpan.attributes.route, transcriber.plan(probed.right).route)
+      yield* PhaseSpan.annotate(() => ({ [PhaseSpan.attributes.route]: transcriber.plan(probed.right).route }))
       if (options.isDone && (yield* options.isDone(probed.right))) {
         yield* Ref.update(tally, Summary.skip)
         yield* RunEvents.emit("skipped", item.id, { data: { reason: "already done (ledger)" } })
@@ -232,7 +232,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       })
       const audioSeconds = result.item.durationMs === undefined ? undefined : result.item.durationMs / 1000
       const done = result._tag === "Transcribed" && sinkFailures.length === 0
-      yield* PhaseSpan.annotate({
+      yield* PhaseSpan.annotate(() => ({
         [PhaseSpan.attributes.outcome]: done ? "done" : "failed",
         [PhaseSpan.attributes.audioSeconds]: audioSeconds,
         ...(result._tag === "Transcribed"
@@ -247,7 +247,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
             [PhaseSpan.attributes.requestId]: result.requestId,
             [PhaseSpan.attributes.taskId]: result.taskId
           })
-      })
+      }))
       if (result._tag === "Transcribed" && sinkFailures.length === 0) {
         if (options.markDone) yield* options.markDone(result.item, result.transcript)
         const outputs = options.sinks.flatMap((sink) => sink.outputsFor?.(result) ?? [])
@@ -277,7 +277,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       : PhaseSpan.withRetryCount((retries) =>
         transcribeItem(entry.right, slot).pipe(
           Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: write })),
-          Effect.tap(() => Effect.annotateCurrentSpan(PhaseSpan.attributes.retries, retries.count))
+          Effect.tap(() => PhaseSpan.annotate(() => ({ [PhaseSpan.attributes.retries]: retries.count })))
         )
       ).pipe(
         PhaseSpan.item(entry.right.id, {

@@ -22,6 +22,7 @@
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Metric, Option, Redacted } from "effect"
 import * as Admission from "./Admission.js"
 import * as Fingerprint from "./Fingerprint.js"
+import * as LaneMetrics from "./internal/laneMetrics.js"
 import * as LaneState from "./LaneState.js"
 import * as LaneStore from "./LaneStore.js"
 import { Ledger } from "./Ledger.js"
@@ -213,24 +214,6 @@ export declare namespace RateController {
   }
 }
 
-const rateGauge = Metric.gauge("asrflow_lane_requests_per_minute", {
-  description: "The request rate a lane paces at"
-})
-const throttledCounter = Metric.counter("asrflow_lane_throttled_total", {
-  description: "Requests answered with a throttling 429",
-  incremental: true
-})
-
-const requestsCounter = Metric.counter("asrflow_lane_requests_total", {
-  description: "Requests a lane started, by outcome (Ok, Throttled, Other)",
-  incremental: true
-})
-const latencyTimer = Metric.timerWithBoundaries(
-  "asrflow_lane_request_duration",
-  [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 300_000],
-  "How long a lane's requests took, from their start to their answer (ms)"
-)
-
 /** How often a changing lane is written to the ledger. */
 const saveEveryMs = 5000
 
@@ -271,36 +254,51 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
       const init = () => LaneState.initial(policy, createdAt)
       const lock = yield* Effect.makeSemaphore(1)
       const tags = { lane: laneName(spec.key) }
-      const gauge = rateGauge.pipe(Metric.tagged("lane", tags.lane))
-      const throttled = throttledCounter.pipe(Metric.tagged("lane", tags.lane))
-      const requests = requestsCounter.pipe(Metric.tagged("lane", tags.lane))
-      const latency = latencyTimer.pipe(Metric.tagged("lane", tags.lane))
+      const { gauge, latency, requestsBy, throttled } = LaneMetrics.forLane(tags.lane)
       yield* Metric.set(gauge, policy.initial)
 
-      // one caller at a time asks for the next start and sleeps until it is due, so a start happens only
-      // after the previous one has
-      const acquire = lock.withPermits(1)(Effect.gen(function*() {
-        while (true) {
-          const now = yield* Clock.currentTimeMillis
-          const step = yield* store.modify(id, init, (state) => LaneState.tryStart(state, policy, now))
-          if (step._tag === "Started") return step.ticket
-          yield* Effect.sleep(Duration.millis(step.ms))
-        }
-      })).pipe(Admission.waiting)
+      // one caller at a time asks for the next start and sleeps until it is due, so a start happens only after
+      // the previous one has (this runs for every request: plain code with the fiber's clock, no generators)
+      const nextStart: Effect.Effect<LaneState.Ticket> = Effect.clockWith((clock) => {
+        const now = clock.unsafeCurrentTimeMillis()
+        return Effect.flatMap(
+          store.modify(id, init, (state) => LaneState.tryStart(state, policy, now)),
+          (step) =>
+            step._tag === "Started"
+              ? Effect.succeed(step.ticket)
+              : Effect.zipRight(Effect.sleep(Duration.millis(step.ms)), nextStart)
+        )
+      })
+      const acquire = lock.withPermits(1)(nextStart).pipe(Admission.waiting)
 
+      const changed = (after: LaneState.State, now: number) =>
+        Effect.zipRight(
+          Metric.set(gauge, after.rate),
+          Effect.zipRight(
+            Effect.logDebug(`lane ${tags.lane}: ${Math.round(after.rate)} requests per minute`),
+            Effect.suspend(() =>
+              now - (saved.get(id) ?? 0) >= saveEveryMs ? save(id, spec.key, after, now) : Effect.void
+            )
+          )
+        )
       const report = (ticket: LaneState.Ticket, outcome: LaneState.Outcome) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          const [before, after] = yield* store.modify(id, init, (state) => {
-            const next = LaneState.onOutcome(state, policy, now, ticket, outcome)
-            return [[state, next] as const, next]
-          })
-          yield* Metric.update(Metric.tagged(requests, "outcome", outcome._tag), 1)
-          if (outcome._tag === "Throttled") yield* Metric.increment(throttled)
-          if (before.rate === after.rate && before.ceiling === after.ceiling) return
-          yield* Metric.set(gauge, after.rate)
-          yield* Effect.logDebug(`lane ${tags.lane}: ${Math.round(after.rate)} requests per minute`)
-          if (now - (saved.get(id) ?? 0) >= saveEveryMs) yield* save(id, spec.key, after, now)
+        Effect.clockWith((clock) => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return Effect.flatMap(
+            store.modify(id, init, (state) => {
+              const next = LaneState.onOutcome(state, policy, now, ticket, outcome)
+              return [[state, next] as const, next]
+            }),
+            ([before, after]) => {
+              const counted = Metric.update(requestsBy[outcome._tag], 1)
+              const noted = outcome._tag === "Throttled"
+                ? Effect.zipRight(counted, Metric.increment(throttled))
+                : counted
+              return before.rate === after.rate && before.ceiling === after.ceiling
+                ? noted
+                : Effect.zipRight(noted, changed(after, now))
+            }
+          )
         })
 
       const lane: Lane = {
@@ -309,10 +307,20 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
         acquire,
         report,
         paced: (request) =>
-          Effect.flatMap(
-            acquire,
-            (ticket) => Effect.onExit(Metric.trackDuration(request, latency), (exit) => report(ticket, outcomeOf(exit)))
-          )
+          Effect.flatMap(acquire, (ticket) =>
+            Effect.clockWith((clock) => {
+              const startedAt = clock.unsafeCurrentTimeNanos()
+              return Effect.onExit(request, (exit) => {
+                const reported = report(ticket, outcomeOf(exit))
+                // what `Metric.trackDuration` records (a success's duration), before the report as it did
+                return Exit.isSuccess(exit)
+                  ? Effect.zipRight(
+                    Metric.update(latency, Duration.nanos(clock.unsafeCurrentTimeNanos() - startedAt)),
+                    reported
+                  )
+                  : reported
+              })
+            }))
       }
       return lane
     })

@@ -13,7 +13,7 @@ import type { RetryPolicy } from "@asrflow/core/RetryPolicy"
 import * as RetryPolicyModule from "@asrflow/core/RetryPolicy"
 import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { HttpBody, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Config, Context, Effect, Option, Ref } from "effect"
+import { Config, Context, Effect, Option } from "effect"
 import type { ConfigError, Redacted } from "effect"
 import type { Connection } from "./DashScopeAccount.js"
 import * as HttpTransport from "./HttpTransport.js"
@@ -323,32 +323,40 @@ export const fromConfig = (
  * Retries retryable `TranscriptionError`s (transport, 408, 429 throttling, 5xx) with the policy's schedule,
  * honouring `retryAfterMs`. 400/401/403/404/413/415 and quota 429s are never retried. Each retry is logged.
  *
+ * The schedule is set up only once a first try has failed with a retryable error, and then sees that failure
+ * first, as if it had run from the start: most requests succeed at once, and setting up a retry costs the
+ * runtime about 25 steps for each of them.
+ *
  * @since 0.1.0
  * @category combinators
  */
 export const withRetry =
   (policy: RetryPolicy) =>
   <A, R>(effect: Effect.Effect<A, TranscriptionError, R>): Effect.Effect<A, TranscriptionError, R> =>
-    Effect.flatMap(Ref.make(0), (attempts) =>
-      effect.pipe(
-        Effect.tapError((error) =>
-          error.isRetryable
-            ? Ref.updateAndGet(attempts, (n) => n + 1).pipe(
-              Effect.tap((attempt) =>
-                attempt <= policy.attempts
-                  ? Effect.logWarning(`retrying after ${error.reason}${error.status ? ` (HTTP ${error.status})` : ""}`)
-                    .pipe(
-                      Effect.annotateLogs({
-                        attempt,
-                        of: policy.attempts,
-                        input: error.input,
-                        requestId: error.requestId
-                      })
-                    )
-                  : Effect.void
-              )
-            )
-            : Effect.void
-        ),
-        Effect.retry({ schedule: RetryPolicyModule.toSchedule(policy), while: (error) => error.isRetryable })
-      ))
+    Effect.suspend(() => {
+      let attempts = 0
+      const tried = Effect.tapError(effect, (error) => {
+        if (!error.isRetryable) return Effect.void
+        attempts += 1
+        return attempts <= policy.attempts
+          ? Effect.logWarning(`retrying after ${error.reason}${error.status ? ` (HTTP ${error.status})` : ""}`).pipe(
+            Effect.annotateLogs({
+              attempt: attempts,
+              of: policy.attempts,
+              input: error.input,
+              requestId: error.requestId
+            })
+          )
+          : Effect.void
+      })
+      const retryable = (error: TranscriptionError) => error.isRetryable
+      return Effect.catchIf(tried, retryable, (first) => {
+        let replayed = false
+        const again = Effect.suspend(() => {
+          if (replayed) return tried
+          replayed = true
+          return Effect.fail(first)
+        })
+        return Effect.retry(again, { schedule: RetryPolicyModule.toSchedule(policy), while: retryable })
+      })
+    })

@@ -58,6 +58,26 @@ export const writeFileAtomic = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
+    const run = yield* Effect.serviceOption(RunContext)
+    return yield* writeWith({ fs, path, runId: Option.getOrUndefined(run)?.runId }, sink, target, data, madeDirs)
+  })
+
+/**
+ * `writeFileAtomic` with its services given: a sink that writes a file per item looks them up once, not per
+ * item.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const writeWith = (
+  services: { readonly fs: FileSystem.FileSystem; readonly path: Path.Path; readonly runId?: string | undefined },
+  sink: string,
+  target: string,
+  data: string | Uint8Array,
+  madeDirs?: Set<string> | undefined
+): Effect.Effect<void, SinkError> =>
+  Effect.suspend(() => {
+    const { fs, path } = services
     const dir = path.dirname(target)
     const makeDir = fs.makeDirectory(dir, { recursive: true }).pipe(
       Effect.mapError((cause) =>
@@ -72,15 +92,13 @@ export const writeFileAtomic = (
       Effect.tap(() => Effect.sync(() => madeDirs?.add(dir)))
     )
     const remembered = madeDirs?.has(dir) === true
-    if (!remembered) yield* makeDir
-    const run = yield* Effect.serviceOption(RunContext)
-    const temp = tempPathFor(path, target, Option.match(run, { onNone: () => undefined, onSome: (run) => run.runId }))
+    const temp = tempPathFor(path, target, services.runId)
     const bytes = typeof data === "string" ? encoder.encode(data) : data
     const write = fs.writeFile(temp, bytes).pipe(
       Effect.zipRight(fs.rename(temp, target)),
       Effect.onError(() => fs.remove(temp).pipe(Effect.ignore))
     )
-    yield* (remembered
+    const written = (remembered
       ? write.pipe(
         Effect.catchIf(
           (error) => error._tag === "SystemError" && error.reason === "NotFound",
@@ -94,4 +112,5 @@ export const writeFileAtomic = (
             : new SinkError({ sink, reason: "Write", path: target, description: describe(cause), cause })
         )
       )
+    return remembered ? written : Effect.zipRight(makeDir, written)
   })

@@ -10,9 +10,9 @@ import { RunContext } from "@asrflow/core/RunContext"
 import { type Sink, SinkError } from "@asrflow/core/Sink"
 import type { TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
-import { Context, Effect, Either, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import type { Scope } from "effect"
-import { writeFileAtomic } from "./AtomicFile.js"
+import { writeWith } from "./AtomicFile.js"
 import * as OutputLayout from "./OutputLayout.js"
 
 /**
@@ -72,8 +72,8 @@ export const make = (
     const counts = { written: 0, skipped: 0, failed: 0 }
     // the directories this sink made: not made again for every item
     const madeDirs = new Set<string>()
-    // what a write needs, provided at once (each provide is a step of its own for every item)
-    const services = Context.make(FileSystem.FileSystem, fs).pipe(Context.add(Path.Path, path))
+    // what a write needs, given directly: a provide costs the runtime several steps for every item
+    const services = { fs, path, runId: run.runId }
     const component = `sink.${options.name}`
     yield* Effect.addFinalizer(() =>
       Effect.logDebug("sink closed").pipe(
@@ -99,7 +99,7 @@ export const make = (
           return
         }
         const file = yield* target(result)
-        yield* writeFileAtomic(options.name, file, content.value, madeDirs)
+        yield* writeWith(services, options.name, file, content.value, madeDirs)
         counts.written += 1
         yield* Effect.logDebug(`wrote ${file}`)
       }).pipe(
@@ -108,7 +108,6 @@ export const make = (
           return Effect.logWarning(redactor.string(error.message))
         }),
         Effect.mapError((error) => redactError(redactor, error)),
-        Effect.provide(services),
         Effect.annotateLogs({ component, item: result.item.id })
       )
 

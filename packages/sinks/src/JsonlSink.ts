@@ -171,11 +171,13 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
           Effect.tap(() => {
             counts.written += 1
           }),
+          // annotated here only: nothing else in a write logs, and annotating costs a step per item
           Effect.tapError((error) => {
             counts.failed += 1
-            return Effect.logWarning(error.message)
-          }),
-          Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })
+            return Effect.logWarning(error.message).pipe(
+              Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })
+            )
+          })
         )
 
       const relative = OutputLayout.relativeToRoot(path, run.outputRoot, target)
