@@ -83,6 +83,16 @@ export const item = (id: string, fields: Record<string, unknown> = {}) => <A, E,
   span(self, "asrflow.item", () => ({ [attributes.item]: id, ...fields }))
 
 /**
+ * Runs `self` in a span of its own while the tracer is on, and as it is otherwise: a provider's span per
+ * request costs a span object and its runtime steps (and a stack, by default) even when nothing exports it.
+ *
+ * @since 0.3.0
+ * @category combinators
+ */
+export const traced = (name: string, fields: Record<string, unknown> = {}) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  span(self, name, () => fields)
+
+/**
  * Annotates the current span with the attributes that have a value (the fields are computed only while the
  * tracer is on).
  *

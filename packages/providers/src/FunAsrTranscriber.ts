@@ -268,7 +268,7 @@ export const make = Effect.fnUntraced(function*(config: FunAsrConfig) {
       return yield* conclude(a, fileUrl, outcome)
     }).pipe(
       Effect.annotateLogs({ item: item.id }),
-      Effect.withSpan("FunAsrTranscriber.transcribe", { attributes: { item: item.id } })
+      PhaseSpan.traced("FunAsrTranscriber.transcribe", { item: item.id })
     )
 
   /** A task submitted elsewhere (or earlier): the item's file is found by its recorded or own URL. */

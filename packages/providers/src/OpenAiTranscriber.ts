@@ -125,7 +125,7 @@ export const make = Effect.fnUntraced(function*(config: OpenAiConfig.OpenAiConfi
       })
     }).pipe(
       Effect.annotateLogs({ item: item.id }),
-      Effect.withSpan("OpenAiTranscriber.transcribe", { attributes: { item: item.id } })
+      PhaseSpan.traced("OpenAiTranscriber.transcribe", { item: item.id })
     )
 
   return {

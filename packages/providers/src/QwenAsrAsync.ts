@@ -351,7 +351,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       return yield* conclude(a, submitted.job, submitted.raw)(finished)
     }).pipe(
       Effect.annotateLogs({ item: item.id }),
-      Effect.withSpan("QwenAsrAsync.transcribe", { attributes: { item: item.id } })
+      PhaseSpan.traced("QwenAsrAsync.transcribe", { item: item.id })
     )
 
   const attach = (remoteId: string, item: AudioItem): Effect.Effect<Transcript, TranscriptionError> =>

@@ -12,7 +12,7 @@ import * as PhaseSpan from "@asrflow/core/PhaseSpan"
 import type { Plan } from "@asrflow/core/Transcriber"
 import { Transcriber, TranscriptionError } from "@asrflow/core/Transcriber"
 import { FileSystem } from "@effect/platform"
-import { Clock, DateTime, Effect } from "effect"
+import { Clock, DateTime, Effect, LogLevel } from "effect"
 import { DashScopeClient, withRetry } from "./DashScopeClient.js"
 import * as DashScopeLanes from "./DashScopeLanes.js"
 import * as DataUriBody from "./internal/dataUriBody.js"
@@ -297,8 +297,12 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     Effect.gen(function*() {
       const route = yield* routeOf(config, item, hasCompatible, model)
       const audio = yield* audioOf(item, route)
-      yield* Effect.logDebug("sync request").pipe(
-        Effect.annotateLogs({ model: route.model, protocol: route.protocol, stream: route.stream })
+      // asked first: a dropped debug line would still cost its annotations on every request
+      yield* Effect.whenLogLevel(
+        Effect.logDebug("sync request").pipe(
+          Effect.annotateLogs({ model: route.model, protocol: route.protocol, stream: route.stream })
+        ),
+        LogLevel.Debug
       )
       const response = yield* paced(item.source, route, item.durationMs, Effect.succeed({ audio, route }))
       const at = DateTime.formatIso(yield* DateTime.now)
@@ -311,7 +315,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         raw: response.raw,
         at
       })
-    }).pipe(Effect.withSpan("QwenAsrSync.transcribe"), Effect.annotateLogs({ item: item.source }))
+    }).pipe(PhaseSpan.traced("QwenAsrSync.transcribe"), Effect.annotateLogs({ item: item.source }))
 
   const plan = (item: AudioItem): Plan => {
     const request = effectiveRequest(config, item)

@@ -10,7 +10,7 @@ import { RunContext } from "@asrflow/core/RunContext"
 import { type Sink, SinkError } from "@asrflow/core/Sink"
 import type { TranscriptResult } from "@asrflow/core/Transcript"
 import { FileSystem, Path } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, LogLevel, Option } from "effect"
 import type { Scope } from "effect"
 import { writeWith } from "./AtomicFile.js"
 import * as OutputLayout from "./OutputLayout.js"
@@ -101,7 +101,7 @@ export const make = (
         const file = yield* target(result)
         yield* writeWith(services, options.name, file, content.value, madeDirs)
         counts.written += 1
-        yield* Effect.logDebug(`wrote ${file}`)
+        yield* Effect.whenLogLevel(Effect.logDebug(`wrote ${file}`), LogLevel.Debug)
       }).pipe(
         Effect.tapError((error) => {
           counts.failed += 1
