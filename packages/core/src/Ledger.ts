@@ -65,7 +65,8 @@ export declare namespace Ledger {
     readonly doneAmong: (fingerprints: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>>
     /**
      * Called once every sink has written the item. A job whose items are then all done ends `done`: it is
-     * no longer open, so it is neither cancelled nor re-attached.
+     * no longer open, so it is neither cancelled nor re-attached. That is a second statement, not the same
+     * transaction: a job left open by a crash between the two is ended when a ledger next opens (`layer`).
      */
     readonly markDone: (fingerprint: string, itemId: string) => Effect.Effect<void>
     readonly markFailed: (fingerprint: string, itemId: string, error: string) => Effect.Effect<void>
@@ -221,7 +222,11 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
 export const layer = (
   migrations: ReadonlyArray<Migrations> = []
 ): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =>
-  Layer.effect(Ledger, Effect.zipRight(Effect.zipRight(tune, migrate(migrations)), make))
+  Layer.effect(
+    Ledger,
+    // a job delivered just before a crash is ended now (see `markDone`)
+    Effect.zipRight(Effect.zipRight(Effect.zipRight(tune, migrate(migrations)), LedgerSql.endAllDeliveredJobs), make)
+  )
 
 /**
  * SQLite in WAL mode syncs the log at checkpoints rather than at every commit: a killed process loses

@@ -152,6 +152,32 @@ const suite = (engine: Engine) => {
       }).pipe(Effect.provide(ledgerAt(file)))
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it.scoped("ends a delivered job left open by a crash between markDone's two statements when it reopens", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      const jobId = yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const ledger = yield* Ledger.Ledger
+        const job = yield* ledger.beginJob({
+          provider: "p",
+          items: [{ fingerprint: "fp-1", itemId: "1.wav" }, { fingerprint: "fp-2", itemId: "2.wav" }],
+          state: null
+        })
+        yield* ledger.jobSubmitted(job.jobId, "batch-1")
+        yield* ledger.markDone("fp-1", "1.wav")
+        // the item's row written, the process killed before the job's
+        yield* sql`UPDATE asrflow_items SET status = 'done' WHERE fingerprint = 'fp-2'`
+        assert.deepStrictEqual((yield* ledger.openJobs("p")).map((open) => open.jobId), [job.jobId])
+        return job.jobId
+      }).pipe(Effect.provide(ledgerAt(file)))
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        assert.deepStrictEqual(yield* ledger.openJobs("p"), [])
+        assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).jobId, jobId)
+        assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).status, "done")
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.scoped("runs each migration once, core first, then each owner's from its own table", () =>
     Effect.gen(function*() {
       const file = yield* engine.location

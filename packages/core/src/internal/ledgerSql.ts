@@ -37,6 +37,29 @@ const toNumber = (value: number | bigint | string): number => Number(value)
 const toNullableNumber = (value: number | bigint | string | null): number | null =>
   value === null ? null : Number(value)
 
+/** A job's every item is done (a condition on `asrflow_jobs`). */
+const allDone = (sql: SqlClient.SqlClient) =>
+  sql`NOT EXISTS (
+    SELECT 1 FROM asrflow_job_items owned JOIN asrflow_items i ON i.fingerprint = owned.fingerprint
+    WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
+  )`
+
+/**
+ * Ends every open job whose items are all done. `markDone` writes the item and then ends its delivered jobs
+ * in two statements, not a transaction (a transaction per item was the largest part of a run's ledger
+ * work, issue 18); a crash between them leaves a delivered job open, which this ends when a ledger opens.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const endAllDeliveredJobs: Effect.Effect<void, never, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
+        WHERE status IN ('submitting', 'submitted') AND ${allDone(sql)}`).pipe(Effect.asVoid, Effect.orDie)
+)
+
 /**
  * A ledger on whatever `SqlClient` the edge provides; it does not migrate (see `migrate` and `layer`).
  * Storage failures are defects: a run that cannot record a paid job must not go on as if it had.
@@ -212,10 +235,7 @@ export const make: Effect.Effect<
       sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
         WHERE status IN ('submitting', 'submitted')
           AND job_id IN (SELECT job_id FROM asrflow_job_items WHERE fingerprint = ${fingerprint})
-          AND NOT EXISTS (
-            SELECT 1 FROM asrflow_job_items owned JOIN asrflow_items i ON i.fingerprint = owned.fingerprint
-            WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
-          )`).pipe(Effect.asVoid, Effect.orDie)
+          AND ${allDone(sql)}`).pipe(Effect.asVoid, Effect.orDie)
 
   const observe: Ledger.Service["observe"] = (provider, name, state) =>
     Effect.gen(function*() {
@@ -296,12 +316,10 @@ export const make: Effect.Effect<
         Effect.map((results) => new Set(results.flatMap((rows) => rows.map((row) => String(row.fingerprint))))),
         Effect.orDie
       ),
+    // two statements, not a transaction: the second only derives its jobs' status from the items, and a crash
+    // between them is made good when a ledger opens (`endAllDeliveredJobs`)
     markDone: (fingerprint, itemId) =>
-      upsertItem(fingerprint, itemId, { status: "done", error: null }).pipe(
-        Effect.zipRight(endDeliveredJobs(fingerprint)),
-        sql.withTransaction,
-        Effect.orDie
-      ),
+      Effect.zipRight(upsertItem(fingerprint, itemId, { status: "done", error: null }), endDeliveredJobs(fingerprint)),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
     recordStage,
