@@ -27,6 +27,7 @@ import type { Option } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerDialect from "./internal/ledgerDialect.js"
 import * as LedgerFiles from "./internal/ledgerFiles.js"
+import * as LedgerJobs from "./internal/ledgerJobs.js"
 import * as LedgerSchema from "./internal/ledgerSchema.js"
 import * as LedgerSql from "./internal/ledgerSql.js"
 import type {
@@ -225,7 +226,13 @@ export const layer = (
   Layer.effect(
     Ledger,
     // a job delivered just before a crash is ended now (see `markDone`)
-    Effect.zipRight(Effect.zipRight(Effect.zipRight(tune, migrate(migrations)), LedgerSql.endAllDeliveredJobs), make)
+    Effect.zipRight(
+      Effect.zipRight(
+        Effect.zipRight(tune, migrate(migrations)),
+        Effect.flatMap(SqlClient.SqlClient, (sql) => LedgerJobs.endDelivered(sql))
+      ),
+      make
+    )
   )
 
 /**

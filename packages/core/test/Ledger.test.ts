@@ -42,6 +42,19 @@ const postgres: Engine = {
 
 const count = (rows: ReadonlyArray<{ readonly n: number | string }>) => Number(rows[0]!.n)
 
+/** A submitted job of two items (`batch-1`), the first of them done. */
+const halfDoneJob = (ledger: Ledger.Ledger["Type"]) =>
+  Effect.gen(function*() {
+    const job = yield* ledger.beginJob({
+      provider: "p",
+      items: [{ fingerprint: "fp-1", itemId: "1.wav" }, { fingerprint: "fp-2", itemId: "2.wav" }],
+      state: null
+    })
+    yield* ledger.jobSubmitted(job.jobId, "batch-1")
+    yield* ledger.markDone("fp-1", "1.wav")
+    return job
+  })
+
 const suite = (engine: Engine) => {
   const ledgerAt = (location: string, migrations: ReadonlyArray<Ledger.Migrations> = []) =>
     Ledger.layer(migrations).pipe(Layer.provideMerge(engine.client(location)))
@@ -138,13 +151,7 @@ const suite = (engine: Engine) => {
       const file = yield* engine.location
       yield* Effect.gen(function*() {
         const ledger = yield* Ledger.Ledger
-        const job = yield* ledger.beginJob({
-          provider: "p",
-          items: [{ fingerprint: "fp-1", itemId: "1.wav" }, { fingerprint: "fp-2", itemId: "2.wav" }],
-          state: null
-        })
-        yield* ledger.jobSubmitted(job.jobId, "batch-1")
-        yield* ledger.markDone("fp-1", "1.wav")
+        yield* halfDoneJob(ledger)
         assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).status, "submitted")
         yield* ledger.markDone("fp-2", "2.wav")
         assert.strictEqual(Option.getOrThrow(yield* ledger.jobByRemoteId("p", "batch-1")).status, "done")
@@ -158,13 +165,7 @@ const suite = (engine: Engine) => {
       const jobId = yield* Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
         const ledger = yield* Ledger.Ledger
-        const job = yield* ledger.beginJob({
-          provider: "p",
-          items: [{ fingerprint: "fp-1", itemId: "1.wav" }, { fingerprint: "fp-2", itemId: "2.wav" }],
-          state: null
-        })
-        yield* ledger.jobSubmitted(job.jobId, "batch-1")
-        yield* ledger.markDone("fp-1", "1.wav")
+        const job = yield* halfDoneJob(ledger)
         // the item's row written, the process killed before the job's
         yield* sql`UPDATE asrflow_items SET status = 'done' WHERE fingerprint = 'fp-2'`
         assert.deepStrictEqual((yield* ledger.openJobs("p")).map((open) => open.jobId), [job.jobId])

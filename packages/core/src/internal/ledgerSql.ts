@@ -10,6 +10,7 @@ import type { Ledger } from "../Ledger.js"
 import type { ItemStatus } from "../LedgerRecords.js"
 import { ItemRecord, JobItem, JobRecord, LaneRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
 import { batches } from "./ledgerFiles.js"
+import * as LedgerJobs from "./ledgerJobs.js"
 
 const decodeItem = Schema.decodeUnknownSync(ItemRecord)
 const decodeStage = Schema.decodeUnknownSync(StageRecord)
@@ -36,29 +37,6 @@ export const observationsKept = 100
 const toNumber = (value: number | bigint | string): number => Number(value)
 const toNullableNumber = (value: number | bigint | string | null): number | null =>
   value === null ? null : Number(value)
-
-/** A job's every item is done (a condition on `asrflow_jobs`). */
-const allDone = (sql: SqlClient.SqlClient) =>
-  sql`NOT EXISTS (
-    SELECT 1 FROM asrflow_job_items owned JOIN asrflow_items i ON i.fingerprint = owned.fingerprint
-    WHERE owned.job_id = asrflow_jobs.job_id AND i.status <> 'done'
-  )`
-
-/**
- * Ends every open job whose items are all done. `markDone` writes the item and then ends its delivered jobs
- * in two statements, not a transaction (a transaction per item was the largest part of a run's ledger
- * work, issue 18); a crash between them leaves a delivered job open, which this ends when a ledger opens.
- *
- * @since 0.3.0
- * @category constructors
- */
-export const endAllDeliveredJobs: Effect.Effect<void, never, SqlClient.SqlClient> = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) =>
-    Effect.flatMap(Clock.currentTimeMillis, (at) =>
-      sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
-        WHERE status IN ('submitting', 'submitted') AND ${allDone(sql)}`).pipe(Effect.asVoid, Effect.orDie)
-)
 
 /**
  * A ledger on whatever `SqlClient` the edge provides; it does not migrate (see `migrate` and `layer`).
@@ -229,14 +207,6 @@ export const make: Effect.Effect<
       })
     }).pipe(sql.withTransaction, Effect.orDie)
 
-  // a job whose items are all done was delivered: it is no longer open (nothing to cancel or re-attach)
-  const endDeliveredJobs = (fingerprint: string) =>
-    Effect.flatMap(now, (at) =>
-      sql`UPDATE asrflow_jobs SET status = 'done', updated_at = ${at}
-        WHERE status IN ('submitting', 'submitted')
-          AND job_id IN (SELECT job_id FROM asrflow_job_items WHERE fingerprint = ${fingerprint})
-          AND ${allDone(sql)}`).pipe(Effect.asVoid, Effect.orDie)
-
   const observe: Ledger.Service["observe"] = (provider, name, state) =>
     Effect.gen(function*() {
       const observedAt = yield* now
@@ -317,9 +287,12 @@ export const make: Effect.Effect<
         Effect.orDie
       ),
     // two statements, not a transaction: the second only derives its jobs' status from the items, and a crash
-    // between them is made good when a ledger opens (`endAllDeliveredJobs`)
+    // between them is made good when a ledger opens (`LedgerJobs.endDelivered`)
     markDone: (fingerprint, itemId) =>
-      Effect.zipRight(upsertItem(fingerprint, itemId, { status: "done", error: null }), endDeliveredJobs(fingerprint)),
+      Effect.zipRight(
+        upsertItem(fingerprint, itemId, { status: "done", error: null }),
+        LedgerJobs.endDelivered(sql, fingerprint)
+      ),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
     recordStage,
