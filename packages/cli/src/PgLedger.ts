@@ -84,7 +84,7 @@ export const client = (url: Redacted.Redacted<string>) =>
 export const layer = (
   options: Options
 ): Layer.Layer<Ledger.Ledger | LaneStore.LaneStore, OutputCheck.OutputRootError> =>
-  Layer.effectContext(Effect.gen(function*() {
+  Layer.scopedContext(Effect.gen(function*() {
     yield* Ledger.migrate(options.registries.providers.components.flatMap((component) => component.migrations ?? []))
     const plain = yield* Ledger.make
     const store = yield* SqlLaneStore.make

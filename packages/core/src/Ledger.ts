@@ -23,7 +23,7 @@
  */
 import { Migrator, SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql"
-import type { Option } from "effect"
+import type { Option, Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as LedgerDialect from "./internal/ledgerDialect.js"
 import * as LedgerFiles from "./internal/ledgerFiles.js"
@@ -68,6 +68,8 @@ export declare namespace Ledger {
      * Called once every sink has written the item. A job whose items are then all done ends `done`: it is
      * no longer open, so it is neither cancelled nor re-attached. That is a second statement, not the same
      * transaction: a job left open by a crash between the two is ended when a ledger next opens (`layer`).
+     * The second statement is left out while this ledger has seen no job (none open when it opened, none
+     * begun or looked up since): a batch of sync items writes one statement per item.
      */
     readonly markDone: (fingerprint: string, itemId: string) => Effect.Effect<void>
     readonly markFailed: (fingerprint: string, itemId: string, error: string) => Effect.Effect<void>
@@ -141,7 +143,10 @@ export declare namespace Ledger {
     readonly knownFiles: (stamps: ReadonlyArray<FileStamp>) => Effect.Effect<ReadonlyArray<KnownFile | undefined>>
     /** Whether any local file's probe facts are remembered (a first run has none to look up). */
     readonly remembersFiles: Effect.Effect<boolean>
-    /** Records a local file's hash, and what the probe found it to be, with the stamp they were read with. */
+    /**
+     * Records a local file's hash, and what the probe found it to be, with the stamp they were read with.
+     * Written behind, many files a statement: a crash may lose the last few, which are then read again.
+     */
     readonly rememberFile: (stamp: FileStamp, sha256: string, facts?: FileFacts | undefined) => Effect.Effect<void>
   }
 }
@@ -204,12 +209,13 @@ export const migrate = (
 
 /**
  * A ledger on whatever `SqlClient` the edge provides; it does not migrate (see `migrate` and `layer`).
- * Storage failures are defects: a run that cannot record a paid job must not go on as if it had.
+ * Storage failures are defects: a run that cannot record a paid job must not go on as if it had. The files it
+ * remembers are written behind, by the time its scope closes at the latest (`rememberFile`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = Effect.map(
+export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient | Scope.Scope> = Effect.map(
   Effect.all([LedgerSql.make, LedgerFiles.make]),
   ([records, files]) => ({ ...records, ...files })
 )
@@ -223,7 +229,7 @@ export const make: Effect.Effect<Ledger.Service, never, SqlClient.SqlClient> = E
 export const layer = (
   migrations: ReadonlyArray<Migrations> = []
 ): Layer.Layer<Ledger, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> =>
-  Layer.effect(
+  Layer.scoped(
     Ledger,
     // a job delivered just before a crash is ended now (see `markDone`)
     Effect.zipRight(

@@ -5,8 +5,9 @@ import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Scope } from "effect"
-import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { type Postgres, startPostgres } from "../../../bench/lib/postgres.mjs"
+import * as LedgerFiles from "../src/internal/ledgerFiles.js"
 import * as Ledger from "../src/Ledger.js"
 
 /** Where a ledger lives (a file, a database URL) and how to open it: every test runs on both engines. */
@@ -272,6 +273,76 @@ const suite = (engine: Engine) => {
         )
         assert.strictEqual((yield* ledger.knownFiles([])).length, 0)
         assert.strictEqual((yield* ledger.doneAmong([])).size, 0)
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("writes remembered files behind: many in one statement, within seconds, and all when it closes", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      const stamp = (i: number) => ({
+        path: `/audio/${i}.wav`,
+        sizeBytes: 10 + i,
+        mtimeMs: 1_000 + i,
+        inode: String(i)
+      })
+      const rows = Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM asrflow_files`
+      ).pipe(Effect.map(count))
+      const full = LedgerFiles.filesPerWrite
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        for (let i = 0; i < full - 1; i++) yield* ledger.rememberFile(stamp(i), `sha-${i}`)
+        assert.strictEqual(yield* rows, 0, "none written yet")
+        yield* ledger.rememberFile(stamp(full - 1), "sha-last")
+        assert.strictEqual(yield* rows, full, "written together")
+        // a file waiting to be written is known to the ledger's own questions
+        yield* ledger.rememberFile(stamp(full), "sha-waiting")
+        assert.strictEqual(Option.getOrThrow(yield* ledger.knownFile(stamp(full))).sha256, "sha-waiting")
+        assert.strictEqual(yield* rows, full + 1)
+        // a slow run: written once the oldest waited long enough
+        yield* ledger.rememberFile(stamp(full + 1), "sha-slow")
+        yield* TestClock.adjust(LedgerFiles.writeFilesWithinMs)
+        yield* ledger.rememberFile(stamp(full + 2), "sha-late")
+        assert.strictEqual(yield* rows, full + 3)
+        yield* ledger.rememberFile(stamp(full + 3), "sha-closing")
+        assert.strictEqual(yield* rows, full + 3)
+      }).pipe(Effect.provide(ledgerAt(file)))
+      yield* Effect.gen(function*() {
+        assert.strictEqual(yield* rows, full + 4, "the last one written when the ledger closed")
+        const ledger = yield* Ledger.Ledger
+        assert.strictEqual(Option.getOrThrow(yield* ledger.knownFile(stamp(full + 3))).sha256, "sha-closing")
+      }).pipe(Effect.provide(ledgerAt(file)))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("ends an item's jobs when it is done once it has seen a job: open when it opened, or begun since", () =>
+    Effect.gen(function*() {
+      const file = yield* engine.location
+      // opened with a job open (a resumed run): the job ends with its last item
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        yield* halfDoneJob(ledger)
+      }).pipe(Effect.provide(ledgerAt(file)))
+      yield* Effect.gen(function*() {
+        const ledger = yield* Ledger.Ledger
+        yield* ledger.markDone("fp-2", "2.wav")
+        assert.deepStrictEqual(yield* ledger.openJobs("p"), [])
+      }).pipe(Effect.provide(ledgerAt(file)))
+      // a ledger that has seen no job writes only the item (a batch of sync items): a job another process began
+      // meanwhile for that item is ended when a ledger next opens
+      const ledger = Context.get(yield* Layer.build(ledgerAt(file)), Ledger.Ledger)
+      const other = Context.get(yield* Layer.build(ledgerAt(file)), Ledger.Ledger)
+      const job = yield* other.beginJob({
+        provider: "p",
+        items: [{ fingerprint: "fp-3", itemId: "3.wav" }],
+        state: null
+      })
+      yield* ledger.markDone("fp-3", "3.wav")
+      assert.strictEqual(Option.getOrThrow(yield* ledger.item("fp-3")).status, "done")
+      assert.deepStrictEqual((yield* other.openJobs("p")).map((open) => open.jobId), [job.jobId])
+      yield* Effect.gen(function*() {
+        const reopened = yield* Ledger.Ledger
+        assert.deepStrictEqual(yield* reopened.openJobs("p"), [])
       }).pipe(Effect.provide(ledgerAt(file)))
     }).pipe(Effect.provide(NodeContext.layer)))
 

@@ -52,6 +52,14 @@ export const make: Effect.Effect<
 > = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const now = Clock.currentTimeMillis
+  // whether an item may have a job: `markDone` ends its item's jobs only then (a batch of sync items has none)
+  let seenJobs = (yield* sql`SELECT 1 AS found FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') LIMIT 1`
+    .pipe(Effect.orDie)).length > 0
+  const seeingJobs = <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    Effect.suspend(() => {
+      seenJobs = true
+      return self
+    })
 
   const upsertItem = (
     fingerprint: string,
@@ -289,9 +297,13 @@ export const make: Effect.Effect<
     // two statements, not a transaction: the second only derives its jobs' status from the items, and a crash
     // between them is made good when a ledger opens (`LedgerJobs.endDelivered`)
     markDone: (fingerprint, itemId) =>
-      Effect.zipRight(
-        upsertItem(fingerprint, itemId, { status: "done", error: null }),
-        LedgerJobs.endDelivered(sql, fingerprint)
+      Effect.suspend(() =>
+        seenJobs
+          ? Effect.zipRight(
+            upsertItem(fingerprint, itemId, { status: "done", error: null }),
+            LedgerJobs.endDelivered(sql, fingerprint)
+          )
+          : upsertItem(fingerprint, itemId, { status: "done", error: null })
       ),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
@@ -336,7 +348,7 @@ export const make: Effect.Effect<
       ),
       Effect.orDie
     ),
-    beginJob,
+    beginJob: (fields) => seeingJobs(beginJob(fields)),
     jobSubmitted: (jobId, remoteId, state) =>
       Effect.flatMap(now, (at) =>
         state === undefined
@@ -355,21 +367,23 @@ export const make: Effect.Effect<
           WHERE job_id = ${jobId}`
       ).pipe(Effect.asVoid, Effect.orDie),
     latestJob: (fingerprint, provider) =>
-      firstJob(
+      seeingJobs(firstJob(
         sql<JobRow>`SELECT j.* FROM asrflow_jobs j JOIN asrflow_job_items i ON i.job_id = j.job_id
           WHERE i.fingerprint = ${fingerprint} AND j.provider = ${provider}
           ORDER BY j.created_at DESC, j.job_id DESC`
-      ),
+      )),
     jobByRemoteId: (provider, remoteId) =>
-      firstJob(
+      seeingJobs(firstJob(
         sql<JobRow>`SELECT * FROM asrflow_jobs WHERE provider = ${provider} AND remote_id = ${remoteId}
           ORDER BY created_at DESC`
-      ),
+      )),
     openJobs: (provider) =>
-      (provider === undefined
-        ? sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') ORDER BY created_at`
-        : sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted')
-            AND provider = ${provider} ORDER BY created_at`).pipe(Effect.flatMap(jobsFrom), Effect.orDie),
+      seeingJobs(
+        provider === undefined
+          ? sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') ORDER BY created_at`
+          : sql<JobRow>`SELECT * FROM asrflow_jobs WHERE status IN ('submitting', 'submitted')
+            AND provider = ${provider} ORDER BY created_at`
+      ).pipe(Effect.flatMap(jobsFrom), Effect.orDie),
     observe,
     observations
   }
