@@ -63,17 +63,26 @@ const read = (path: string, bytes: (size: number) => number) =>
       NFS.fstat(fd, (statError, stats) => {
         if (statError !== null) return closeWith(fd, Effect.fail(failure(path, "stat", statError)))
         const type = typeOf(stats)
-        const length = type === "File" ? Math.min(stats.size, bytes(stats.size)) : 0
-        if (length === 0) return closeWith(fd, Effect.succeed({ type, size: stats.size, bytes: empty }))
-        const buffer = Buffer.allocUnsafe(length)
-        NFS.read(fd, buffer, 0, length, 0, (readError, read) => {
-          closeWith(
-            fd,
-            readError !== null
-              ? Effect.fail(failure(path, "read", readError))
-              : Effect.succeed({ type, size: stats.size, bytes: read === length ? buffer : buffer.subarray(0, read) })
-          )
+        // as the platform's FileSystem.stat reads them: the mtime as a Date (whole milliseconds)
+        const head = (read: Uint8Array): Head => ({
+          type,
+          size: stats.size,
+          bytes: read,
+          mtimeMs: stats.mtime.getTime(),
+          inode: String(stats.ino)
         })
+        const length = type === "File" ? Math.min(stats.size, bytes(stats.size)) : 0
+        if (length === 0) return closeWith(fd, Effect.succeed(head(empty)))
+        const buffer = Buffer.allocUnsafe(length)
+        // a read may return fewer bytes than asked before the end: read on until all are in, or the file ends
+        const readFrom = (offset: number): void =>
+          NFS.read(fd, buffer, offset, length - offset, offset, (readError, read) => {
+            if (readError !== null) return closeWith(fd, Effect.fail(failure(path, "read", readError)))
+            const end = offset + read
+            if (read > 0 && end < length) return readFrom(end)
+            closeWith(fd, Effect.succeed(head(end === length ? buffer : buffer.subarray(0, end))))
+          })
+        readFrom(0)
       })
     })
   })

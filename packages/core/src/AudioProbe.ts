@@ -17,7 +17,9 @@ import * as AudioIntegrity from "./AudioIntegrity.js"
 import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
 import { FileHeads } from "./FileHeads.js"
+import type { Head } from "./FileHeads.js"
 import * as Keys from "./internal/keys.js"
+import type { FileStamp } from "./LedgerRecords.js"
 
 /**
  * Why a file cannot be transcribed.
@@ -49,6 +51,21 @@ const smallFile = 1024 * 1024
  * closed (which costs an item more than the read), and no more than the kernel's readahead brings in.
  */
 const tinyFile = 64 * 1024
+
+// the ledger's stamp of a file (docs/ARCHITECTURE.md, "The ledger"): from the call that read it, else its stat
+const stampOf = (
+  path: string,
+  sizeBytes: number,
+  found: Head | undefined,
+  info: FileSystem.File.Info | undefined
+): FileStamp | undefined =>
+  found !== undefined
+    ? found.mtimeMs === undefined || found.inode === undefined
+      ? undefined
+      : { path, sizeBytes, mtimeMs: found.mtimeMs, inode: found.inode }
+    : info !== undefined && Option.isSome(info.mtime) && Option.isSome(info.ino)
+    ? { path, sizeBytes, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
+    : undefined
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
@@ -100,8 +117,9 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         const after = Option.getOrUndefined(yield* handle.readAlloc(AudioFormat.headerBytes))
         return { head, afterId3: after }
       }))
-    // what a plan reads of a file: a tiny one whole, else its header
+    // what a plan reads of a file: a tiny one whole, else its header; a run: a small one whole
     const planBytes = (size: number) => size <= tinyFile ? size : AudioFormat.headerBytes
+    const runBytes = (size: number) => size <= smallFile ? size : AudioFormat.headerBytes
     // the bytes a plan read, and when an ID3 tag is larger than them, the bytes after the tag too
     const withTag = (file: string, size: number, head: Uint8Array) => {
       const id3 = AudioFormat.id3Size(head)
@@ -172,9 +190,9 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
         error._tag === "SystemError" && error.reason === "NotFound" ?
           fail("Unreadable", "the file does not exist (was it moved or deleted?)", error) :
           fail("Unreadable", `cannot read the file (${error.message}); check its permissions`, error)
-      // a plan takes the type, size and first bytes in one call where the edge gives one
-      const found = mode === "header" && heads !== undefined
-        ? yield* heads.read(file, planBytes).pipe(Effect.mapError(unreadable))
+      // the type, size and first bytes (a small file's every byte, for a run) in one call where the edge gives one
+      const found = heads !== undefined
+        ? yield* heads.read(file, mode === "header" ? planBytes : runBytes).pipe(Effect.mapError(unreadable))
         : undefined
       const info = found === undefined ? yield* fs.stat(file).pipe(Effect.mapError(unreadable)) : undefined
       const type = found?.type ?? info!.type
@@ -221,9 +239,7 @@ export class AudioProbe extends Effect.Service<AudioProbe>()("@asrflow/core/Audi
       return {
         item: new AudioItem({ ...item, sizeBytes: size, container, mime, durationMs: duration }, true),
         bytes: whole,
-        stamp: info !== undefined && Option.isSome(info.mtime) && Option.isSome(info.ino)
-          ? { path: file, sizeBytes: size, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
-          : undefined
+        stamp: stampOf(file, size, found, info)
       }
     })
 

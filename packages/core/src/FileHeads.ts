@@ -1,5 +1,6 @@
 /**
- * A file's type, size and first bytes in one call: what a plan (`AudioProbe.probe`) needs of each row.
+ * A file's type, size and first bytes in one call: what a plan (`AudioProbe.probe`) needs of each row, and
+ * what a run needs of a small file (all of its bytes, and its stamp).
  *
  * Through any `FileSystem` that takes a `stat` and then a read, each an effect of its own, and a handle's
  * read costs a scope, a finalizer and a lock: at 100,000 rows that is most of a dry run. A platform that
@@ -24,6 +25,12 @@ export interface Head {
   readonly size: number
   /** The first bytes of a regular file (fewer than asked if it ended first); empty for anything else. */
   readonly bytes: Uint8Array
+  /**
+   * The file's mtime in whole milliseconds and its inode, as the platform's `FileSystem.stat` gives them
+   * (the ledger's stamp of the file), where the platform knows them.
+   */
+  readonly mtimeMs?: number | undefined
+  readonly inode?: string | undefined
 }
 
 /**

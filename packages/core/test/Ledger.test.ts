@@ -8,6 +8,7 @@ import type { Scope } from "effect"
 import { Context, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { type Postgres, startPostgres } from "../../../bench/lib/postgres.mjs"
 import * as LedgerFiles from "../src/internal/ledgerFiles.js"
+import * as LedgerFirstRun from "../src/internal/ledgerFirstRun.js"
 import * as Ledger from "../src/Ledger.js"
 
 /** Where a ledger lives (a file, a database URL) and how to open it: every test runs on both engines. */
@@ -389,6 +390,35 @@ describe("Ledger", () => {
         const synchronous = yield* sql<{ readonly synchronous: number }>`PRAGMA synchronous`
         assert.deepStrictEqual([Number(cache[0]!.cache_size), Number(synchronous[0]!.synchronous)], [-2000, 1])
       }).pipe(Effect.provide(Ledger.layer().pipe(Layer.provideMerge(sqlite.client(file)))))
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  // a first run asks "done?" once per item: a pristine SQLite ledger answers from what this process did
+  it.scoped("answers a first run's questions from what it marked, and asks the file once another run shows", () =>
+    Effect.gen(function*() {
+      const file = yield* tempFile
+      const open = () =>
+        Layer.build(Ledger.layer().pipe(Layer.provideMerge(sqlite.client(file)))).pipe(
+          Effect.map((context) => Context.get(context, Ledger.Ledger))
+        )
+      const ledger = yield* open()
+      yield* ledger.beginRun({ runId: "mine", host: "h", pid: 1 })
+      assert.isFalse(yield* ledger.isDone("fp-a"))
+      yield* ledger.markDone("fp-a", "a.wav")
+      assert.isTrue(yield* ledger.isDone("fp-a"), "marked by this process")
+      assert.isFalse(yield* ledger.isDone("fp-b"))
+      // another run on the same file: what it marks is seen once the ledger has looked for other runs
+      const other = yield* open()
+      yield* other.beginRun({ runId: "theirs", host: "h", pid: 2 })
+      yield* other.markDone("fp-b", "b.wav")
+      assert.isFalse(yield* ledger.isDone("fp-b"), "not looked yet")
+      yield* TestClock.adjust(LedgerFirstRun.othersCheckedEveryMs)
+      assert.isTrue(yield* ledger.isDone("fp-b"))
+      yield* other.markDone("fp-c", "c.wav")
+      assert.isTrue(yield* ledger.isDone("fp-c"), "every question asked of the file from now on")
+      // a ledger that opens with an item done asks the file at once
+      yield* other.endRun("theirs")
+      yield* ledger.endRun("mine")
+      assert.isTrue(yield* (yield* open()).isDone("fp-c"))
     }).pipe(Effect.provide(NodeContext.layer)))
 
   it.scoped("imports the items of a 0.1 ledger file and leaves its table as it was", () =>

@@ -101,14 +101,19 @@ export const make = (
         const file = yield* target(result)
         yield* writeWith(services, options.name, file, content.value, madeDirs)
         counts.written += 1
-        yield* Effect.whenLogLevel(Effect.logDebug(`wrote ${file}`), LogLevel.Debug)
+        yield* Effect.whenLogLevel(
+          Effect.logDebug(`wrote ${file}`).pipe(Effect.annotateLogs({ component, item: result.item.id })),
+          LogLevel.Debug
+        )
       }).pipe(
+        // annotated where it logs: nothing else in a write does, and annotating costs steps for every item
         Effect.tapError((error) => {
           counts.failed += 1
-          return Effect.logWarning(redactor.string(error.message))
+          return Effect.logWarning(redactor.string(error.message)).pipe(
+            Effect.annotateLogs({ component, item: result.item.id })
+          )
         }),
-        Effect.mapError((error) => redactError(redactor, error)),
-        Effect.annotateLogs({ component, item: result.item.id })
+        Effect.mapError((error) => redactError(redactor, error))
       )
 
     const outputsFor = (result: TranscriptResult): ReadonlyArray<string> =>

@@ -10,6 +10,7 @@ import type { Ledger } from "../Ledger.js"
 import type { ItemStatus } from "../LedgerRecords.js"
 import { ItemRecord, JobItem, JobRecord, LaneRecord, RunRecord, StageRecord } from "../LedgerRecords.js"
 import { batches } from "./ledgerFiles.js"
+import * as LedgerFirstRun from "./ledgerFirstRun.js"
 import * as LedgerJobs from "./ledgerJobs.js"
 
 const decodeItem = Schema.decodeUnknownSync(ItemRecord)
@@ -55,6 +56,8 @@ export const make: Effect.Effect<
   // whether an item may have a job: `markDone` ends its item's jobs only then (a batch of sync items has none)
   let seenJobs = (yield* sql`SELECT 1 AS found FROM asrflow_jobs WHERE status IN ('submitting', 'submitted') LIMIT 1`
     .pipe(Effect.orDie)).length > 0
+  // a first run asks "done?" of items nobody has done: answered without a statement (`LedgerFirstRun`)
+  const firstRun = yield* LedgerFirstRun.make(sql)
   const seeingJobs = <A, E>(self: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     Effect.suspend(() => {
       seenJobs = true
@@ -281,9 +284,12 @@ export const make: Effect.Effect<
     recordLane,
     // asked once per item of every run: one column, no record decoded
     isDone: (fingerprint) =>
-      sql`SELECT status FROM asrflow_items WHERE fingerprint = ${fingerprint}`.pipe(
-        Effect.map((rows) => rows[0]?.status === "done"),
-        Effect.orDie
+      firstRun.isDone(
+        fingerprint,
+        sql`SELECT status FROM asrflow_items WHERE fingerprint = ${fingerprint}`.pipe(
+          Effect.map((rows) => rows[0]?.status === "done"),
+          Effect.orDie
+        )
       ),
     // a resumed run asks for a chunk of its listing at once
     doneAmong: (fingerprints) =>
@@ -297,14 +303,15 @@ export const make: Effect.Effect<
     // two statements, not a transaction: the second only derives its jobs' status from the items, and a crash
     // between them is made good when a ledger opens (`LedgerJobs.endDelivered`)
     markDone: (fingerprint, itemId) =>
-      Effect.suspend(() =>
-        seenJobs
+      Effect.suspend(() => {
+        firstRun.marked(fingerprint)
+        return seenJobs
           ? Effect.zipRight(
             upsertItem(fingerprint, itemId, { status: "done", error: null }),
             LedgerJobs.endDelivered(sql, fingerprint)
           )
           : upsertItem(fingerprint, itemId, { status: "done", error: null })
-      ),
+      }),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
     recordStage,
@@ -323,7 +330,7 @@ export const make: Effect.Effect<
             sql.insert({ run_id: runId, host, pid, started_at: startedAt, ended_at: null })
           } ON CONFLICT (run_id) DO UPDATE SET host = ${host}, pid = ${pid}, ended_at = NULL`
       ).pipe(
-        Effect.asVoid,
+        Effect.zipRight(Effect.sync(() => firstRun.ownRun(runId, true))),
         Effect.orDie
       ),
     endRun: (runId) =>
@@ -331,7 +338,7 @@ export const make: Effect.Effect<
         now,
         (at) => sql`UPDATE asrflow_runs SET ended_at = ${at} WHERE run_id = ${runId} AND ended_at IS NULL`
       ).pipe(
-        Effect.asVoid,
+        Effect.zipRight(Effect.sync(() => firstRun.ownRun(runId, false))),
         Effect.orDie
       ),
     openRuns: sql`SELECT * FROM asrflow_runs WHERE ended_at IS NULL ORDER BY started_at`.pipe(
