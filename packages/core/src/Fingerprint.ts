@@ -106,6 +106,24 @@ export const apply = (
   )
 
 /**
+ * `apply` with the file system given. A local file whose bytes are at hand (the probe read it whole) is hashed
+ * with no effect of its own: a run fingerprints every item.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const applyWith = (
+  fs: FileSystem.FileSystem,
+  item: AudioItem,
+  requestKey: string,
+  memory?: HashMemory | undefined,
+  bytes?: Uint8Array | undefined
+): Effect.Effect<AudioItem, PlatformError> =>
+  bytes !== undefined && item.isLocal
+    ? Effect.succeed(withSha256(item, requestKey, createHash("sha256").update(bytes).digest("hex")))
+    : Effect.provideService(apply(item, requestKey, memory), FileSystem.FileSystem, fs)
+
+/**
  * Sets `sha256` (known already, e.g. remembered by the ledger) and the `fingerprint` it makes with the request.
  *
  * @since 0.3.0

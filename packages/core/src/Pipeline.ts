@@ -252,7 +252,7 @@ export const run = (
           ),
           // a small file the probe read whole is hashed from those bytes, not read a second time
           Effect.flatMap(({ bytes, item: probed, stamp }) =>
-            Fingerprint.apply(probed, transcriber.requestKey(probed), ledger, bytes).pipe(
+            Fingerprint.applyWith(fs, probed, transcriber.requestKey(probed), ledger, bytes).pipe(
               Effect.mapError((error) =>
                 new PipelineRunner.ItemFailure({ reason: "Unreadable", description: `${item.id}: ${error.message}` })
               ),
@@ -262,8 +262,7 @@ export const run = (
               ),
               Effect.map((fingerprinted) => ({ item: fingerprinted, bytes }))
             )
-          ),
-          Effect.provide(environment)
+          )
         )
       const fingerprinted = (item: AudioItem) => Effect.map(examined(item), (examined) => examined.item)
       const runnerOptions: PipelineRunner.Options = {
