@@ -231,10 +231,11 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
           "unrecognised audio container (not wav, mp3, flac, ogg, opus, m4a, webm, amr or aac)"
         )
       }
-      const data = DataUriBody.dataUri(mime, bytes)
-      const violation = limitViolation(route.capability, route.model, { encodedBytes: data.length })
+      const violation = limitViolation(route.capability, route.model, {
+        encodedBytes: Models.dataUriLength(bytes.length, mime)
+      })
       if (violation !== undefined) return yield* fail(item, "InvalidAudio", violation)
-      return { data, ossResolve: false }
+      return { inline: bytes, mime }
     })
 
   const answered = (response: { readonly raw: unknown; readonly requestId: string | undefined }, answer: Answer) => ({

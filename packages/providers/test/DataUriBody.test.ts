@@ -27,6 +27,24 @@ describe("DataUriBody", () => {
       }
     }).pipe(Effect.provide(NodeContext.layer)))
 
+  it("writes a small file's bytes inline, byte for byte what JSON.stringify would send, text around it in UTF-8", () => {
+    for (const size of [0, 1, 2, 3, 4, 5, 19_201]) {
+      const bytes = Uint8Array.from({ length: size }, (_, i) => (i * 7919 + size) % 256)
+      // non-ASCII and escaped text around the audio: its byte length is not its length
+      const build = (data: string) => ({
+        model: "m",
+        messages: [{ role: "system", content: [{ text: "会议 \"纪要\" \n — ✓" }] }, { content: [{ data }] }],
+        n: 1
+      })
+      const body = DataUriBody.bodyOf(undefined as never, { inline: bytes, mime: "audio/wav" }, build)
+      if (!HttpBody.isHttpBody(body) || body._tag !== "Uint8Array") return assert.fail("a body of bytes")
+      const expected = Buffer.from(JSON.stringify(build(`data:audio/wav;base64,${Encoding.encodeBase64(bytes)}`)))
+      assert.isTrue(Buffer.from(body.body).equals(expected), `${size} bytes`)
+      assert.strictEqual(body.contentLength, expected.length)
+      assert.strictEqual(body.contentType, "application/json")
+    }
+  })
+
   it("leaves a data URI or URL already in hand to the JSON encoder", () => {
     const body = DataUriBody.bodyOf(
       undefined as never,
