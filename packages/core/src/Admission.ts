@@ -16,6 +16,7 @@
  *
  * @since 0.2.0
  */
+import type { Fiber } from "effect"
 import { Clock, Context, Deferred, Effect, Exit, FiberRef } from "effect"
 
 const weight = 0.2
@@ -201,6 +202,20 @@ export const detach: Effect.Effect<void> = Effect.flatMap(
   FiberRef.get(currentSlot),
   (slot) => slot === undefined ? Effect.void : Effect.sync(() => slot.release())
 )
+
+/**
+ * The current item passed a pacer without waiting (`waiting` around a wait of none), in the runtime step
+ * of the fiber that started.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const passedAt = (fiber: Fiber.RuntimeFiber<unknown, unknown>, now: number): void => {
+  const slot = fiber.getFiberRef(currentSlot)
+  if (slot === undefined) return
+  slot.enterPacer(now)
+  slot.leavePacer(now, true)
+}
 
 /**
  * Marks the current item as waiting for a start while `self` (a pacer's wait) runs.

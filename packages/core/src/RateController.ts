@@ -20,9 +20,9 @@
  * @since 0.2.0
  */
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Metric, Option, Redacted } from "effect"
-import * as Admission from "./Admission.js"
 import * as Fingerprint from "./Fingerprint.js"
 import * as LaneMetrics from "./internal/laneMetrics.js"
+import * as LaneStarts from "./internal/laneStarts.js"
 import * as LaneState from "./LaneState.js"
 import * as LaneStore from "./LaneStore.js"
 import { Ledger } from "./Ledger.js"
@@ -257,19 +257,10 @@ export const make: Effect.Effect<RateController.Service> = Effect.gen(function*(
       const { gauge, latency, requestsBy, throttled } = LaneMetrics.forLane(tags.lane)
       yield* Metric.set(gauge, policy.initial)
 
-      // one caller at a time asks for the next start and sleeps until it is due, so a start happens only after
-      // the previous one has (this runs for every request: plain code with the fiber's clock, no generators)
-      const nextStart: Effect.Effect<LaneState.Ticket> = Effect.clockWith((clock) => {
-        const now = clock.unsafeCurrentTimeMillis()
-        return Effect.flatMap(
-          store.modify(id, init, (state) => LaneState.tryStart(state, policy, now)),
-          (step) =>
-            step._tag === "Started"
-              ? Effect.succeed(step.ticket)
-              : Effect.zipRight(Effect.sleep(Duration.millis(step.ms)), nextStart)
-        )
-      })
-      const acquire = lock.withPermits(1)(nextStart).pipe(Admission.waiting)
+      const acquire = LaneStarts.acquire(
+        lock,
+        (now) => store.modify(id, init, (state) => LaneState.tryStart(state, policy, now))
+      )
 
       const changed = (after: LaneState.State, now: number) =>
         Effect.zipRight(
