@@ -30,10 +30,9 @@ export const forEachAdmitted = <A, S, E, R, E2, R2>(options: {
             // failed (or died) before the slot goes back: an element admitted with that slot does not start
             Effect.onExit((exit) =>
               Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
-                ? Deferred.failCause(failed, exit.cause)
-                : Effect.void
+                ? Effect.zipRight(Deferred.failCause(failed, exit.cause), options.release(slot))
+                : options.release(slot)
             ),
-            Effect.ensuring(options.release(slot)),
             // the outcome goes on through `failed`
             Effect.exit,
             Effect.asVoid

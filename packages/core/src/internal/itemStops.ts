@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Deferred, Duration, Effect, Fiber, FiberId, Option } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, FiberId, Option } from "effect"
 import type { StopSignal } from "../StopSignal.js"
 
 export interface ItemStops {
@@ -76,12 +76,17 @@ export const make = (stop: StopSignal["Type"]): Effect.Effect<ItemStops> =>
             // sources list in chunks: an entry already listed when the stop came is not started
             (requested) => Option.isSome(requested) ? Effect.void : work
           ).pipe(
-            Effect.onInterrupt(() => letGo.has(item) ? onLetGo : Effect.void),
-            Effect.ensuring(Effect.sync(() => {
-              running.delete(item)
-              idle.delete(item)
-              nowIdle.delete(item)
-            }))
+            // one finalizer for both (an item runs through this once)
+            Effect.onExit((exit) => {
+              const forgotten = Effect.sync(() => {
+                running.delete(item)
+                idle.delete(item)
+                nowIdle.delete(item)
+              })
+              return Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && letGo.has(item)
+                ? Effect.zipRight(onLetGo, forgotten)
+                : forgotten
+            })
           )
         })
     }
