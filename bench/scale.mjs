@@ -13,6 +13,10 @@
 //            --heap-at 1000,20000 (a heap snapshot of the run when the emulator has answered that many items;
 //            written into the --cpu-prof DIR, or the current folder)
 //
+// The work (audio, outputs, ledger) is in the system's temp folder; TMPDIR=/dev/shm puts it on a tmpfs, which takes
+// the disk's file system out of the system time (a text file per item is an inode per item: on this machine's ext4,
+// freshly emptied by the previous size, finding a free inode was a fifth of all CPU; bench/README.md, issue 18).
+//
 // Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`) and sox. ASRFLOW_BENCH_CLI=<asrflow.cjs>
 // measures another build (a copy of packages/cli's bin + dist; NODE_PATH=<repo>/node_modules lets it find
 // better-sqlite3), e.g. the one before a change.
@@ -39,7 +43,8 @@ const probe = path.join(work, "usage-probe.cjs")
 fs.writeFileSync(
   probe,
   `process.on("exit", () => { const u = process.resourceUsage(); require("fs").writeFileSync(process.env.BENCH_USAGE_FILE, ` +
-    `JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRssKb: u.maxRSS })) })\n`
+    `JSON.stringify({ cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, userMs: u.userCPUTime / 1000, ` +
+    `maxRssKb: u.maxRSS })) })\n`
 )
 
 const linkItems = (dir, count) => {
@@ -151,6 +156,8 @@ const runSize = async (count) => {
       wall_s: round(first.seconds),
       items_per_s: round(count / first.seconds),
       cpu_ms_per_item: round(first.usage.cpuMs / count, 2),
+      user_ms_per_item: round(first.usage.userMs / count, 2),
+      sys_ms_per_item: round((first.usage.cpuMs - first.usage.userMs) / count, 2),
       peak_rss_mb: round(first.usage.maxRssKb / 1024),
       resume_s: round(resumed.seconds),
       resume_cpu_ms_per_item: round(resumed.usage.cpuMs / count, 3)
@@ -208,10 +215,11 @@ try {
   fs.rmSync(work, { recursive: true, force: true, maxRetries: 5 })
 }
 
-console.log("| items | wall (s) | items/s | CPU ms/item | peak RSS (MB) | resume, all done (s) |")
+console.log("| items | wall (s) | items/s | CPU ms/item (user + system) | peak RSS (MB) | resume, all done (s) |")
 console.log("|---|---|---|---|---|---|")
 for (const r of results) {
-  console.log(`| ${r.items} | ${r.wall_s} | ${r.items_per_s} | ${r.cpu_ms_per_item} | ${r.peak_rss_mb} | ${r.resume_s} |`)
+  const cpu = `${r.cpu_ms_per_item} (${r.user_ms_per_item} + ${r.sys_ms_per_item})`
+  console.log(`| ${r.items} | ${r.wall_s} | ${r.items_per_s} | ${cpu} | ${r.peak_rss_mb} | ${r.resume_s} |`)
 }
 if (plan !== undefined) {
   console.log(
