@@ -18,6 +18,7 @@ import type { Container } from "./AudioItem.js"
 import { AudioItem } from "./AudioItem.js"
 import { FileHeads } from "./FileHeads.js"
 import type { Head } from "./FileHeads.js"
+import * as FileStamps from "./FileStamps.js"
 import * as Keys from "./internal/keys.js"
 import type { FileStamp } from "./LedgerRecords.js"
 
@@ -63,8 +64,8 @@ const stampOf = (
     ? found.mtimeMs === undefined || found.inode === undefined
       ? undefined
       : { path, sizeBytes, mtimeMs: found.mtimeMs, inode: found.inode }
-    : info !== undefined && Option.isSome(info.mtime) && Option.isSome(info.ino)
-    ? { path, sizeBytes, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
+    : info !== undefined
+    ? FileStamps.fromInfo(path, info)
     : undefined
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`

@@ -25,6 +25,21 @@ export class FileStamps extends Context.Tag("@asrflow/core/FileStamps")<FileStam
 }>() {}
 
 /**
+ * A file's stamp from what the platform's `FileSystem.stat` gave (mtime in whole milliseconds); undefined where
+ * the platform knows no mtime or inode.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fromInfo = (path: string, info: FileSystem.File.Info): FileStamp | undefined =>
+  Option.isNone(info.mtime) || Option.isNone(info.ino) ? undefined : {
+    path,
+    sizeBytes: Number(info.size),
+    mtimeMs: info.mtime.value.getTime(),
+    inode: String(info.ino.value)
+  }
+
+/**
  * How many files the platform's `FileSystem` is asked about at once, without the service.
  *
  * @since 0.3.0
@@ -50,12 +65,6 @@ export const stampsOf = (
           Effect.forEach(paths, (path) =>
             Effect.match(fs.stat(path), {
               onFailure: () => undefined,
-              onSuccess: ({ ino, mtime, size, type }): FileStamp | undefined =>
-                type !== "File" || Option.isNone(mtime) || Option.isNone(ino) ? undefined : {
-                  path,
-                  sizeBytes: Number(size),
-                  mtimeMs: mtime.value.getTime(),
-                  inode: String(ino.value)
-                }
+              onSuccess: (info) => info.type === "File" ? fromInfo(path, info) : undefined
             }), { concurrency: statsAtOnce }))
   )

@@ -10,6 +10,7 @@ import type { PlatformError } from "@effect/platform/Error"
 import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
 import { AudioItem } from "./AudioItem.js"
+import * as FileStamps from "./FileStamps.js"
 import type { FileStamp } from "./LedgerRecords.js"
 
 /** Files up to this size are read at once; larger ones are streamed. */
@@ -72,8 +73,8 @@ export const sha256OfFileRemembered = (
     const fs = yield* FileSystem.FileSystem
     const info = yield* fs.stat(path)
     const sizeBytes = Number(info.size)
-    if (Option.isNone(info.mtime) || Option.isNone(info.ino)) return yield* sha256OfFile(path, sizeBytes)
-    const stamp: FileStamp = { path, sizeBytes, mtimeMs: info.mtime.value.getTime(), inode: String(info.ino.value) }
+    const stamp = FileStamps.fromInfo(path, info)
+    if (stamp === undefined) return yield* sha256OfFile(path, sizeBytes)
     const known = yield* memory.knownHash(stamp)
     if (Option.isSome(known)) return known.value
     const sha256 = yield* sha256OfFile(path, sizeBytes)

@@ -305,12 +305,8 @@ export const make: Effect.Effect<
     markDone: (fingerprint, itemId) =>
       Effect.suspend(() => {
         firstRun.marked(fingerprint)
-        return seenJobs
-          ? Effect.zipRight(
-            upsertItem(fingerprint, itemId, { status: "done", error: null }),
-            LedgerJobs.endDelivered(sql, fingerprint)
-          )
-          : upsertItem(fingerprint, itemId, { status: "done", error: null })
+        const done = upsertItem(fingerprint, itemId, { status: "done", error: null })
+        return seenJobs ? Effect.zipRight(done, LedgerJobs.endDelivered(sql, fingerprint)) : done
       }),
     markFailed: (fingerprint, itemId, error) => upsertItem(fingerprint, itemId, { status: "failed", error }),
     stage,
