@@ -131,33 +131,37 @@ export const layer = (
       yield* Effect.addFinalizer(() => redraw)
     }
 
-    // what an event shows, decided in plain code: an item has four to six events, and each step of an effect
-    // costs the runtime more than the little this does
-    const show = (event: RunEvents.RunEvent): Effect.Effect<void> =>
-      Effect.clockWith((clock) => {
-        // the skipped items seen so far get their one line before the next line shown
-        const skips = display === "lines" &&
-            (event.phase === "written" || event.phase === "failed" || event.phase === "submitted")
-          ? say(LogLevel.Info, ProgressState.skippedLine(state))
-          : Effect.void
-        state.add(event, clock.unsafeCurrentTimeMillis())
-        if (event.phase === "failed") {
-          return Effect.zipRight(skips, say(LogLevel.Error, ProgressState.line(event, state, [])))
-        }
-        if (display !== "lines") return skips
+    // what an event prints, decided in plain code: an item has four to six events, and each step of an effect
+    // costs the runtime more than the little this does. Undefined when nothing is printed.
+    const show = (event: RunEvents.RunEvent, now: number): Effect.Effect<void> | undefined => {
+      // the skipped items seen so far get their one line before the next line shown
+      const skips = display === "lines" &&
+          (event.phase === "written" || event.phase === "failed" || event.phase === "submitted")
+        ? say(LogLevel.Info, ProgressState.skippedLine(state))
+        : Effect.void
+      state.add(event, now)
+      let printed: Effect.Effect<void> = Effect.void
+      if (event.phase === "failed") printed = say(LogLevel.Error, ProgressState.line(event, state, []))
+      else if (display === "lines") {
         const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
           ? (event.data.outputs as ReadonlyArray<string>).map(shown)
           : []
-        return Effect.zipRight(skips, say(LogLevel.Info, ProgressState.line(event, state, outputs)))
-      })
+        printed = say(LogLevel.Info, ProgressState.line(event, state, outputs))
+      }
+      if (printed === Effect.void) return skips === Effect.void ? undefined : skips
+      return skips === Effect.void ? printed : Effect.zipRight(skips, printed)
+    }
     const showing = display === "none" ? undefined : show
     const toEvents = options.json === true || options.onEvent !== undefined
-    const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> => {
-      const logged = toEvents
-        ? Effect.zipRight(log.emit(event), written(RunEvents.toItemEvent(run.runId, event)))
-        : log.emit(event)
-      return showing === undefined ? logged : Effect.zipRight(logged, showing(event))
-    }
+    // one runtime step for an event that only adds a line to the run log's batch and to the display's state
+    const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> =>
+      Effect.clockWith((clock) => {
+        const flush = log.append(event) ? log.flush : undefined
+        const handed = toEvents ? written(RunEvents.toItemEvent(run.runId, event)) : undefined
+        const printed = showing?.(event, clock.unsafeCurrentTimeMillis())
+        const after = [flush, handed, printed].filter((effect): effect is Effect.Effect<void> => effect !== undefined)
+        return after.length === 0 ? Effect.void : after.length === 1 ? after[0] : Effect.all(after, { discard: true })
+      })
 
     const progress = RunProgress.of({
       setTotal: (total) => Effect.sync(() => (state.total = total)),

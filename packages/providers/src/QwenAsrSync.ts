@@ -294,6 +294,8 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
     )
   }
 
+  // not annotated with the item as a whole: its debug line names it, a retry's warning names its input, and an
+  // annotation costs the runtime about ten steps for every item (issue 18)
   const transcribe = (item: AudioItem, model?: string | undefined) =>
     Effect.gen(function*() {
       const route = yield* routeOf(config, item, hasCompatible, model)
@@ -301,7 +303,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
       // asked first: a dropped debug line would still cost its annotations on every request
       yield* Effect.whenLogLevel(
         Effect.logDebug("sync request").pipe(
-          Effect.annotateLogs({ model: route.model, protocol: route.protocol, stream: route.stream })
+          Effect.annotateLogs({ item: item.source, model: route.model, protocol: route.protocol, stream: route.stream })
         ),
         LogLevel.Debug
       )
@@ -316,7 +318,7 @@ export const make = Effect.fnUntraced(function*(config: QwenConfig) {
         raw: response.raw,
         at
       })
-    }).pipe(PhaseSpan.traced("QwenAsrSync.transcribe"), Effect.annotateLogs({ item: item.source }))
+    }).pipe(PhaseSpan.traced("QwenAsrSync.transcribe"))
 
   const plan = (item: AudioItem): Plan => {
     const request = effectiveRequest(config, item)

@@ -160,25 +160,31 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
         flush.pipe(Effect.catchAll((error) => Effect.logError(redactor.string(error.message))))
       )
 
-      const write = (result: TranscriptResult): Effect.Effect<void, SinkError> =>
-        Effect.try({
-          try: () => `${JSON.stringify(redactor.value(line(result)))}\n`,
-          catch: (cause) => fail("Encode", String(cause), cause)
-        }).pipe(
-          Effect.flatMap((text) =>
-            append(text).pipe(Effect.mapError((cause) => fail("Write", describe(cause), cause)))
-          ),
-          Effect.tap(() => {
-            counts.written += 1
-          }),
-          // annotated here only: nothing else in a write logs, and annotating costs a step per item
-          Effect.tapError((error) => {
-            counts.failed += 1
-            return Effect.logWarning(error.message).pipe(
-              Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })
-            )
-          })
+      // annotated here only: nothing else in a write logs, and annotating costs a step per item
+      const failed = (result: TranscriptResult, error: SinkError) => {
+        counts.failed += 1
+        return Effect.zipRight(
+          Effect.logWarning(error.message).pipe(Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })),
+          Effect.fail(error)
         )
+      }
+      // the line is encoded in plain code and the append's outcome taken in one step: a write per item
+      const write = (result: TranscriptResult): Effect.Effect<void, SinkError> =>
+        Effect.suspend(() => {
+          let text: string
+          try {
+            text = `${JSON.stringify(redactor.value(line(result)))}\n`
+          } catch (cause) {
+            return failed(result, fail("Encode", String(cause), cause))
+          }
+          return Effect.matchEffect(append(text), {
+            onFailure: (cause) => failed(result, fail("Write", describe(cause), cause)),
+            onSuccess: () => {
+              counts.written += 1
+              return Effect.void
+            }
+          })
+        })
 
       const relative = OutputLayout.relativeToRoot(path, run.outputRoot, target)
       return { name: "jsonl", write, flush, outputsFor: () => [relative] }

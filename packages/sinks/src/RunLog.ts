@@ -20,7 +20,7 @@ import { RunEvents, toItemEvent } from "@asrflow/core/RunEvents"
 import { SinkError } from "@asrflow/core/Sink"
 import { FileSystem, Path } from "@effect/platform"
 import { Duration, Effect, Layer, Ref, Schedule } from "effect"
-import type { Scope } from "effect"
+import type { Context, Scope } from "effect"
 import { describe } from "./AtomicFile.js"
 import { redactError } from "./ItemSink.js"
 import * as OutputLayout from "./OutputLayout.js"
@@ -72,13 +72,27 @@ export const FLUSH_INTERVAL: Duration.Duration = Duration.millis(200)
 export const FLUSH_BYTES = 64 * 1024
 
 /**
+ * The run log: the `RunEvents` service that appends to it, and the same in plain code for an edge that takes each
+ * event in one runtime step (the progress display).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface RunLog extends Context.Tag.Service<RunEvents> {
+  /** Adds the event's line to the waiting batch; true when the batch is full and `flush` should run now. */
+  readonly append: (event: RunEvent) => boolean
+  /** Appends the waiting lines to the file. */
+  readonly flush: Effect.Effect<void>
+}
+
+/**
  * Opens the run log (for the life of the scope) and returns the `RunEvents` service that appends to it.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: Effect.Effect<
-  RunEvents["Type"],
+  RunLog,
   SinkError,
   FileSystem.FileSystem | Path.Path | RunContext | Scope.Scope
 > = Effect.gen(function*() {
@@ -121,18 +135,18 @@ export const make: Effect.Effect<
   )
   yield* Effect.addFinalizer(() => flush)
   yield* Effect.forkScoped(Effect.repeat(flush, Schedule.spaced(FLUSH_INTERVAL)))
-  const emit = (event: RunEvent): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      const text = `${JSON.stringify(redactor.value(toLine(run.runId, event)))}\n`
-      waiting.push(text)
-      waitingBytes += text.length
-      return waitingBytes >= FLUSH_BYTES ? flush : Effect.void
-    })
+  const append = (event: RunEvent): boolean => {
+    const text = `${JSON.stringify(redactor.value(toLine(run.runId, event)))}\n`
+    waiting.push(text)
+    waitingBytes += text.length
+    return waitingBytes >= FLUSH_BYTES
+  }
+  const emit = (event: RunEvent): Effect.Effect<void> => Effect.suspend(() => append(event) ? flush : Effect.void)
   const problems = Effect.zipRight(
     flush,
     Effect.map(Ref.get(firstFailure), (first) => first === undefined ? [] : [redactor.string(first)])
   )
-  return { emit, problems }
+  return { emit, problems, append, flush }
 })
 
 /**
