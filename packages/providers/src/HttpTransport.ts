@@ -9,6 +9,7 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import { HttpClientRequest } from "@effect/platform"
 import type { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { Chunk, Clock, Duration, Effect, Option, Ref, Schema, Stream } from "effect"
+import * as CallDeadlines from "./internal/callDeadlines.js"
 import * as Errors from "./internal/errors.js"
 import * as Sse from "./internal/sse.js"
 
@@ -130,6 +131,8 @@ export const make = (options: {
   readonly timeoutMs: number
 }): Transport => {
   const { client, provider } = options
+  // one watcher per time limit for all of this client's calls, not a race per call (internal/callDeadlines)
+  const deadlines = CallDeadlines.byLimit()
 
   const labelOf = (request: HttpClientRequest.HttpClientRequest, callOptions: CallOptions | undefined) =>
     callOptions?.input ?? `${request.method} ${request.url.replace(/^https?:\/\/[^/]+/, "")}`
@@ -159,16 +162,13 @@ export const make = (options: {
     effect: Effect.Effect<A, TranscriptionError, R>
   ) => {
     const ms = callOptions?.timeoutMs ?? options.timeoutMs
-    return Effect.timeoutFail(effect, {
-      duration: Duration.millis(ms),
-      onTimeout: () =>
-        new TranscriptionError({
-          provider,
-          input,
-          reason: "Timeout",
-          description: `no complete answer within ${ms} ms`
-        })
-    })
+    return deadlines(ms)(effect, () =>
+      new TranscriptionError({
+        provider,
+        input,
+        reason: "Timeout",
+        description: `no complete answer within ${ms} ms`
+      }))
   }
 
   const prepare = (request: HttpClientRequest.HttpClientRequest, callOptions: CallOptions | undefined) =>
