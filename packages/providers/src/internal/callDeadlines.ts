@@ -7,7 +7,8 @@
  * two set operations. Calls under one limit reach their deadlines in the order they start, so the watcher sleeps
  * until the oldest call's deadline only; it runs while calls are pending and stops with the last one, so an idle
  * client holds no timer (a script's process ends when its work does). Time is the fiber's `Clock`: a test's
- * `TestClock` drives it.
+ * `TestClock` drives it. The state is plain (a set of pending calls, the watcher), read and changed only inside
+ * one synchronous body at a time, where no other fiber runs.
  *
  * @internal
  */
