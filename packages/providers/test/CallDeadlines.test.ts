@@ -57,7 +57,8 @@ describe("CallDeadlines", () => {
     const spyOnTimers = Effect.sync(() => {
       globalThis.setTimeout = ((handler: () => void, ms?: number) => {
         const timer = set(handler, ms)
-        if (ms === limitMs) armed.add(timer)
+        // the watcher sleeps from its own turn to the deadline: a little less than the limit on a loaded machine
+        if (ms !== undefined && ms > limitMs / 2) armed.add(timer)
         return timer
       }) as typeof setTimeout
       globalThis.clearTimeout = ((timer: Parameters<typeof clearTimeout>[0]) => {

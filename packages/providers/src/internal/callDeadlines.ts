@@ -20,29 +20,35 @@ interface Pending {
   expired: boolean
 }
 
+/** A watcher's own record: a stopped watcher still on its last turn must not forget the one after it. */
+interface Watcher {
+  fiber: Fiber.RuntimeFiber<void> | undefined
+}
+
 /** `within(effect, onTimeout)`: the effect, failing with `onTimeout()` once it has run `limitMs`. */
 export const make = (limitMs: number) => {
   // insertion order is deadline order: every call gets the same limit, on a clock that never goes back
   const pending = new Set<Pending>()
-  let watcher: Fiber.RuntimeFiber<void> | undefined
+  let watcher: Watcher | undefined
 
-  const watch: Effect.Effect<void> = Effect.clockWith((clock) => {
-    const now = clock.unsafeCurrentTimeMillis()
-    for (const call of pending) {
-      if (call.deadline > now) return Effect.zipRight(clock.sleep(Duration.millis(call.deadline - now)), watch)
-      pending.delete(call)
-      call.expired = true
-      call.fiber.unsafeInterruptAsFork(FiberId.none)
-    }
-    watcher = undefined
-    return Effect.void
-  })
+  const watch = (self: Watcher): Effect.Effect<void> =>
+    Effect.clockWith((clock) => {
+      const now = clock.unsafeCurrentTimeMillis()
+      for (const call of pending) {
+        if (call.deadline > now) return Effect.zipRight(clock.sleep(Duration.millis(call.deadline - now)), watch(self))
+        pending.delete(call)
+        call.expired = true
+        call.fiber.unsafeInterruptAsFork(FiberId.none)
+      }
+      if (watcher === self) watcher = undefined
+      return Effect.void
+    })
 
   const settle = (call: Pending) => {
     pending.delete(call)
     if (pending.size === 0 && watcher !== undefined) {
       // nothing left to watch: its sleep (a live timer) goes now, not at a deadline that no longer matters
-      watcher.unsafeInterruptAsFork(FiberId.none)
+      watcher.fiber?.unsafeInterruptAsFork(FiberId.none)
       watcher = undefined
     }
   }
@@ -62,7 +68,9 @@ export const make = (limitMs: number) => {
               // interruptible, unlike this region: it is stopped when its last call settles
               runtimeFlags: Runtime.defaultRuntimeFlags
             })
-            watcher = Runtime.runFork(runtime)(watch)
+            const self: Watcher = { fiber: undefined }
+            watcher = self
+            self.fiber = Runtime.runFork(runtime)(watch(self))
           }
           return Effect.matchCauseEffect(restore(Fiber.await(fiber)), {
             // only the caller's own interruption gets here: the call goes with it
