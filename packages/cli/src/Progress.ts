@@ -109,10 +109,11 @@ export const layer = (
         return redacted
       }).pipe(Effect.flatMap((redacted) => options.json === true ? Console.log(JSON.stringify(redacted)) : Effect.void))
 
-    const say = (wanted: LogLevel.LogLevel, text: string | undefined): Effect.Effect<void> =>
-      text === undefined || !shows(wanted) ? Effect.void : Console.error(Terminal.safe(text))
+    // the line printed, or nothing when there is none or its level is not shown
+    const print = (wanted: LogLevel.LogLevel, text: string | undefined): Effect.Effect<void> | undefined =>
+      text === undefined || !shows(wanted) ? undefined : Console.error(Terminal.safe(text))
     const flushSkips = display === "lines"
-      ? Effect.suspend(() => say(LogLevel.Info, ProgressState.skippedLine(state)))
+      ? Effect.suspend(() => print(LogLevel.Info, ProgressState.skippedLine(state)) ?? Effect.void)
       : Effect.void
 
     const region = display === "live" ? yield* Effect.promise(() => import("./StatusRegion.js")) : undefined
@@ -132,34 +133,31 @@ export const layer = (
     }
 
     // what an event prints, decided in plain code: an item has four to six events, and each step of an effect
-    // costs the runtime more than the little this does. Undefined when nothing is printed.
-    const show = (event: RunEvents.RunEvent, now: number): Effect.Effect<void> | undefined => {
+    // costs the runtime more than the little this does. Nothing for an event that prints nothing.
+    const show = (event: RunEvents.RunEvent, now: number): ReadonlyArray<Effect.Effect<void> | undefined> => {
       // the skipped items seen so far get their one line before the next line shown
       const skips = display === "lines" &&
           (event.phase === "written" || event.phase === "failed" || event.phase === "submitted")
-        ? say(LogLevel.Info, ProgressState.skippedLine(state))
-        : Effect.void
+        ? print(LogLevel.Info, ProgressState.skippedLine(state))
+        : undefined
       state.add(event, now)
-      let printed: Effect.Effect<void> = Effect.void
-      if (event.phase === "failed") printed = say(LogLevel.Error, ProgressState.line(event, state, []))
-      else if (display === "lines") {
-        const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
-          ? (event.data.outputs as ReadonlyArray<string>).map(shown)
-          : []
-        printed = say(LogLevel.Info, ProgressState.line(event, state, outputs))
-      }
-      if (printed === Effect.void) return skips === Effect.void ? undefined : skips
-      return skips === Effect.void ? printed : Effect.zipRight(skips, printed)
+      if (event.phase === "failed") return [skips, print(LogLevel.Error, ProgressState.line(event, state, []))]
+      if (display !== "lines") return [skips]
+      const outputs = event.phase === "written" && Array.isArray(event.data?.outputs)
+        ? (event.data.outputs as ReadonlyArray<string>).map(shown)
+        : []
+      return [skips, print(LogLevel.Info, ProgressState.line(event, state, outputs))]
     }
     const showing = display === "none" ? undefined : show
     const toEvents = options.json === true || options.onEvent !== undefined
     // one runtime step for an event that only adds a line to the run log's batch and to the display's state
     const onEvent = (event: RunEvents.RunEvent): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
-        const flush = log.append(event) ? log.flush : undefined
-        const handed = toEvents ? written(RunEvents.toItemEvent(run.runId, event)) : undefined
-        const printed = showing?.(event, clock.unsafeCurrentTimeMillis())
-        const after = [flush, handed, printed].filter((effect): effect is Effect.Effect<void> => effect !== undefined)
+        const after = [
+          log.append(event) ? log.flush : undefined,
+          toEvents ? written(RunEvents.toItemEvent(run.runId, event)) : undefined,
+          ...(showing?.(event, clock.unsafeCurrentTimeMillis()) ?? [])
+        ].filter((effect): effect is Effect.Effect<void> => effect !== undefined)
         return after.length === 0 ? Effect.void : after.length === 1 ? after[0] : Effect.all(after, { discard: true })
       })
 

@@ -12,7 +12,8 @@ import { TranscriptionError } from "@asrflow/core/Transcriber"
 import type { TranscriptionErrorReason } from "@asrflow/core/Transcriber"
 import type { FileSystem, HttpClient } from "@effect/platform"
 import { HttpClientRequest } from "@effect/platform"
-import { Clock, Duration, Effect, Option, Redacted, Stream } from "effect"
+import { Clock, Effect, Option, Redacted, Stream } from "effect"
+import * as CallDeadlines from "./internal/callDeadlines.js"
 import { parseRetryAfter } from "./internal/errors.js"
 import { randomId } from "./internal/randomId.js"
 import { multipart } from "./TempUpload.js"
@@ -124,6 +125,8 @@ export const make = (options: {
   readonly timeoutMs: number
 }) => {
   const base = options.baseUrl.replace(/\/+$/, "")
+  // one watcher for every request's time limit, not a race per request (internal/callDeadlines)
+  const within = CallDeadlines.make(options.timeoutMs)
   const authorize = (request: HttpClientRequest.HttpClientRequest) =>
     request.pipe(
       HttpClientRequest.setHeader("user-agent", userAgent),
@@ -161,16 +164,14 @@ export const make = (options: {
             })
           )
       }),
-      Effect.timeoutFail({
-        duration: Duration.millis(options.timeoutMs),
-        onTimeout: () =>
+      (sent) =>
+        within(sent, () =>
           new TranscriptionError({
             provider: "openai",
             input,
             reason: "Timeout",
             description: `no complete answer within ${options.timeoutMs} ms`
-          })
-      })
+          }))
     )
 
   /** The multipart body of an upload: its exact length is known before anything is read. */

@@ -1,6 +1,8 @@
 import { RateLimit } from "@asrflow/core/Policies"
+import { FileSystem, HttpClient } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Ref, TestClock } from "effect"
+import { Effect, Fiber, Redacted, Ref, TestClock } from "effect"
 import * as OpenAiClient from "../src/OpenAiClient.js"
 import * as OpenAiConfig from "../src/OpenAiConfig.js"
 import * as OpenAiProvider from "../src/OpenAiProvider.js"
@@ -76,6 +78,36 @@ describe("OpenAiClient.failure", () => {
     assert.strictEqual(key.reason, "Unauthorized")
     assert.include(key.message, "OPENAI_API_KEY")
   })
+})
+
+describe("OpenAiClient requests", () => {
+  it.effect("maps a request that outlives its time limit to a retryable Timeout", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const silent = HttpClient.make(() => Effect.never)
+      const client = OpenAiClient.make({
+        client: silent,
+        fs,
+        baseUrl: "http://127.0.0.1:9/v1",
+        apiKey: Redacted.make("sk-test-timeout"),
+        timeoutMs: 5_000
+      })
+      const upload = {
+        file: "a.wav",
+        fields: [],
+        fileName: "a.wav",
+        fileType: "audio/wav",
+        fileSize: 4,
+        bytes: new Uint8Array(4)
+      }
+      const fiber = yield* Effect.fork(Effect.flip(client.transcribe(upload, "a.wav")))
+      yield* TestClock.adjust("4 seconds")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.deepStrictEqual([error.reason, error.isRetryable, error.input], ["Timeout", true, "a.wav"])
+      assert.include(error.message, "5000 ms")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
 
 describe("OpenAiRateLimits", () => {

@@ -161,7 +161,7 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
       )
 
       // annotated here only: nothing else in a write logs, and annotating costs a step per item
-      const failed = (result: TranscriptResult, error: SinkError) => {
+      const reportFailure = (result: TranscriptResult, error: SinkError) => {
         counts.failed += 1
         return Effect.zipRight(
           Effect.logWarning(error.message).pipe(Effect.annotateLogs({ component: "sink.jsonl", item: result.item.id })),
@@ -175,10 +175,10 @@ export const component: SinkComponent<Config, FileSystem.FileSystem | Path.Path 
           try {
             text = `${JSON.stringify(redactor.value(line(result)))}\n`
           } catch (cause) {
-            return failed(result, fail("Encode", String(cause), cause))
+            return reportFailure(result, fail("Encode", String(cause), cause))
           }
           return Effect.matchEffect(append(text), {
-            onFailure: (cause) => failed(result, fail("Write", describe(cause), cause)),
+            onFailure: (cause) => reportFailure(result, fail("Write", describe(cause), cause)),
             onSuccess: () => {
               counts.written += 1
               return Effect.void
