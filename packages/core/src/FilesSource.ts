@@ -288,22 +288,7 @@ export const list = Effect.fnUntraced(function*(config: Config) {
     }
   }
   const absoluteOf = (index: number) => path.join(roots[patternOf[index]!]!, rels[index]!)
-  // clashes are settled in the order of the files' absolute paths, not of `include`: reordering the
-  // patterns must not move outputs (or re-bill them under new fingerprints); one pattern's files are in that
-  // order already
-  const byPath = rels.map((_, index) => index)
-  if (config.include.length > 1) {
-    const absolutes = byPath.map(absoluteOf)
-    byPath.sort((a, b) => compare(absolutes[a]!, absolutes[b]!))
-  }
-  const settled = Keys.unique(byPath.map((index) => ({
-    key: Keys.stripExtension(rels[index]!),
-    fallback: rels[index]!
-  })))
-  const changedKeys = new Map<number, string>()
-  byPath.forEach((index, position) => {
-    if (settled[position] !== Keys.stripExtension(rels[index]!)) changedKeys.set(index, settled[position]!)
-  })
+  const changedKeys = Keys.changedByClashes(rels, config.include.length > 1 ? absoluteOf : undefined)
   const origins = config.include.map((pattern) => `files ${pattern}`)
   return {
     *[Symbol.iterator]() {

@@ -197,6 +197,13 @@ for (
         ])
       }))
 
+    it.scoped("gives files of the same name and extension under two patterns distinct keys", () =>
+      Effect.gen(function*() {
+        const base = yield* makeTree
+        const entries = yield* collect(FilesSource.component.make(config(["audio/b/*.wav", "audio/c/*.wav"])), base)
+        assert.deepStrictEqual(summarize(entries, base), ["x.wav <- audio/b/x.wav", "x.wav~2 <- audio/c/x.wav"])
+      }))
+
     it.scoped("counts as many entries as it lists, a file found by two patterns once, without keeping them", () =>
       Effect.gen(function*() {
         const base = yield* makeTree

@@ -93,3 +93,46 @@ export const unique = (entries: ReadonlyArray<KeyEntry>): Array<string> => {
   for (const entry of entries) census.add(entry)
   return entries.map(assigner(census))
 }
+
+/** Whether every path ends in the same extension, which `stripExtension` removes from each. */
+const oneExtension = (rels: ReadonlyArray<string>): boolean => {
+  if (rels.length === 0) return true
+  const first = rels[0]!
+  const extension = first.slice(stripExtension(first).length)
+  if (extension === "") return false
+  return rels.every((rel) =>
+    rel.endsWith(extension) && rel.length > extension.length && rel[rel.length - extension.length - 1] !== "/"
+  )
+}
+
+/**
+ * The keys of files found by a walk that a clash changed, by file index (`rels` are paths relative to their
+ * walk's root); every other file's key is its path without the extension. Clashes are settled in the order of
+ * the files' absolute paths, not of the patterns: reordering them must not move outputs (or re-bill them under
+ * new fingerprints). One pattern's files are in that order already, so `absoluteOf` is given only for several.
+ * What a listing keeps is the returned map, not the whole list of keys it is computed from (a few MB at 100,000
+ * files).
+ *
+ * @internal
+ */
+export const changedByClashes = (
+  rels: ReadonlyArray<string>,
+  absoluteOf: ((index: number) => string) | undefined
+): Map<number, string> => {
+  const changed = new Map<number, string>()
+  // the usual case: one pattern's files (each path once) with the same extension: no two share a key
+  if (absoluteOf === undefined && oneExtension(rels)) return changed
+  const byPath = rels.map((_, index) => index)
+  if (absoluteOf !== undefined) {
+    const absolutes = byPath.map(absoluteOf)
+    byPath.sort((a, b) => (absolutes[a]! < absolutes[b]! ? -1 : absolutes[a]! > absolutes[b]! ? 1 : 0))
+  }
+  const settled = unique(byPath.map((index) => ({
+    key: stripExtension(rels[index]!),
+    fallback: rels[index]!
+  })))
+  byPath.forEach((index, position) => {
+    if (settled[position] !== stripExtension(rels[index]!)) changed.set(index, settled[position]!)
+  })
+  return changed
+}
