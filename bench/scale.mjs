@@ -17,6 +17,13 @@
 // the disk's file system out of the system time (a text file per item is an inode per item: on this machine's ext4,
 // freshly emptied by the previous size, finding a free inode was a fifth of all CPU; bench/README.md, issue 18).
 //
+// Files deleted just before a run can bill it: on an ext4 without a journal (this machine's root file system;
+// `ls /proc/fs/jbd2` lists no device for it), creating a file skips every inode freed in the last 1–6 minutes in
+// its group, one lookup each, so a size run right after the previous size's folder was deleted spent up to a
+// third of its CPU in the kernel's inode allocator (bench/README.md, stop 27). Each size's folder is therefore
+// kept until the bench ends; give the disk a few minutes after deleting many files (a previous bench) before
+// measuring, or point TMPDIR at a journaled file system or a tmpfs.
+//
 // Needs the built CLI (`npm run build` or `node scripts/build.mjs --fast`) and sox. ASRFLOW_BENCH_CLI=<asrflow.cjs>
 // measures another build (a copy of packages/cli's bin + dist; NODE_PATH=<repo>/node_modules lets it find
 // better-sqlite3), e.g. the one before a change.
@@ -163,8 +170,8 @@ const runSize = async (count) => {
       resume_cpu_ms_per_item: round(resumed.usage.cpuMs / count, 3)
     }
   } finally {
+    // the folder stays until the bench ends (see the note at the top on deleted files)
     await emulator.close()
-    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
   }
 }
 
