@@ -10,11 +10,18 @@ import * as path from "node:path"
 
 export default function setup(): () => void {
   const previous = process.env.TMPDIR
+  const previousPulse = process.env.PULSE_SERVER
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-test-"))
   process.env.TMPDIR = root
+  // espeak-ng's audio library asks PulseAudio for a runtime folder even when it only writes a file: the
+  // first call on a machine made `pulse-*` in the temp dir (and a link to it in ~/.config/pulse). With no
+  // server to look for it makes neither, and writes the same WAV; the tests never play sound
+  process.env.PULSE_SERVER = "none"
   return () => {
     if (previous === undefined) delete process.env.TMPDIR
     else process.env.TMPDIR = previous
+    if (previousPulse === undefined) delete process.env.PULSE_SERVER
+    else process.env.PULSE_SERVER = previousPulse
     const left = fs.readdirSync(root).sort()
     fs.rmSync(root, { recursive: true, force: true })
     if (left.length > 0) {
