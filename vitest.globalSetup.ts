@@ -14,9 +14,9 @@ export default function setup(): () => void {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "asrflow-test-"))
   process.env.TMPDIR = root
   // espeak-ng's audio library asks PulseAudio for a runtime folder even when it only writes a file: the
-  // first call on a machine made `pulse-*` in the temp dir (and a link to it in ~/.config/pulse). With no
-  // server to look for it makes neither, and writes the same WAV; the tests never play sound
-  process.env.PULSE_SERVER = "none"
+  // first call on a machine made `pulse-*` in the temp dir (and a link to it in ~/.config/pulse). Given a
+  // server socket that does not exist it makes neither, looks nothing up, and writes the same WAV
+  process.env.PULSE_SERVER = "unix:/nonexistent/pulse"
   return () => {
     if (previous === undefined) delete process.env.TMPDIR
     else process.env.TMPDIR = previous
