@@ -71,8 +71,6 @@ interface Found {
   readonly entry: Either.Either<string, SourceError>
 }
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
 const toPosix = (p: string): string => p.split("\\").join("/")
 
 /** Lists the entries of one `include` pattern, relative to the walk's root. */
@@ -194,7 +192,7 @@ const listInclude = Effect.fnUntraced(function*(
         })
         return
       }
-      for (const { name, type: listedType } of [...listed.right].sort((a, b) => compare(a.name, b.name))) {
+      for (const { name, type: listedType } of [...listed.right].sort((a, b) => Keys.compare(a.name, b.name))) {
         const absolute = path.join(directory, name)
         const rel = prefix === "" ? name : `${prefix}/${name}`
         const type = listedType === "SymbolicLink" || listedType === "Unknown"
@@ -269,11 +267,11 @@ export const list = Effect.fnUntraced(function*(config: Config) {
       else files.push(rel)
     })
     roots.push(root)
-    files.sort(compare)
-    failed.sort((a, b) => compare(a.rel, b.rel))
+    files.sort(Keys.compare)
+    failed.sort((a, b) => Keys.compare(a.rel, b.rel))
     // files and errors merged in the order of their paths
     for (let file = 0, error = 0; file < files.length || error < failed.length;) {
-      if (error < failed.length && (file >= files.length || compare(failed[error]!.rel, files[file]!) < 0)) {
+      if (error < failed.length && (file >= files.length || Keys.compare(failed[error]!.rel, files[file]!) < 0)) {
         order.push(-(errors.push(failed[error++]!.error)))
         continue
       }

@@ -94,6 +94,13 @@ export const unique = (entries: ReadonlyArray<KeyEntry>): Array<string> => {
   return entries.map(assigner(census))
 }
 
+/**
+ * Code-unit order of two strings, the order files and keys are listed in.
+ *
+ * @internal
+ */
+export const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 /** Whether every path ends in the same extension, which `stripExtension` removes from each. */
 const oneExtension = (rels: ReadonlyArray<string>): boolean => {
   if (rels.length === 0) return true
@@ -125,7 +132,7 @@ export const changedByClashes = (
   const byPath = rels.map((_, index) => index)
   if (absoluteOf !== undefined) {
     const absolutes = byPath.map(absoluteOf)
-    byPath.sort((a, b) => (absolutes[a]! < absolutes[b]! ? -1 : absolutes[a]! > absolutes[b]! ? 1 : 0))
+    byPath.sort((a, b) => compare(absolutes[a]!, absolutes[b]!))
   }
   const settled = unique(byPath.map((index) => ({
     key: stripExtension(rels[index]!),

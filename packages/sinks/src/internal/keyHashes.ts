@@ -10,8 +10,8 @@ export class KeyHashes {
   private hashes = new Float64Array(1024)
   size = 0
 
-  /** Records the next key, and returns its hash. */
-  add(key: string): number {
+  /** Records the next key. */
+  add(key: string): void {
     const hash = hashOf(key)
     if (this.size === this.hashes.length) {
       const grown = new Float64Array(this.hashes.length * 2)
@@ -19,7 +19,6 @@ export class KeyHashes {
       this.hashes = grown
     }
     this.hashes[this.size++] = hash
-    return hash
   }
 
   /** The hash of the key recorded at `index` (in the order of `add`). */
@@ -38,8 +37,11 @@ export class KeyHashes {
   }
 }
 
-/** Two 32-bit FNV-1a hashes of the key's UTF-16 units (different offsets), 26 bits of each: exact in a double. */
-export const hashOf = (key: string): number => {
+/**
+ * Two 32-bit FNV-1a-style hashes of the key's UTF-16 units (different seeds and mixing), the top 26 bits of
+ * each: an integer below 2^52, exact in a double.
+ */
+const hashOf = (key: string): number => {
   let a = 0x811c9dc5
   let b = 0x050c5d1f
   for (let i = 0; i < key.length; i++) {
